@@ -1,0 +1,142 @@
+/*
+ * internal.h -- process-local handles and the functions the core's files
+ * share. Nothing here is part of the ABI.
+ */
+#ifndef SHMRING_INTERNAL_H
+#define SHMRING_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "layout.h"
+#include "shmring.h"
+
+#define SHMRING_API __attribute__((visibility("default")))
+
+/* Limits that keep a segment's geometry sane (checked at create and open). */
+#define SHM_MAX_SLOT_BYTES 0xFFFFFFFFull
+#define SHM_MAX_SLOT_COUNT (1ull << 31)
+#define SHM_MAX_PARTICIPANTS 65536u
+#define SHM_MAX_GROUPS 4096u
+
+struct shmring_options {
+    uint32_t max_writers;
+    uint32_t max_readers;
+    uint32_t max_groups;
+    uint32_t mode;
+    uint32_t close_on_last_writer;
+    uint64_t initial_sequence;
+};
+
+struct shmring_ring {
+    uint8_t *base;                    /* the mapping */
+    uint64_t mapped_bytes;
+    struct segment_header *header;
+    struct control *control;
+    struct writer_entry *writers;
+    struct reader_entry *readers;
+    struct group_entry *groups;
+    uint8_t *slots;
+    uint64_t slot_count;
+    uint64_t slot_mask;
+    uint64_t slot_stride;
+    uint64_t slot_bytes;
+    char *name;                       /* NULL when anonymous */
+};
+
+/* Adaptive spin budget before a futex sleep, kept per handle. */
+struct spinner {
+    uint32_t limit;
+};
+
+struct shmring_writer {
+    shmring_ring_t *ring;
+    struct writer_entry *entry;
+    uint64_t gate_cache;              /* a lower bound of every reader gate */
+    int reserved;                     /* a reservation is open */
+    uint64_t reserved_sequence;
+    struct spinner spin;
+};
+
+struct shmring_reader {
+    shmring_ring_t *ring;
+    struct reader_entry *entry;
+    struct group_entry *group;        /* members only */
+    uint32_t kind;                    /* SHM_READER_* */
+    uint64_t position;                /* broadcast and lossy */
+    uint32_t peeked;                  /* messages viewed, not yet released */
+    uint64_t peek_sequence;           /* first of them */
+    uint64_t peek_last;               /* last of them */
+    uint64_t peek_span;               /* sequences they cover, skips included */
+    uint64_t missed;
+    struct spinner spin;
+};
+
+/* errors.c */
+int set_error(int status, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* slots: stamp encoding and addressing */
+static inline uint64_t stamp_published(uint64_t sequence) {
+    return sequence << 1;
+}
+static inline uint64_t stamp_writing(uint64_t sequence) {
+    return (sequence << 1) | 1u;
+}
+/* How far the stamp's sequence is ahead of `sequence` (mod 2^63). */
+static inline int64_t stamp_distance(uint64_t stamp, uint64_t sequence) {
+    return (int64_t)((stamp & ~(uint64_t)1) - (sequence << 1)) >> 1;
+}
+static inline struct slot_header *slot_at(const shmring_ring_t *ring,
+                                          uint64_t sequence) {
+    return (struct slot_header *)(ring->slots +
+                                  (sequence & ring->slot_mask) *
+                                      ring->slot_stride);
+}
+static inline uint8_t *slot_payload(struct slot_header *slot) {
+    return (uint8_t *)slot + SHM_SLOT_HEADER;
+}
+/* Signed distance a - b between two free-running sequences. */
+static inline int64_t seq_diff(uint64_t a, uint64_t b) {
+    return (int64_t)(a - b);
+}
+
+/* wait.c: deadlines, futexes and the wait protocol */
+struct deadline {
+    int forever;
+    int64_t at_ns;                    /* CLOCK_MONOTONIC */
+};
+int64_t monotonic_ns(void);
+struct deadline deadline_after(int64_t timeout_ns);
+/* One attempt: returns SHMRING_OK or a final error, or `not_ready` to wait. */
+typedef int (*attempt_fn)(void *context);
+/* Run attempt until it is ready, spinning, then sleeping on futex_word
+ * (registered in waiters) until the deadline. timeout 0 = one attempt. */
+int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
+                     atomic_u32 *futex_word, atomic_u32 *waiters,
+                     int64_t timeout_ns, struct spinner *spin,
+                     atomic_u64 *wait_counter);
+/* Wake every sleeper on futex_word if waiters says there may be one. The
+ * caller's preceding seq_cst store pairs with the waiter's registration. */
+void wake_waiters(atomic_u32 *futex_word, atomic_u32 *waiters);
+void wake_all(atomic_u32 *futex_word);
+void spinner_init(struct spinner *spin);
+
+/* registry.c: the participant tables */
+int registry_lock(shmring_ring_t *ring);
+void registry_unlock(shmring_ring_t *ring);
+uint64_t process_start_time(uint32_t pid);
+int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
+void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
+int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
+                        const char *group_name, struct reader_entry **out,
+                        struct group_entry **group_out);
+void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                            struct group_entry *g);
+/* The oldest sequence any gating reader still needs, seen from `tail`. */
+uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
+
+/* stream.c */
+void end_stream(shmring_ring_t *ring);
+
+#endif /* SHMRING_INTERNAL_H */

@@ -1,0 +1,511 @@
+/*
+ * reader.c -- the three kinds of reader.
+ *
+ *   broadcast  position in its entry gates writers; sees every message.
+ *   member     takes the next sequences of its group with a CAS on
+ *              group.next; what it holds gates writers until it is done.
+ *   lossy      gates nobody; checks each copy with the slot stamp as a
+ *              seqlock and jumps ahead when a writer has lapped it.
+ *
+ * Every read first collects a batch of views of consecutive published
+ * slots (collect_batch), then copies them out or hands them to the caller,
+ * then advances (reader_advance / group release) and wakes writers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__SANITIZE_THREAD__)
+/* A lossy reader's copy may race with a writer by design; the seqlock
+ * check after the copy discards what a race touched. */
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+#define RACY_COPY_BEGIN() AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
+#define RACY_COPY_END() AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
+#else
+#define RACY_COPY_BEGIN() ((void)0)
+#define RACY_COPY_END() ((void)0)
+#endif
+
+SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
+                                    uint32_t flags,
+                                    shmring_reader_t **reader_out) {
+    if (!ring || !reader_out) {
+        return set_error(SHMRING_EINVALID, "ring or reader_out is NULL");
+    }
+    *reader_out = NULL;
+    if (flags & ~SHMRING_READER_LOSSY) {
+        return set_error(SHMRING_EINVALID, "unknown reader flags 0x%x", flags);
+    }
+    uint32_t kind = SHM_READER_BROADCAST;
+    if (group) {
+        size_t n = strlen(group);
+        if (n == 0 || n >= SHM_GROUP_NAME_BYTES) {
+            return set_error(SHMRING_EINVALID,
+                             "group name must be 1..%u bytes",
+                             SHM_GROUP_NAME_BYTES - 1);
+        }
+        if (flags & SHMRING_READER_LOSSY) {
+            return set_error(SHMRING_EINVALID,
+                             "a group member cannot be lossy");
+        }
+        kind = SHM_READER_GROUP_MEMBER;
+    } else if (flags & SHMRING_READER_LOSSY) {
+        kind = SHM_READER_LOSSY;
+    }
+    shmring_reader_t *r = calloc(1, sizeof *r);
+    if (!r) return set_error(SHMRING_ENOMEM, "cannot allocate reader");
+    int rc = registry_add_reader(ring, kind, group, &r->entry, &r->group);
+    if (rc != SHMRING_OK) {
+        free(r);
+        return rc;
+    }
+    r->ring = ring;
+    r->kind = kind;
+    /* Relaxed: this process wrote it under the registry lock. */
+    r->position = load_relaxed(&r->entry->position);
+    spinner_init(&r->spin);
+    *reader_out = r;
+    return SHMRING_OK;
+}
+
+SHMRING_API int shmring_reader_close(shmring_reader_t *r) {
+    if (!r) return set_error(SHMRING_EINVALID, "reader is NULL");
+    registry_remove_reader(r->ring, r->entry, r->group);
+    free(r);
+    return SHMRING_OK;
+}
+
+/* ---- collecting views -------------------------------------------------- */
+
+struct batch {
+    const void **datas;       /* out: views */
+    uint64_t *lengths;        /* out */
+    uint64_t *sequences;      /* out, lossy validation */
+    uint32_t max_count;
+    uint64_t capacity;        /* bytes the caller can take */
+    uint32_t count;           /* messages collected */
+    uint64_t span;            /* sequences covered, skipped slots included */
+    uint64_t bytes;
+    uint64_t first_length;    /* when the first message does not fit */
+    int lapped;               /* the first slot holds a newer sequence */
+};
+
+/* Collect views of consecutive published slots from `from`. */
+static void collect_batch(const shmring_ring_t *ring, uint64_t from,
+                          struct batch *b) {
+    b->count = 0;
+    b->span = 0;
+    b->bytes = 0;
+    b->lapped = 0;
+    b->first_length = 0;
+    while (b->count < b->max_count && b->span < ring->slot_count) {
+        uint64_t s = from + b->span;
+        struct slot_header *slot = slot_at(ring, s);
+        /* SYNC(slot-published): pairs with store_seq_cst(stamp) in
+         * publish_slot; seq_cst for the re-check after registering as a
+         * waiter (wait.c W3). */
+        uint64_t stamp = load_seq_cst(&slot->stamp);
+        if (stamp != stamp_published(s)) {
+            b->lapped = b->span == 0 && stamp_distance(stamp, s) > 0;
+            return;
+        }
+        /* Relaxed: published by the stamp load above. */
+        uint32_t flags = load_relaxed(&slot->flags);
+        uint64_t length = load_relaxed(&slot->length);
+        if (flags & SHM_SLOT_SKIP) {
+            b->span++;
+            continue;
+        }
+        if (b->bytes + length > b->capacity) {
+            if (b->count == 0) b->first_length = length;
+            return;
+        }
+        b->datas[b->count] = slot_payload(slot);
+        b->lengths[b->count] = length;
+        b->sequences[b->count] = s;
+        b->bytes += length;
+        b->count++;
+        b->span++;
+    }
+}
+
+/* End of stream for a reader at `position`: closed, and nothing claimed
+ * beyond it. SYNC(stream-closed): pairs with store_seq_cst in end_stream
+ * and with the writer's post-claim check in claim_slots. */
+static int stream_ended_at(const shmring_ring_t *ring, uint64_t position) {
+    if (!load_seq_cst(&ring->control->closed)) return 0;
+    /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
+    return seq_diff(load_seq_cst(&ring->control->tail), position) <= 0;
+}
+
+/* Apply skip_all_to_latest to a reader's own position. */
+static void apply_skip_floor(shmring_reader_t *r, uint64_t *position) {
+    /* SYNC(skip-floor): pairs with the cas_seq_cst in
+     * shmring_skip_all_to_latest. */
+    uint64_t floor = load_acquire(&r->ring->control->skip_floor);
+    int64_t behind = seq_diff(floor, *position);
+    if (behind > 0) {
+        r->missed += (uint64_t)behind;
+        *position = floor;
+    }
+}
+
+/* ---- advancing ----------------------------------------------------------- */
+
+static void count_delivered(shmring_reader_t *r, uint32_t count) {
+    /* Relaxed: statistics with a single writer (this handle). */
+    store_relaxed(&r->entry->messages, load_relaxed(&r->entry->messages) + count);
+    store_relaxed(&r->entry->missed, r->missed);
+}
+
+/* Broadcast and lossy readers: move the position past a batch. */
+static void reader_advance(shmring_reader_t *r, uint64_t position) {
+    r->position = position;
+    if (r->kind == SHM_READER_BROADCAST) {
+        /* SYNC(reader-progress): pairs with load_seq_cst(position) in
+         * min_reader_gate; seq_cst for the store-load pair with
+         * space_waiters (wait.c K1). */
+        store_seq_cst(&r->entry->position, position);
+        wake_waiters(&r->ring->control->space_futex,
+                     &r->ring->control->space_waiters);
+    } else {
+        /* Relaxed: a lossy position is information only. */
+        store_relaxed(&r->entry->position, position);
+    }
+}
+
+static void member_release(shmring_reader_t *r) {
+    /* SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
+     * min_reader_gate; seq_cst for the pair with space_waiters. */
+    store_seq_cst(&r->entry->holding_busy, 0);
+    wake_waiters(&r->ring->control->space_futex,
+                 &r->ring->control->space_waiters);
+}
+
+/* ---- taking a batch: one attempt per kind -------------------------------- */
+
+/* A group member takes the batch at group.next with a CAS. */
+static int member_take(shmring_reader_t *r, struct batch *b) {
+    struct group_entry *g = r->group;
+    for (;;) {
+        /* SYNC(group-next): pairs with the cas_seq_cst below, in other
+         * members. */
+        uint64_t next = load_seq_cst(&g->next);
+        uint64_t floor = next;
+        apply_skip_floor(r, &floor);
+        if (floor != next) {
+            cas_seq_cst(&g->next, &next, floor);
+            continue;
+        }
+        collect_batch(r->ring, next, b);
+        if (b->span == 0) {
+            if (b->first_length) return SHMRING_ETOO_LARGE;
+            return stream_ended_at(r->ring, next) ? SHMRING_ECLOSED
+                                                  : SHMRING_EEMPTY;
+        }
+        /* Mark what we are about to hold before taking it, so a writer
+         * that sees group.next moved also sees the hold.
+         * Relaxed holding: published by the seq_cst busy store.
+         * SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
+         * min_reader_gate. */
+        store_relaxed(&r->entry->holding, next);
+        store_seq_cst(&r->entry->holding_busy, 1);
+        /* SYNC(group-next): pairs with load_seq_cst(next) in
+         * min_reader_gate and in other members. */
+        if (cas_seq_cst(&g->next, &next, next + b->span)) {
+            if (b->count > 0) return SHMRING_OK;
+            member_release(r); /* only skipped slots: look again */
+            continue;
+        }
+        member_release(r);
+    }
+}
+
+/* A broadcast or lossy reader views the batch at its own position. */
+static int own_take(shmring_reader_t *r, struct batch *b) {
+    uint64_t position = r->position;
+    apply_skip_floor(r, &position);
+    for (uint32_t attempt = 0;; attempt++) {
+        collect_batch(r->ring, position, b);
+        if (!b->lapped) break;
+        if (r->kind != SHM_READER_LOSSY) {
+            return set_error(SHMRING_ECORRUPT,
+                             "slot of sequence %llu was overwritten before "
+                             "this reader read it",
+                             (unsigned long long)position);
+        }
+        /* Lapped: jump to the oldest message still in the ring, closer
+         * to the head on each retry while writers keep lapping us.
+         * SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
+        uint64_t tail = load_seq_cst(&r->ring->control->tail);
+        uint64_t back = r->ring->slot_count >> (attempt < 63 ? attempt : 63);
+        uint64_t oldest = tail - (back ? back : 1);
+        if (seq_diff(oldest, position) > 0) {
+            r->missed += oldest - position;
+            position = oldest;
+        }
+    }
+    if (position != r->position) reader_advance(r, position);
+    if (b->span == 0) {
+        if (b->first_length) return SHMRING_ETOO_LARGE;
+        return stream_ended_at(r->ring, position) ? SHMRING_ECLOSED
+                                                  : SHMRING_EEMPTY;
+    }
+    if (b->count == 0) { /* only skipped slots */
+        reader_advance(r, position + b->span);
+        return SHMRING_EEMPTY;
+    }
+    return SHMRING_OK;
+}
+
+/* Lossy readers: keep the prefix of the batch whose slots still hold the
+ * sequences they held when collected. */
+static uint32_t lossy_validate(const shmring_reader_t *r, const struct batch *b) {
+    /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot. */
+    seqlock_fence_acquire();
+    for (uint32_t i = 0; i < b->count; i++) {
+        /* Relaxed: ordered after the copies by the fence above. */
+        uint64_t stamp = load_relaxed(&slot_at(r->ring, b->sequences[i])->stamp);
+        if (stamp != stamp_published(b->sequences[i])) return i;
+    }
+    return b->count;
+}
+
+/* ---- the public calls ------------------------------------------------------ */
+
+struct read_job {
+    shmring_reader_t *reader;
+    struct batch batch;
+    uint8_t *buffer;          /* NULL: peek */
+    uint64_t *first_length_out;
+};
+
+static int take(shmring_reader_t *r, struct batch *b) {
+    return r->kind == SHM_READER_GROUP_MEMBER ? member_take(r, b)
+                                              : own_take(r, b);
+}
+
+/* Copy a taken batch out and let it go. */
+static int copy_out(struct read_job *job) {
+    shmring_reader_t *r = job->reader;
+    struct batch *b = &job->batch;
+    uint8_t *to = job->buffer;
+    if (r->kind == SHM_READER_LOSSY) RACY_COPY_BEGIN();
+    for (uint32_t i = 0; i < b->count; i++) {
+        memcpy(to, b->datas[i], b->lengths[i]);
+        to += b->lengths[i];
+    }
+    if (r->kind == SHM_READER_LOSSY) RACY_COPY_END();
+    if (r->kind == SHM_READER_GROUP_MEMBER) {
+        member_release(r);
+    } else if (r->kind == SHM_READER_LOSSY) {
+        uint32_t valid = lossy_validate(r, b);
+        if (valid == 0) return SHMRING_EEMPTY; /* lapped mid-copy: retry */
+        b->count = valid;
+        reader_advance(r, b->sequences[valid - 1] + 1);
+    } else {
+        reader_advance(r, r->position + b->span);
+    }
+    count_delivered(r, b->count);
+    return SHMRING_OK;
+}
+
+static int read_attempt(void *context) {
+    struct read_job *job = context;
+    shmring_reader_t *r = job->reader;
+    int rc = take(r, &job->batch);
+    if (rc == SHMRING_ETOO_LARGE) {
+        *job->first_length_out = job->batch.first_length;
+        return set_error(rc, "message of %llu bytes does not fit the buffer",
+                         (unsigned long long)job->batch.first_length);
+    }
+    if (rc != SHMRING_OK) return rc;
+    if (!job->buffer) { /* peek: hold until shmring_release */
+        r->peeked = job->batch.count;
+        r->peek_sequence = job->batch.sequences[0];
+        r->peek_span = job->batch.span;
+        return SHMRING_OK;
+    }
+    return copy_out(job);
+}
+
+static int check_reader(const shmring_reader_t *r) {
+    if (!r) return set_error(SHMRING_EINVALID, "reader is NULL");
+    if (r->peeked) {
+        return set_error(SHMRING_EINVALID,
+                         "a peeked view is open: release it first");
+    }
+    return SHMRING_OK;
+}
+
+static int run_read(shmring_reader_t *r, struct read_job *job,
+                    int64_t timeout_ns) {
+    int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
+                              &r->ring->control->data_futex,
+                              &r->ring->control->data_waiters, timeout_ns,
+                              &r->spin, &r->entry->waits);
+    if (rc == SHMRING_EEMPTY) set_error(rc, "no message available");
+    if (rc == SHMRING_ECLOSED) set_error(rc, "end of stream");
+    return rc;
+}
+
+SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
+                                   uint64_t capacity, uint64_t *lengths,
+                                   uint32_t max_count, uint32_t *count_out,
+                                   int64_t timeout_ns) {
+    int rc = check_reader(r);
+    if (rc != SHMRING_OK) return rc;
+    if (!lengths || !count_out || max_count == 0 || (!buffer && capacity)) {
+        return set_error(SHMRING_EINVALID,
+                         "lengths, count_out and max_count > 0 are needed");
+    }
+    *count_out = 0;
+    const void **datas = malloc(max_count * (sizeof(void *) + sizeof(uint64_t)));
+    if (!datas) return set_error(SHMRING_ENOMEM, "cannot allocate batch");
+    uint64_t first_length = 0;
+    struct read_job job = {
+        .reader = r,
+        .batch = {.datas = datas,
+                  .lengths = lengths,
+                  .sequences = (uint64_t *)(datas + max_count),
+                  .max_count = max_count,
+                  .capacity = capacity},
+        .buffer = buffer ? buffer : (uint8_t *)lengths, /* non-NULL: copy */
+        .first_length_out = &first_length,
+    };
+    rc = run_read(r, &job, timeout_ns);
+    free(datas);
+    if (rc == SHMRING_OK) *count_out = job.batch.count;
+    if (rc == SHMRING_ETOO_LARGE) lengths[0] = first_length;
+    return rc;
+}
+
+SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
+                             uint64_t capacity, uint64_t *length_out,
+                             int64_t timeout_ns) {
+    int rc = check_reader(r);
+    if (rc != SHMRING_OK) return rc;
+    if (!length_out || (!buffer && capacity)) {
+        return set_error(SHMRING_EINVALID, "length_out is NULL");
+    }
+    const void *data;
+    uint64_t sequence;
+    uint64_t dummy;
+    struct read_job job = {
+        .reader = r,
+        .batch = {.datas = &data,
+                  .lengths = length_out,
+                  .sequences = &sequence,
+                  .max_count = 1,
+                  .capacity = capacity},
+        .buffer = buffer ? buffer : (uint8_t *)&dummy,
+        .first_length_out = length_out,
+    };
+    return run_read(r, &job, timeout_ns);
+}
+
+SHMRING_API int shmring_try_read(shmring_reader_t *r, void *buffer,
+                                 uint64_t capacity, uint64_t *length_out) {
+    return shmring_read(r, buffer, capacity, length_out, 0);
+}
+
+SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
+                                   uint64_t *lengths, uint32_t max_count,
+                                   uint32_t *count_out, int64_t timeout_ns) {
+    int rc = check_reader(r);
+    if (rc != SHMRING_OK) return rc;
+    if (!datas || !lengths || !count_out || max_count == 0) {
+        return set_error(SHMRING_EINVALID,
+                         "datas, lengths, count_out and max_count > 0 are "
+                         "needed");
+    }
+    *count_out = 0;
+    uint64_t *sequences = malloc(max_count * sizeof(uint64_t));
+    if (!sequences) return set_error(SHMRING_ENOMEM, "cannot allocate batch");
+    uint64_t unused;
+    struct read_job job = {
+        .reader = r,
+        .batch = {.datas = datas,
+                  .lengths = lengths,
+                  .sequences = sequences,
+                  .max_count = max_count,
+                  .capacity = UINT64_MAX},
+        .buffer = NULL,
+        .first_length_out = &unused,
+    };
+    rc = run_read(r, &job, timeout_ns);
+    if (rc == SHMRING_OK) {
+        *count_out = job.batch.count;
+        r->peek_last = sequences[job.batch.count - 1];
+    }
+    free(sequences);
+    return rc;
+}
+
+SHMRING_API int shmring_peek(shmring_reader_t *r, const void **data_out,
+                             uint64_t *length_out, int64_t timeout_ns) {
+    uint32_t count;
+    return shmring_peek_batch(r, data_out, length_out, 1, &count, timeout_ns);
+}
+
+SHMRING_API int shmring_release(shmring_reader_t *r) {
+    if (!r || !r->peeked) {
+        return set_error(SHMRING_EINVALID, "no peeked view to release");
+    }
+    int rc = SHMRING_OK;
+    uint32_t count = r->peeked;
+    r->peeked = 0;
+    if (r->kind == SHM_READER_GROUP_MEMBER) {
+        member_release(r);
+    } else if (r->kind == SHM_READER_LOSSY) {
+        /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot. */
+        seqlock_fence_acquire();
+        for (uint64_t s = r->peek_sequence; seq_diff(r->peek_last, s) >= 0; s++) {
+            /* Relaxed: ordered after the caller's reads by the fence. */
+            uint64_t stamp = load_relaxed(&slot_at(r->ring, s)->stamp);
+            if (stamp != stamp_published(s) &&
+                !(load_relaxed(&slot_at(r->ring, s)->flags) & SHM_SLOT_SKIP)) {
+                rc = set_error(SHMRING_ELAPPED,
+                               "a writer overwrote the viewed message");
+                break;
+            }
+        }
+        reader_advance(r, r->peek_last + 1);
+    } else {
+        reader_advance(r, r->position + r->peek_span);
+    }
+    count_delivered(r, count);
+    return rc;
+}
+
+SHMRING_API int shmring_reader_skip_to_latest(shmring_reader_t *r,
+                                              uint64_t *skipped_out) {
+    int rc = check_reader(r);
+    if (rc != SHMRING_OK) return rc;
+    if (r->kind == SHM_READER_GROUP_MEMBER) {
+        return set_error(SHMRING_EINVALID,
+                         "a group member cannot skip on its own; use "
+                         "shmring_skip_all_to_latest");
+    }
+    /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
+    uint64_t tail = load_seq_cst(&r->ring->control->tail);
+    uint64_t skipped = seq_diff(tail, r->position) > 0 ? tail - r->position : 0;
+    r->missed += skipped;
+    reader_advance(r, r->position + skipped);
+    count_delivered(r, 0);
+    if (skipped_out) *skipped_out = skipped;
+    return SHMRING_OK;
+}
+
+SHMRING_API uint64_t shmring_reader_missed(const shmring_reader_t *r) {
+    return r ? r->missed : 0;
+}
+
+SHMRING_API uint64_t shmring_reader_position(const shmring_reader_t *r) {
+    if (!r) return 0;
+    /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
+    return r->kind == SHM_READER_GROUP_MEMBER ? load_seq_cst(&r->group->next)
+                                              : r->position;
+}

@@ -1,0 +1,267 @@
+/*
+ * registry.c -- the participant tables: writers, readers and groups join and
+ * leave under a small registry lock (never on the data path), and writers
+ * compute the oldest sequence any gating reader still needs.
+ *
+ * The registry lock holds its owner's pid. It guards only a few stores to
+ * memory that is already reserved, so it is held for microseconds; a
+ * waiter that finds the holder's process gone takes the lock over.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
+
+uint64_t process_start_time(uint32_t pid) {
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* Field 22 (starttime); the command name (field 2) may hold spaces and
+     * parentheses, so count from the last ')'. */
+    char *p = strrchr(text, ')');
+    unsigned long long start = 0;
+    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+    if (p) sscanf(p + 1, "%llu", &start);
+    return start;
+}
+
+static int process_is_gone(uint32_t pid) {
+    return pid != 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int registry_lock(shmring_ring_t *ring) {
+    atomic_u32 *lock = &ring->control->registry_lock;
+    uint32_t me = (uint32_t)getpid();
+    int64_t give_up = monotonic_ns() + REGISTRY_LOCK_TIMEOUT_NS;
+    for (;;) {
+        uint32_t holder = 0;
+        /* SYNC(registry): pairs with store_seq_cst(lock, 0) in
+         * registry_unlock; the tables written under the lock are visible. */
+        if (cas_seq_cst(lock, &holder, me)) return SHMRING_OK;
+        if (process_is_gone(holder) && cas_seq_cst(lock, &holder, me)) {
+            return SHMRING_OK;
+        }
+        if (monotonic_ns() > give_up) {
+            return set_error(SHMRING_ETIMEOUT,
+                             "registry lock held by live pid %u for over 5 s",
+                             holder);
+        }
+        nanosleep(&(struct timespec){0, 20000}, NULL);
+    }
+}
+
+void registry_unlock(shmring_ring_t *ring) {
+    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
+    store_seq_cst(&ring->control->registry_lock, 0);
+}
+
+/* Raise a high-water mark (under the registry lock). */
+static void raise_high_water(atomic_u32 *high_water, uint32_t index) {
+    /* SYNC(high-water): pairs with load_seq_cst in min_reader_gate; raised
+     * before the entry becomes ACTIVE, so a scan never misses it. */
+    if (load_relaxed(high_water) < index + 1) store_seq_cst(high_water, index + 1);
+}
+
+int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
+    int rc = registry_lock(ring);
+    if (rc != SHMRING_OK) return rc;
+    struct control *c = ring->control;
+    /* Relaxed under the registry lock: closed only ever goes 0 -> 1, and a
+     * writer that misses it is caught by the check after its claim. */
+    if (load_relaxed(&c->closed)) {
+        registry_unlock(ring);
+        return set_error(SHMRING_ECLOSED, "the stream has ended");
+    }
+    for (uint32_t i = 0; i < ring->header->max_writers; i++) {
+        struct writer_entry *e = &ring->writers[i];
+        /* Relaxed: entries change state only under the registry lock. */
+        if (load_relaxed(&e->state) != SHM_ENTRY_FREE) continue;
+        e->pid = (uint32_t)getpid();
+        e->start_time = process_start_time(e->pid);
+        /* Relaxed: statistics, read by observers only. */
+        store_relaxed(&e->messages, 0);
+        store_relaxed(&e->bytes, 0);
+        store_relaxed(&e->waits, 0);
+        raise_high_water(&c->writers_high_water, i);
+        /* SYNC(entry-active): pairs with load_seq_cst(state) in scans. */
+        store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
+        fetch_add_seq_cst(&c->writers_open, 1);
+        fetch_add_seq_cst(&c->writers_joined, 1);
+        registry_unlock(ring);
+        *out = e;
+        return SHMRING_OK;
+    }
+    registry_unlock(ring);
+    return set_error(SHMRING_ELIMIT, "all %u writer entries are in use",
+                     ring->header->max_writers);
+}
+
+void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
+    struct control *c = ring->control;
+    int locked = registry_lock(ring) == SHMRING_OK;
+    store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+    uint32_t left = fetch_sub_seq_cst(&c->writers_open, 1) - 1;
+    if (locked) registry_unlock(ring);
+    if (left == 0 &&
+        (ring->header->config_flags & SHM_CONFIG_CLOSE_ON_LAST_WRITER)) {
+        end_stream(ring);
+    }
+}
+
+static struct group_entry *find_or_add_group(shmring_ring_t *ring,
+                                             const char *name, uint32_t *index) {
+    struct group_entry *free_entry = NULL;
+    uint32_t free_index = 0;
+    for (uint32_t i = 0; i < ring->header->max_groups; i++) {
+        struct group_entry *g = &ring->groups[i];
+        /* Relaxed: group entries change state only under the lock. */
+        if (load_relaxed(&g->state) == SHM_ENTRY_ACTIVE) {
+            if (strcmp(g->name, name) == 0) {
+                *index = i;
+                return g;
+            }
+        } else if (!free_entry) {
+            free_entry = g;
+            free_index = i;
+        }
+    }
+    if (!free_entry) return NULL;
+    memset(free_entry->name, 0, sizeof free_entry->name);
+    strcpy(free_entry->name, name);
+    store_relaxed(&free_entry->members, 0); /* under the lock */
+    /* A new group starts at the next message, like a broadcast reader.
+     * SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
+    store_seq_cst(&free_entry->next, load_seq_cst(&ring->control->tail));
+    raise_high_water(&ring->control->groups_high_water, free_index);
+    /* SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate. */
+    store_seq_cst(&free_entry->state, SHM_ENTRY_ACTIVE);
+    *index = free_index;
+    return free_entry;
+}
+
+int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
+                        const char *group_name, struct reader_entry **out,
+                        struct group_entry **group_out) {
+    int rc = registry_lock(ring);
+    if (rc != SHMRING_OK) return rc;
+    struct control *c = ring->control;
+    struct reader_entry *e = NULL;
+    uint32_t index = 0;
+    for (uint32_t i = 0; i < ring->header->max_readers && !e; i++) {
+        /* Relaxed: entries change state only under the registry lock. */
+        if (load_relaxed(&ring->readers[i].state) == SHM_ENTRY_FREE) {
+            e = &ring->readers[i];
+            index = i;
+        }
+    }
+    if (!e) {
+        registry_unlock(ring);
+        return set_error(SHMRING_ELIMIT, "all %u reader entries are in use",
+                         ring->header->max_readers);
+    }
+    uint32_t group_index = 0;
+    struct group_entry *g = NULL;
+    if (kind == SHM_READER_GROUP_MEMBER) {
+        g = find_or_add_group(ring, group_name, &group_index);
+        if (!g) {
+            registry_unlock(ring);
+            return set_error(SHMRING_ELIMIT, "all %u group entries are in use",
+                             ring->header->max_groups);
+        }
+        fetch_add_seq_cst(&g->members, 1);
+    }
+    e->pid = (uint32_t)getpid();
+    e->start_time = process_start_time(e->pid);
+    /* Relaxed: published by the seq_cst store of state below. */
+    store_relaxed(&e->kind, kind);
+    store_relaxed(&e->group_index, group_index);
+    store_relaxed(&e->holding_busy, 0);
+    store_relaxed(&e->messages, 0);
+    store_relaxed(&e->missed, 0);
+    store_relaxed(&e->waits, 0);
+    /* A reader starts at the next sequence to be claimed: every slot a
+     * writer may overwrite from now on holds an older sequence, so no
+     * writer that computed its gate before this join can hurt it.
+     * SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
+    store_seq_cst(&e->position, load_seq_cst(&c->tail));
+    raise_high_water(&c->readers_high_water, index);
+    /* SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate. */
+    store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
+    registry_unlock(ring);
+    *out = e;
+    *group_out = g;
+    return SHMRING_OK;
+}
+
+void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                            struct group_entry *g) {
+    int locked = registry_lock(ring) == SHMRING_OK;
+    store_seq_cst(&e->holding_busy, 0);
+    store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+    if (g && fetch_sub_seq_cst(&g->members, 1) == 1) {
+        /* The last member leaves: the group stops gating writers. */
+        store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+    }
+    if (locked) registry_unlock(ring);
+    /* Writers waiting on this reader's gate may go on. */
+    wake_all(&ring->control->space_futex);
+}
+
+/* Consider one gate: keep the one furthest behind tail. */
+static inline void consider(uint64_t tail, uint64_t gate, uint64_t *oldest,
+                            int64_t *behind) {
+    int64_t d = seq_diff(tail, gate);
+    if (d > *behind) {
+        *behind = d;
+        *oldest = gate;
+    }
+}
+
+uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
+    const struct control *c = ring->control;
+    uint64_t oldest = tail;
+    int64_t behind = 0;
+    /* Groups first: a member moves group.next only after marking what it
+     * holds, so reading next before the members never misses a slot.
+     * SYNC(high-water): pairs with store_seq_cst in raise_high_water. */
+    uint32_t groups = load_seq_cst(&c->groups_high_water);
+    for (uint32_t i = 0; i < groups; i++) {
+        struct group_entry *g = &ring->groups[i];
+        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
+        if (load_seq_cst(&g->state) != SHM_ENTRY_ACTIVE) continue;
+        /* SYNC(group-next): pairs with the cas_seq_cst on next in
+         * group_claim. */
+        consider(tail, load_seq_cst(&g->next), &oldest, &behind);
+    }
+    uint32_t readers = load_seq_cst(&c->readers_high_water);
+    for (uint32_t i = 0; i < readers; i++) {
+        struct reader_entry *r = &ring->readers[i];
+        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
+        if (load_seq_cst(&r->state) != SHM_ENTRY_ACTIVE) continue;
+        /* Relaxed: kind is published by the state store read above. */
+        uint32_t kind = load_relaxed(&r->kind);
+        if (kind == SHM_READER_BROADCAST) {
+            /* SYNC(reader-progress): pairs with store_seq_cst(position) in
+             * broadcast_advance. */
+            consider(tail, load_seq_cst(&r->position), &oldest, &behind);
+        } else if (kind == SHM_READER_GROUP_MEMBER &&
+                   /* SYNC(member-holding): pairs with store_seq_cst(busy)
+                    * in group_claim. */
+                   load_seq_cst(&r->holding_busy)) {
+            /* Relaxed: published by the holding_busy store read above. */
+            consider(tail, load_relaxed(&r->holding), &oldest, &behind);
+        }
+    }
+    return oldest;
+}

@@ -1,0 +1,375 @@
+/*
+ * segment.c -- creating, opening and closing ring segments.
+ *
+ * The creator reserves every byte (posix_fallocate) before mapping, fills
+ * the header and the slot stamps, and only then release-stores
+ * layout_version; an opener acquire-loads it, waits while it is 0 and
+ * refuses anything but SHMRING_LAYOUT_VERSION.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "geometry.h"
+#include "internal.h"
+
+#define NAME_MAX_BYTES 250
+
+/* "/name" or "name" -> a malloc'd "/name". */
+static int normalize_name(const char *name, char **out) {
+    if (!name) return set_error(SHMRING_EINVALID, "name is NULL");
+    const char *bare = name[0] == '/' ? name + 1 : name;
+    size_t n = strlen(bare);
+    if (n == 0 || n > NAME_MAX_BYTES || strchr(bare, '/')) {
+        return set_error(SHMRING_EINVALID,
+                         "segment name \"%s\" must be 1..%d characters with no "
+                         "'/' after the first",
+                         name, NAME_MAX_BYTES);
+    }
+    char *s = malloc(n + 2);
+    if (!s) return set_error(SHMRING_ENOMEM, "cannot allocate name");
+    s[0] = '/';
+    memcpy(s + 1, bare, n + 1);
+    *out = s;
+    return SHMRING_OK;
+}
+
+static int os_error(int err, const char *what, const char *name) {
+    const char *text = strerror(err);
+    const char *shown = name ? name : "(anonymous)";
+    switch (err) {
+    case EEXIST:
+        return set_error(SHMRING_EEXISTS, "%s %s: %s", what, shown, text);
+    case ENOENT:
+        return set_error(SHMRING_ENOT_FOUND, "%s %s: %s", what, shown, text);
+    case EACCES:
+    case EPERM:
+        return set_error(SHMRING_EPERMISSION, "%s %s: %s", what, shown, text);
+    case ENOSPC:
+    case EFBIG:
+        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
+    case ENOMEM:
+        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
+    case EINVAL:
+    case ENAMETOOLONG:
+        return set_error(SHMRING_EINVALID, "%s %s: %s", what, shown, text);
+    default:
+        return set_error(SHMRING_ESYSTEM, "%s %s: %s", what, shown, text);
+    }
+}
+
+/* Point a handle's fields at a mapping whose header has been validated. */
+static void attach_views(shmring_ring_t *ring, uint8_t *base, uint64_t bytes) {
+    ring->base = base;
+    ring->mapped_bytes = bytes;
+    ring->header = (struct segment_header *)base;
+    ring->control = (struct control *)(base + SHM_CONTROL_OFFSET);
+    ring->writers = (struct writer_entry *)(base + ring->header->writers_offset);
+    ring->readers = (struct reader_entry *)(base + ring->header->readers_offset);
+    ring->groups = (struct group_entry *)(base + ring->header->groups_offset);
+    ring->slots = base + ring->header->slots_offset;
+    ring->slot_count = ring->header->slot_count;
+    ring->slot_mask = ring->slot_count - 1;
+    ring->slot_stride = ring->header->slot_stride;
+    ring->slot_bytes = ring->header->slot_bytes;
+}
+
+static void initialize_segment(uint8_t *base, const struct geometry *g,
+                               const shmring_options_t *o) {
+    struct segment_header *h = (struct segment_header *)base;
+    memcpy(h->magic, SHM_MAGIC, sizeof h->magic);
+    h->byte_order_mark = SHM_BYTE_ORDER_MARK;
+    h->segment_bytes = g->segment_bytes;
+    h->slot_bytes = g->slot_bytes;
+    h->slot_count = g->slot_count;
+    h->slot_stride = g->slot_stride;
+    h->max_writers = g->max_writers;
+    h->max_readers = g->max_readers;
+    h->max_groups = g->max_groups;
+    h->config_flags = o->close_on_last_writer ? SHM_CONFIG_CLOSE_ON_LAST_WRITER
+                                              : 0;
+    h->writers_offset = g->writers_offset;
+    h->readers_offset = g->readers_offset;
+    h->groups_offset = g->groups_offset;
+    h->slots_offset = g->slots_offset;
+    h->initial_sequence = o->initial_sequence;
+    h->creator_pid = (uint32_t)getpid();
+    h->block_bytes = SHM_BLOCK;
+    h->creator_start_time = process_start_time(h->creator_pid);
+
+    struct control *c = (struct control *)(base + SHM_CONTROL_OFFSET);
+    /* Relaxed: nobody can see the segment before layout_version is
+     * published below. */
+    store_relaxed(&c->tail, o->initial_sequence);
+    store_relaxed(&c->skip_floor, o->initial_sequence);
+    /* Each slot claims to be mid-write for the sequence one lap before the
+     * first it will hold, so no reader takes it for a message. */
+    uint64_t n = g->slot_count;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t first = o->initial_sequence + ((i - o->initial_sequence) & (n - 1));
+        struct slot_header *slot =
+            (struct slot_header *)(base + g->slots_offset + i * g->slot_stride);
+        store_relaxed(&slot->stamp, stamp_writing(first - n));
+    }
+    /* SYNC(layout-published): pairs with load_acquire(layout_version) in
+     * validate_header: everything above is visible to an opener that sees
+     * the version. */
+    store_release(&h->layout_version, SHMRING_LAYOUT_VERSION);
+}
+
+SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
+                               uint64_t slot_count,
+                               const shmring_options_t *options,
+                               shmring_ring_t **ring_out) {
+    if (!ring_out) return set_error(SHMRING_EINVALID, "ring_out is NULL");
+    *ring_out = NULL;
+    shmring_options_t defaults;
+    if (!options) {
+        shmring_options_t *d;
+        int rc = shmring_options_create(&d);
+        if (rc != SHMRING_OK) return rc;
+        defaults = *d;
+        shmring_options_destroy(d);
+        options = &defaults;
+    }
+    struct geometry g = {.slot_bytes = slot_bytes,
+                         .slot_count = slot_count,
+                         .max_writers = options->max_writers,
+                         .max_readers = options->max_readers,
+                         .max_groups = options->max_groups};
+    int rc = geometry_compute(&g);
+    if (rc != SHMRING_OK) return rc;
+
+    shmring_ring_t *ring = calloc(1, sizeof *ring);
+    if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
+    int fd;
+    if (name) {
+        if ((rc = normalize_name(name, &ring->name)) != SHMRING_OK) {
+            free(ring);
+            return rc;
+        }
+        fd = shm_open(ring->name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                      options->mode);
+        if (fd < 0) {
+            rc = os_error(errno, "cannot create segment", ring->name);
+            goto fail;
+        }
+        /* The umask must not narrow the mode the caller asked for. */
+        (void)fchmod(fd, options->mode);
+    } else {
+        fd = memfd_create("shmring", MFD_CLOEXEC);
+        if (fd < 0) {
+            rc = os_error(errno, "cannot create segment", NULL);
+            goto fail;
+        }
+    }
+    int err = posix_fallocate(fd, 0, (off_t)g.segment_bytes);
+    if (err != 0) {
+        rc = os_error(err, "cannot reserve shared memory for", ring->name);
+        if (rc == SHMRING_ENOSPACE) {
+            set_error(rc,
+                      "cannot reserve %llu bytes of shared memory for %s: %s",
+                      (unsigned long long)g.segment_bytes,
+                      ring->name ? ring->name : "(anonymous)", strerror(err));
+        }
+        goto fail_fd;
+    }
+    void *base = mmap(NULL, g.segment_bytes, PROT_READ | PROT_WRITE,
+                      MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        rc = os_error(errno, "cannot map segment", ring->name);
+        goto fail_fd;
+    }
+    close(fd);
+    initialize_segment(base, &g, options);
+    attach_views(ring, base, g.segment_bytes);
+    *ring_out = ring;
+    return SHMRING_OK;
+
+fail_fd:
+    close(fd);
+    if (ring->name) shm_unlink(ring->name);
+fail:
+    free(ring->name);
+    free(ring);
+    return rc;
+}
+
+/* Checks a header against the file it came from. SHMRING_EEMPTY = not
+ * initialised yet (the creator is still at work). */
+static int validate_header(const struct segment_header *h, uint64_t file_bytes,
+                           const char *name) {
+    static const char zeros[8];
+    if (memcmp(h->magic, zeros, sizeof zeros) == 0 &&
+        /* SYNC(layout-published): pairs with store_release in
+         * initialize_segment. */
+        load_acquire(&h->layout_version) == 0) {
+        return SHMRING_EEMPTY;
+    }
+    if (memcmp(h->magic, SHM_MAGIC, sizeof h->magic) != 0) {
+        return set_error(SHMRING_ECORRUPT,
+                         "%s is not a shmring segment (wrong magic)", name);
+    }
+    /* SYNC(layout-published): pairs with store_release in
+     * initialize_segment. */
+    uint32_t version = load_acquire(&h->layout_version);
+    if (version == 0) return SHMRING_EEMPTY;
+    if (h->byte_order_mark != SHM_BYTE_ORDER_MARK) {
+        return set_error(SHMRING_EVERSION,
+                         "%s was made on a machine of another byte order",
+                         name);
+    }
+    if (version != SHMRING_LAYOUT_VERSION) {
+        return set_error(SHMRING_EVERSION,
+                         "%s has layout version %u; this library (shmring "
+                         "%d.%d.%d) supports layout version %d",
+                         name, version, SHMRING_VERSION_MAJOR,
+                         SHMRING_VERSION_MINOR, SHMRING_VERSION_PATCH,
+                         SHMRING_LAYOUT_VERSION);
+    }
+    struct geometry g = {.slot_bytes = h->slot_bytes,
+                         .slot_count = h->slot_count,
+                         .max_writers = h->max_writers,
+                         .max_readers = h->max_readers,
+                         .max_groups = h->max_groups};
+    if (geometry_compute(&g) != SHMRING_OK) {
+        return set_error(SHMRING_ECORRUPT, "%s has an impossible geometry: %s",
+                         name, shmring_last_error());
+    }
+    if (h->block_bytes != SHM_BLOCK || g.slot_stride != h->slot_stride ||
+        g.writers_offset != h->writers_offset ||
+        g.readers_offset != h->readers_offset ||
+        g.groups_offset != h->groups_offset ||
+        g.slots_offset != h->slots_offset ||
+        g.segment_bytes != h->segment_bytes) {
+        return set_error(SHMRING_ECORRUPT,
+                         "%s: header offsets disagree with its geometry", name);
+    }
+    if (h->segment_bytes != file_bytes) {
+        return set_error(SHMRING_ECORRUPT,
+                         "%s is %llu bytes but its header says %llu "
+                         "(truncated?)",
+                         name, (unsigned long long)file_bytes,
+                         (unsigned long long)h->segment_bytes);
+    }
+    return SHMRING_OK;
+}
+
+/* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
+static int check_segment(int fd, const char *name, uint64_t *bytes_out) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return os_error(errno, "cannot stat", name);
+    if (!S_ISREG(st.st_mode)) {
+        return set_error(SHMRING_ECORRUPT, "%s is not a regular segment", name);
+    }
+    uint64_t bytes = (uint64_t)st.st_size;
+    if (bytes == 0) return SHMRING_EEMPTY; /* between create and fallocate */
+    if (bytes < sizeof(struct segment_header)) {
+        return set_error(SHMRING_ECORRUPT,
+                         "%s is %llu bytes, too small for a shmring header",
+                         name, (unsigned long long)bytes);
+    }
+    void *head = mmap(NULL, sizeof(struct segment_header), PROT_READ,
+                      MAP_SHARED, fd, 0);
+    if (head == MAP_FAILED) return os_error(errno, "cannot map", name);
+    int rc = validate_header(head, bytes, name);
+    munmap(head, sizeof(struct segment_header));
+    *bytes_out = bytes;
+    return rc;
+}
+
+SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
+                             shmring_ring_t **ring_out) {
+    if (!ring_out) return set_error(SHMRING_EINVALID, "ring_out is NULL");
+    *ring_out = NULL;
+    shmring_ring_t *ring = calloc(1, sizeof *ring);
+    if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
+    int rc = normalize_name(name, &ring->name);
+    if (rc != SHMRING_OK) goto fail;
+    int fd = shm_open(ring->name, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = os_error(errno, "cannot open segment", ring->name);
+        goto fail;
+    }
+    struct deadline deadline = deadline_after(timeout_ns);
+    uint64_t bytes = 0;
+    while ((rc = check_segment(fd, ring->name, &bytes)) == SHMRING_EEMPTY) {
+        if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
+            rc = set_error(SHMRING_ETIMEOUT,
+                           "%s was not ready (layout version 0) before the "
+                           "deadline",
+                           ring->name);
+            break;
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    if (rc != SHMRING_OK) {
+        close(fd);
+        goto fail;
+    }
+    void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int map_errno = errno;
+    close(fd);
+    if (base == MAP_FAILED) {
+        rc = os_error(map_errno, "cannot map segment", ring->name);
+        goto fail;
+    }
+    attach_views(ring, base, bytes);
+    *ring_out = ring;
+    return SHMRING_OK;
+fail:
+    free(ring->name);
+    free(ring);
+    return rc;
+}
+
+SHMRING_API int shmring_close(shmring_ring_t *ring) {
+    if (!ring) return set_error(SHMRING_EINVALID, "ring is NULL");
+    munmap(ring->base, ring->mapped_bytes);
+    free(ring->name);
+    free(ring);
+    return SHMRING_OK;
+}
+
+SHMRING_API int shmring_unlink(const char *name) {
+    char *normalized;
+    int rc = normalize_name(name, &normalized);
+    if (rc != SHMRING_OK) return rc;
+    if (shm_unlink(normalized) != 0) {
+        rc = os_error(errno, "cannot unlink segment", normalized);
+    }
+    free(normalized);
+    return rc;
+}
+
+SHMRING_API const char *shmring_name(const shmring_ring_t *ring) {
+    return ring ? ring->name : NULL;
+}
+SHMRING_API uint64_t shmring_slot_bytes(const shmring_ring_t *ring) {
+    return ring ? ring->slot_bytes : 0;
+}
+SHMRING_API uint64_t shmring_slot_count(const shmring_ring_t *ring) {
+    return ring ? ring->slot_count : 0;
+}
+SHMRING_API uint32_t shmring_max_writers(const shmring_ring_t *ring) {
+    return ring ? ring->header->max_writers : 0;
+}
+SHMRING_API uint32_t shmring_max_readers(const shmring_ring_t *ring) {
+    return ring ? ring->header->max_readers : 0;
+}
+SHMRING_API uint32_t shmring_max_groups(const shmring_ring_t *ring) {
+    return ring ? ring->header->max_groups : 0;
+}
+SHMRING_API uint32_t shmring_layout_version(const shmring_ring_t *ring) {
+    /* Relaxed: immutable once the handle exists (validated at open). */
+    return ring ? load_relaxed(&ring->header->layout_version) : 0;
+}
+SHMRING_API uint64_t shmring_segment_bytes(const shmring_ring_t *ring) {
+    return ring ? ring->mapped_bytes : 0;
+}

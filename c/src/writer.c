@@ -1,0 +1,252 @@
+/*
+ * writer.c -- claiming, filling and publishing slots.
+ *
+ * A writer claims k sequences with one CAS on tail, after checking against
+ * its cached reader gate that they are free (the Disruptor's tryNext: a
+ * claim is never made that would have to wait). It marks each slot
+ * "writing", fills it, and publishes it with a seq_cst store of its stamp.
+ * Writers never wait for each other: each publishes only its own slots.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
+                                    shmring_writer_t **writer_out) {
+    if (!ring || !writer_out) {
+        return set_error(SHMRING_EINVALID, "ring or writer_out is NULL");
+    }
+    *writer_out = NULL;
+    shmring_writer_t *w = calloc(1, sizeof *w);
+    if (!w) return set_error(SHMRING_ENOMEM, "cannot allocate writer");
+    int rc = registry_add_writer(ring, &w->entry);
+    if (rc != SHMRING_OK) {
+        free(w);
+        return rc;
+    }
+    w->ring = ring;
+    /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots; a gate
+     * cache no newer than tail is a valid lower bound of every gate. */
+    w->gate_cache = min_reader_gate(ring, load_seq_cst(&ring->control->tail));
+    spinner_init(&w->spin);
+    *writer_out = w;
+    return SHMRING_OK;
+}
+
+/* Mark a claimed slot as being written (the seqlock's odd state: a lossy
+ * reader that copied any byte written after this sees the stamp change). */
+static void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
+    struct slot_header *slot = slot_at(ring, sequence);
+    /* Relaxed plus the release fence: the stamp change is ordered before
+     * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
+     * in lossy_validate. */
+    store_relaxed(&slot->stamp, stamp_writing(sequence));
+    seqlock_fence_release();
+}
+
+static void publish_slot(shmring_ring_t *ring, uint64_t sequence,
+                         uint64_t length, uint32_t flags) {
+    struct slot_header *slot = slot_at(ring, sequence);
+    /* Relaxed: published by the stamp store below. */
+    store_relaxed(&slot->length, (uint32_t)length);
+    store_relaxed(&slot->flags, flags);
+    /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
+     * collect_batch; seq_cst for the store-load pair with data_waiters. */
+    store_seq_cst(&slot->stamp, stamp_published(sequence));
+}
+
+/* Claim up to want free sequences. SHMRING_EFULL when none is free. */
+static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
+                       uint32_t *got) {
+    shmring_ring_t *ring = w->ring;
+    struct control *c = ring->control;
+    /* Relaxed: an early exit only; the check after the claim decides. */
+    if (load_relaxed(&c->closed)) {
+        return set_error(SHMRING_ECLOSED, "the stream has ended");
+    }
+    /* Relaxed: the CAS below validates the value. */
+    uint64_t tail = load_relaxed(&c->tail);
+    for (;;) {
+        int64_t used = seq_diff(tail, w->gate_cache);
+        if (used >= (int64_t)ring->slot_count) {
+            w->gate_cache = min_reader_gate(ring, tail);
+            used = seq_diff(tail, w->gate_cache);
+            if (used >= (int64_t)ring->slot_count) return SHMRING_EFULL;
+        }
+        uint64_t space = ring->slot_count - (uint64_t)used;
+        uint32_t k = want < space ? want : (uint32_t)space;
+        /* SYNC(tail-claim): pairs with load_seq_cst(tail) in reader joins
+         * and reader_at_end. */
+        if (cas_seq_cst(&c->tail, &tail, tail + k)) {
+            *first = tail;
+            *got = k;
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < *got; i++) begin_slot(ring, *first + i);
+    /* SYNC(stream-closed): pairs with store_seq_cst in end_stream. A claim
+     * made after the stream ended is published as skipped. */
+    if (load_seq_cst(&c->closed)) {
+        for (uint32_t i = 0; i < *got; i++) {
+            publish_slot(ring, *first + i, 0, SHM_SLOT_SKIP);
+        }
+        wake_waiters(&c->data_futex, &c->data_waiters);
+        return set_error(SHMRING_ECLOSED, "the stream has ended");
+    }
+    return SHMRING_OK;
+}
+
+static void count_published(shmring_writer_t *w, uint64_t messages,
+                            uint64_t bytes) {
+    /* Relaxed: statistics with a single writer (this handle). */
+    store_relaxed(&w->entry->messages, load_relaxed(&w->entry->messages) + messages);
+    store_relaxed(&w->entry->bytes, load_relaxed(&w->entry->bytes) + bytes);
+}
+
+struct batch_job {
+    shmring_writer_t *writer;
+    const void *const *datas;
+    const uint64_t *lengths;
+    uint32_t count;
+    uint32_t written;
+};
+
+static int write_attempt(void *context) {
+    struct batch_job *job = context;
+    shmring_writer_t *w = job->writer;
+    shmring_ring_t *ring = w->ring;
+    uint64_t first;
+    uint32_t got;
+    int rc = claim_slots(w, job->count, &first, &got);
+    if (rc != SHMRING_OK) return rc;
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < got; i++) {
+        uint64_t n = job->lengths[i];
+        if (n) memcpy(slot_payload(slot_at(ring, first + i)), job->datas[i], n);
+        publish_slot(ring, first + i, n, 0);
+        bytes += n;
+    }
+    wake_waiters(&ring->control->data_futex, &ring->control->data_waiters);
+    count_published(w, got, bytes);
+    job->written = got;
+    return SHMRING_OK;
+}
+
+static int check_writer(const shmring_writer_t *w) {
+    if (!w) return set_error(SHMRING_EINVALID, "writer is NULL");
+    if (w->reserved) {
+        return set_error(SHMRING_EINVALID,
+                         "a reservation is open: commit or abort it first");
+    }
+    return SHMRING_OK;
+}
+
+static int check_message(const shmring_writer_t *w, const void *data,
+                         uint64_t length) {
+    if (length > w->ring->slot_bytes) {
+        return set_error(SHMRING_ETOO_LARGE,
+                         "message of %llu bytes exceeds slot_bytes %llu",
+                         (unsigned long long)length,
+                         (unsigned long long)w->ring->slot_bytes);
+    }
+    if (!data && length) return set_error(SHMRING_EINVALID, "data is NULL");
+    return SHMRING_OK;
+}
+
+SHMRING_API int shmring_write_batch(shmring_writer_t *w,
+                                    const void *const *datas,
+                                    const uint64_t *lengths, uint32_t count,
+                                    uint32_t *written_out, int64_t timeout_ns) {
+    int rc = check_writer(w);
+    if (rc != SHMRING_OK) return rc;
+    if (written_out) *written_out = 0;
+    if (count == 0) return SHMRING_OK;
+    if (!datas || !lengths) {
+        return set_error(SHMRING_EINVALID, "datas or lengths is NULL");
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        if ((rc = check_message(w, datas[i], lengths[i])) != SHMRING_OK) {
+            return rc;
+        }
+    }
+    struct batch_job job = {w, datas, lengths, count, 0};
+    rc = wait_until_ready(write_attempt, &job, SHMRING_EFULL,
+                          &w->ring->control->space_futex,
+                          &w->ring->control->space_waiters, timeout_ns,
+                          &w->spin, &w->entry->waits);
+    if (written_out) *written_out = job.written;
+    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+    return rc;
+}
+
+SHMRING_API int shmring_write(shmring_writer_t *w, const void *data,
+                              uint64_t length, int64_t timeout_ns) {
+    return shmring_write_batch(w, &data, &length, 1, NULL, timeout_ns);
+}
+
+SHMRING_API int shmring_try_write(shmring_writer_t *w, const void *data,
+                                  uint64_t length) {
+    return shmring_write_batch(w, &data, &length, 1, NULL, 0);
+}
+
+static int reserve_attempt(void *context) {
+    shmring_writer_t *w = context;
+    uint32_t got;
+    return claim_slots(w, 1, &w->reserved_sequence, &got);
+}
+
+SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
+                                int64_t timeout_ns) {
+    int rc = check_writer(w);
+    if (rc != SHMRING_OK) return rc;
+    if (!slot_out) return set_error(SHMRING_EINVALID, "slot_out is NULL");
+    rc = wait_until_ready(reserve_attempt, w, SHMRING_EFULL,
+                          &w->ring->control->space_futex,
+                          &w->ring->control->space_waiters, timeout_ns,
+                          &w->spin, &w->entry->waits);
+    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+    if (rc != SHMRING_OK) return rc;
+    w->reserved = 1;
+    *slot_out = slot_payload(slot_at(w->ring, w->reserved_sequence));
+    return SHMRING_OK;
+}
+
+static int finish_reservation(shmring_writer_t *w, uint64_t length,
+                              uint32_t flags) {
+    publish_slot(w->ring, w->reserved_sequence, length, flags);
+    wake_waiters(&w->ring->control->data_futex,
+                 &w->ring->control->data_waiters);
+    w->reserved = 0;
+    return SHMRING_OK;
+}
+
+SHMRING_API int shmring_commit(shmring_writer_t *w, uint64_t length) {
+    if (!w || !w->reserved) {
+        return set_error(SHMRING_EINVALID, "no reservation to commit");
+    }
+    if (length > w->ring->slot_bytes) {
+        return set_error(SHMRING_ETOO_LARGE,
+                         "commit of %llu bytes exceeds slot_bytes %llu; the "
+                         "reservation is still open",
+                         (unsigned long long)length,
+                         (unsigned long long)w->ring->slot_bytes);
+    }
+    count_published(w, 1, length);
+    return finish_reservation(w, length, 0);
+}
+
+SHMRING_API int shmring_abort(shmring_writer_t *w) {
+    if (!w || !w->reserved) {
+        return set_error(SHMRING_EINVALID, "no reservation to abort");
+    }
+    return finish_reservation(w, 0, SHM_SLOT_SKIP);
+}
+
+SHMRING_API int shmring_writer_close(shmring_writer_t *w) {
+    if (!w) return set_error(SHMRING_EINVALID, "writer is NULL");
+    if (w->reserved) shmring_abort(w);
+    registry_remove_writer(w->ring, w->entry);
+    free(w);
+    return SHMRING_OK;
+}

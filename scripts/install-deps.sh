@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install everything needed to build and test shmring on Debian 12 (bookworm).
+# Idempotent: does nothing (no apt-get update) when every package is already installed.
+# Needs root (or passwordless sudo) only if something is missing.
+set -euo pipefail
+
+# bazel-bootstrap    : Bazel 4.2.3 (the only Bazel that works offline here)
+# bazel-rules-java   : @rules_java, used via local_repository (see WORKSPACE)
+# gcc, g++           : toolchain; gcc-12 pulls libgcc-12-dev, which depends on
+#                      libasan8, libubsan1, libtsan2, liblsan0 (sanitizer runtimes).
+#                      They are listed explicitly so a missing runtime is caught.
+# libc6-dev          : headers, libpthread/librt stubs
+# pkg-config, binutils (nm, readelf): install check
+PKGS=(
+  bazel-bootstrap
+  bazel-rules-java
+  gcc
+  g++
+  libc6-dev
+  libasan8
+  libubsan1
+  libtsan2
+  pkg-config
+  binutils
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); else
+      echo "install-deps: need root to install: ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  log="$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX.log")"
+  if ! { "${SUDO[@]}" apt-get update -qq && \
+         "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-deps: apt-get failed (log above, also in $log)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+# Sanity checks (fail loudly if the environment is not usable).
+for t in bazel gcc g++ pkg-config nm readelf; do
+  command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
+done
+[[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }
+for lib in libasan.so libubsan.so libtsan.so; do
+  [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \
+    || { echo "install-deps: gcc cannot find $lib (sanitizer runtime)" >&2; exit 1; }
+done
+echo "install-deps: ok (bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), gcc $(gcc -dumpfullversion))"

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# THE test command: scripts/test.sh
+#
+#   1. scripts/install-deps.sh           (apt, only if something is missing)
+#   2. bazel test //...                   normal build
+#   3. bazel test --config=asan //...     AddressSanitizer + UBSan
+#   4. bazel test --config=tsan //...     ThreadSanitizer
+#   5. tests/install/check_install.sh     install into a temp prefix, build a consumer
+#
+# Last line of output is exactly "N passed, N failed", counting every Bazel test
+# target once per configuration, plus the install check. Exit status is nonzero
+# if anything failed.
+#
+# Env knobs (for local use; CI uses the defaults):
+#   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
+#   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
+#   SHMRING_SKIP_DEPS=1                   skip step 1
+#   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
+#   SHMRING_BAZEL_SHUTDOWN=1              stop the Bazel server at the end (.ci/run sets it)
+#   BAZEL_OUTPUT_USER_ROOT=dir            see scripts/lib/bazel.sh
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+passed=0
+failed=0
+declare -a summary=()
+t_all=$SECONDS
+
+phase_time() { echo "$(( SECONDS - $1 ))s"; }
+
+if [[ -z "${SHMRING_SKIP_DEPS:-}" ]]; then
+  t=$SECONDS
+  echo "==> install-deps"
+  if ! bash scripts/install-deps.sh; then
+    echo "scripts/install-deps.sh failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  summary+=("install-deps: $(phase_time $t)")
+fi
+
+# shellcheck source=lib/bazel.sh
+source "$ROOT/scripts/lib/bazel.sh"
+if [[ -n "${SHMRING_BAZEL_SHUTDOWN:-}" ]]; then
+  trap 'bz shutdown >/dev/null 2>&1 || true' EXIT
+fi
+
+read -r -a extra_flags <<<"${BAZEL_TEST_FLAGS:-}"
+LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/shmring-test.XXXXXX")"
+
+# Test targets `bazel test //...` runs (manual-tagged ones excluded).
+n_tests="$(bz query --noshow_progress 'tests(//...) except attr(tags, "manual", //...)' 2>"$LOGDIR/query.err" | grep -c '^//' || true)"
+if ! [[ "$n_tests" =~ ^[0-9]+$ ]]; then n_tests=0; fi
+if [[ -s "$LOGDIR/query.err" ]] && grep -q ERROR "$LOGDIR/query.err"; then
+  cat "$LOGDIR/query.err" >&2
+fi
+echo "==> $n_tests test target(s) per configuration"
+
+run_config() {
+  local name="$1"; shift
+  local log="$LOGDIR/bazel-$name.log" t=$SECONDS rc p f
+  echo
+  echo "==> bazel test ${*:-} //...   [$name]"
+  if ((n_tests == 0)); then
+    # Nothing to test: at least make sure everything builds.
+    bz build --config=ci "$@" "${extra_flags[@]}" --keep_going //... 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    p=0; f=$(( rc == 0 ? 0 : 1 ))
+  else
+    bz test --config=ci "$@" "${extra_flags[@]}" --keep_going //... 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    # Summary lines: "//c:foo   (cached) PASSED in 0.1s" / "FAILED in ..." / "NO STATUS" / "FAILED TO BUILD"
+    p="$(grep -c -E '^//[^[:space:]]+[[:space:]]+(\(cached\)[[:space:]]+)?(PASSED|FLAKY)' "$log" || true)"
+    f=$(( n_tests - p ))
+    if (( f < 0 )); then f=0; fi
+    # Bazel failed although every test passed (e.g. a non-test target did not build).
+    if (( rc != 0 && f == 0 )); then f=1; echo "bazel exited $rc in [$name] although all tests passed; counting 1 failure" >&2; fi
+  fi
+  passed=$(( passed + p ))
+  failed=$(( failed + f ))
+  summary+=("bazel [$name]: $p passed, $f failed, exit $rc, $(phase_time $t)")
+}
+
+for cfg in ${SHMRING_CONFIGS:-default asan tsan}; do
+  case "$cfg" in
+    default) run_config default ;;
+    *) run_config "$cfg" "--config=$cfg" ;;
+  esac
+done
+
+if [[ -z "${SHMRING_SKIP_INSTALL_CHECK:-}" ]]; then
+  t=$SECONDS
+  echo
+  echo "==> tests/install/check_install.sh"
+  if bash tests/install/check_install.sh; then
+    passed=$(( passed + 1 )); r=passed
+  else
+    failed=$(( failed + 1 )); r=FAILED
+  fi
+  summary+=("install check: $r, $(phase_time $t)")
+fi
+
+echo
+echo "==> summary (logs in $LOGDIR)"
+for s in "${summary[@]}"; do echo "    $s"; done
+echo "    total: $(phase_time $t_all)"
+echo "$passed passed, $failed failed"
+(( failed == 0 ))
