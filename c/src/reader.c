@@ -278,7 +278,8 @@ static uint32_t lossy_validate(const shmring_reader_t *r, const struct batch *b)
 struct read_job {
     shmring_reader_t *reader;
     struct batch batch;
-    uint8_t *buffer;          /* NULL: peek */
+    int copy;                 /* 0: peek, hold the views until release */
+    uint8_t *buffer;          /* where a copy goes */
     uint64_t *first_length_out;
 };
 
@@ -287,22 +288,25 @@ static int take(shmring_reader_t *r, struct batch *b) {
                                               : own_take(r, b);
 }
 
-/* Copy a taken batch out and let it go. */
+/* Copy a taken batch out and let it go. SHMRING_ELAPPED: a lossy reader
+ * was lapped during the copy and must take again. */
 static int copy_out(struct read_job *job) {
     shmring_reader_t *r = job->reader;
     struct batch *b = &job->batch;
     uint8_t *to = job->buffer;
     if (r->kind == SHM_READER_LOSSY) RACY_COPY_BEGIN();
     for (uint32_t i = 0; i < b->count; i++) {
-        memcpy(to, b->datas[i], b->lengths[i]);
-        to += b->lengths[i];
+        if (b->lengths[i]) {
+            memcpy(to, b->datas[i], b->lengths[i]);
+            to += b->lengths[i];
+        }
     }
     if (r->kind == SHM_READER_LOSSY) RACY_COPY_END();
     if (r->kind == SHM_READER_GROUP_MEMBER) {
         member_release(r);
     } else if (r->kind == SHM_READER_LOSSY) {
         uint32_t valid = lossy_validate(r, b);
-        if (valid == 0) return SHMRING_EEMPTY; /* lapped mid-copy: retry */
+        if (valid == 0) return SHMRING_ELAPPED;
         b->count = valid;
         reader_advance(r, b->sequences[valid - 1] + 1);
     } else {
@@ -315,20 +319,25 @@ static int copy_out(struct read_job *job) {
 static int read_attempt(void *context) {
     struct read_job *job = context;
     shmring_reader_t *r = job->reader;
-    int rc = take(r, &job->batch);
-    if (rc == SHMRING_ETOO_LARGE) {
-        *job->first_length_out = job->batch.first_length;
-        return set_error(rc, "message of %llu bytes does not fit the buffer",
-                         (unsigned long long)job->batch.first_length);
+    for (;;) {
+        int rc = take(r, &job->batch);
+        if (rc == SHMRING_ETOO_LARGE) {
+            *job->first_length_out = job->batch.first_length;
+            return set_error(rc,
+                             "message of %llu bytes does not fit the buffer",
+                             (unsigned long long)job->batch.first_length);
+        }
+        if (rc != SHMRING_OK) return rc;
+        if (!job->copy) { /* peek: hold until shmring_release */
+            r->peeked = job->batch.count;
+            r->peek_sequence = job->batch.sequences[0];
+            r->peek_last = job->batch.sequences[job->batch.count - 1];
+            r->peek_span = job->batch.span;
+            return SHMRING_OK;
+        }
+        rc = copy_out(job);
+        if (rc != SHMRING_ELAPPED) return rc;
     }
-    if (rc != SHMRING_OK) return rc;
-    if (!job->buffer) { /* peek: hold until shmring_release */
-        r->peeked = job->batch.count;
-        r->peek_sequence = job->batch.sequences[0];
-        r->peek_span = job->batch.span;
-        return SHMRING_OK;
-    }
-    return copy_out(job);
 }
 
 static int check_reader(const shmring_reader_t *r) {
@@ -372,7 +381,8 @@ SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
                   .sequences = (uint64_t *)(datas + max_count),
                   .max_count = max_count,
                   .capacity = capacity},
-        .buffer = buffer ? buffer : (uint8_t *)lengths, /* non-NULL: copy */
+        .copy = 1,
+        .buffer = buffer,
         .first_length_out = &first_length,
     };
     rc = run_read(r, &job, timeout_ns);
@@ -392,7 +402,6 @@ SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
     }
     const void *data;
     uint64_t sequence;
-    uint64_t dummy;
     struct read_job job = {
         .reader = r,
         .batch = {.datas = &data,
@@ -400,7 +409,8 @@ SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
                   .sequences = &sequence,
                   .max_count = 1,
                   .capacity = capacity},
-        .buffer = buffer ? buffer : (uint8_t *)&dummy,
+        .copy = 1,
+        .buffer = buffer,
         .first_length_out = length_out,
     };
     return run_read(r, &job, timeout_ns);
@@ -432,14 +442,11 @@ SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
                   .sequences = sequences,
                   .max_count = max_count,
                   .capacity = UINT64_MAX},
-        .buffer = NULL,
+        .copy = 0,
         .first_length_out = &unused,
     };
     rc = run_read(r, &job, timeout_ns);
-    if (rc == SHMRING_OK) {
-        *count_out = job.batch.count;
-        r->peek_last = sequences[job.batch.count - 1];
-    }
+    if (rc == SHMRING_OK) *count_out = job.batch.count;
     free(sequences);
     return rc;
 }
@@ -465,11 +472,11 @@ SHMRING_API int shmring_release(shmring_reader_t *r) {
         for (uint64_t s = r->peek_sequence; seq_diff(r->peek_last, s) >= 0; s++) {
             /* Relaxed: ordered after the caller's reads by the fence. */
             uint64_t stamp = load_relaxed(&slot_at(r->ring, s)->stamp);
-            if (stamp != stamp_published(s) &&
-                !(load_relaxed(&slot_at(r->ring, s)->flags) & SHM_SLOT_SKIP)) {
+            if (stamp != stamp_published(s)) {
+                r->missed++; /* a lost message, like a lap */
+                if (count) count--;
                 rc = set_error(SHMRING_ELAPPED,
-                               "a writer overwrote the viewed message");
-                break;
+                               "a writer overwrote a viewed message");
             }
         }
         reader_advance(r, r->peek_last + 1);

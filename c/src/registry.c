@@ -112,11 +112,12 @@ void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
     int locked = registry_lock(ring) == SHMRING_OK;
     store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
     uint32_t left = fetch_sub_seq_cst(&c->writers_open, 1) - 1;
-    if (locked) registry_unlock(ring);
+    /* Under the lock, so no writer joins between the count and the end. */
     if (left == 0 &&
         (ring->header->config_flags & SHM_CONFIG_CLOSE_ON_LAST_WRITER)) {
         end_stream(ring);
     }
+    if (locked) registry_unlock(ring);
 }
 
 static struct group_entry *find_or_add_group(shmring_ring_t *ring,
@@ -140,12 +141,17 @@ static struct group_entry *find_or_add_group(shmring_ring_t *ring,
     memset(free_entry->name, 0, sizeof free_entry->name);
     strcpy(free_entry->name, name);
     store_relaxed(&free_entry->members, 0); /* under the lock */
-    /* A new group starts at the next message, like a broadcast reader.
-     * SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
-    store_seq_cst(&free_entry->next, load_seq_cst(&ring->control->tail));
+    /* A new group starts at the next message, like a broadcast reader, and
+     * re-reads tail once it is visible (see start_at_tail). No member can
+     * move next yet: members join under the registry lock we hold. */
+    atomic_u64 *tail = &ring->control->tail;
+    /* SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
+    store_seq_cst(&free_entry->next, load_seq_cst(tail));
     raise_high_water(&ring->control->groups_high_water, free_index);
     /* SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate. */
     store_seq_cst(&free_entry->state, SHM_ENTRY_ACTIVE);
+    /* SYNC(tail-claim): as above; the second read closes the join race. */
+    store_seq_cst(&free_entry->next, load_seq_cst(tail));
     *index = free_index;
     return free_entry;
 }
@@ -190,14 +196,19 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
     store_relaxed(&e->messages, 0);
     store_relaxed(&e->missed, 0);
     store_relaxed(&e->waits, 0);
-    /* A reader starts at the next sequence to be claimed: every slot a
-     * writer may overwrite from now on holds an older sequence, so no
-     * writer that computed its gate before this join can hurt it.
+    /* A reader starts at the next sequence to be claimed. A writer that
+     * scanned the gates before this entry became ACTIVE may still claim up
+     * to its old gate + slot_count, overwriting sequences up to the tail it
+     * then claims from; so the position is read from tail again once the
+     * entry is visible (the Disruptor's addSequences). Every sequence a
+     * writer overwrites without having seen this reader is older than it.
      * SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
     store_seq_cst(&e->position, load_seq_cst(&c->tail));
     raise_high_water(&c->readers_high_water, index);
     /* SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate. */
     store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
+    /* SYNC(tail-claim): as above; SYNC(reader-progress) for the store. */
+    store_seq_cst(&e->position, load_seq_cst(&c->tail));
     registry_unlock(ring);
     *out = e;
     *group_out = g;
