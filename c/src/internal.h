@@ -70,6 +70,10 @@ struct shmring_reader {
     uint64_t peek_span;               /* sequences they cover, skips included */
     uint64_t missed;
     struct spinner spin;
+    /* Batch views, grown on demand: no allocation per call. */
+    const void **scratch_datas;
+    uint64_t *scratch_sequences;
+    uint32_t scratch_capacity;
 };
 
 /* errors.c */

@@ -73,7 +73,23 @@ SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
 SHMRING_API int shmring_reader_close(shmring_reader_t *r) {
     if (!r) return set_error(SHMRING_EINVALID, "reader is NULL");
     registry_remove_reader(r->ring, r->entry, r->group);
+    free(r->scratch_datas);
+    free(r->scratch_sequences);
     free(r);
+    return SHMRING_OK;
+}
+
+/* Room for n views in the reader's scratch arrays. */
+static int reserve_scratch(shmring_reader_t *r, uint32_t n) {
+    if (n <= r->scratch_capacity) return SHMRING_OK;
+    const void **datas = realloc(r->scratch_datas, n * sizeof *datas);
+    if (datas) r->scratch_datas = datas;
+    uint64_t *sequences = realloc(r->scratch_sequences, n * sizeof *sequences);
+    if (sequences) r->scratch_sequences = sequences;
+    if (!datas || !sequences) {
+        return set_error(SHMRING_ENOMEM, "cannot allocate a batch of %u", n);
+    }
+    r->scratch_capacity = n;
     return SHMRING_OK;
 }
 
@@ -371,14 +387,13 @@ SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
                          "lengths, count_out and max_count > 0 are needed");
     }
     *count_out = 0;
-    const void **datas = malloc(max_count * (sizeof(void *) + sizeof(uint64_t)));
-    if (!datas) return set_error(SHMRING_ENOMEM, "cannot allocate batch");
+    if ((rc = reserve_scratch(r, max_count)) != SHMRING_OK) return rc;
     uint64_t first_length = 0;
     struct read_job job = {
         .reader = r,
-        .batch = {.datas = datas,
+        .batch = {.datas = r->scratch_datas,
                   .lengths = lengths,
-                  .sequences = (uint64_t *)(datas + max_count),
+                  .sequences = r->scratch_sequences,
                   .max_count = max_count,
                   .capacity = capacity},
         .copy = 1,
@@ -386,7 +401,6 @@ SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
         .first_length_out = &first_length,
     };
     rc = run_read(r, &job, timeout_ns);
-    free(datas);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
     if (rc == SHMRING_ETOO_LARGE) lengths[0] = first_length;
     return rc;
@@ -432,14 +446,13 @@ SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
                          "needed");
     }
     *count_out = 0;
-    uint64_t *sequences = malloc(max_count * sizeof(uint64_t));
-    if (!sequences) return set_error(SHMRING_ENOMEM, "cannot allocate batch");
+    if ((rc = reserve_scratch(r, max_count)) != SHMRING_OK) return rc;
     uint64_t unused;
     struct read_job job = {
         .reader = r,
         .batch = {.datas = datas,
                   .lengths = lengths,
-                  .sequences = sequences,
+                  .sequences = r->scratch_sequences,
                   .max_count = max_count,
                   .capacity = UINT64_MAX},
         .copy = 0,
@@ -447,7 +460,6 @@ SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
     };
     rc = run_read(r, &job, timeout_ns);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
-    free(sequences);
     return rc;
 }
 
