@@ -118,7 +118,9 @@ int shmring_unlink(const char *name);
  * written and then get SHMRING_ECLOSED. */
 int shmring_close_stream(shmring_ring_t *ring);
 /* Move every reader and group to the newest message (the seed library's
- * force_reader_sync): writers stop waiting for slow readers. */
+ * force_reader_sync): writers stop waiting for them at once, except for a
+ * reader in the middle of a read or holding a peek, until it finishes.
+ * Readers count what they pass over in shmring_reader_missed(). */
 int shmring_skip_all_to_latest(shmring_ring_t *ring);
 
 /* Geometry and identity. The name is NULL for an anonymous ring. */

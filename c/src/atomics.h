@@ -40,7 +40,17 @@ typedef _Atomic uint32_t atomic_u32;
 /* The two fences of the seqlock that lets lossy readers detect a slot
  * overwritten under them (Boehm, "Can seqlocks get along with programming
  * language memory models?", 2012). Used nowhere else. */
+#if defined(__SANITIZE_THREAD__)
+/* GCC (11+) refuses atomic_thread_fence under -fsanitize=thread (-Wtsan,
+ * an error with -Werror: TSan does not model fences). __sync_synchronize()
+ * is a full barrier, stronger than either fence; TSan ignores it too, which
+ * loses nothing: the only accesses these fences order are a lossy reader's
+ * payload copies, whose reads TSan is told to ignore (RACY_COPY_BEGIN). */
+#define seqlock_fence_release() __sync_synchronize()
+#define seqlock_fence_acquire() __sync_synchronize()
+#else
 #define seqlock_fence_release() atomic_thread_fence(memory_order_release)
 #define seqlock_fence_acquire() atomic_thread_fence(memory_order_acquire)
+#endif
 
 #endif /* SHMRING_ATOMICS_H */

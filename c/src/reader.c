@@ -228,6 +228,16 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
          * min_reader_gate. */
         store_relaxed(&r->entry->holding, next);
         store_seq_cst(&r->entry->holding_busy, 1);
+        /* Writers let a group's gate jump to skip_floor; if it has passed
+         * next, what we collected may be reused: skip to it instead.
+         * SYNC(reader-busy): as in begin_reading. */
+        floor = next;
+        apply_skip_floor(r, &floor);
+        if (floor != next) {
+            member_release(r);
+            cas_seq_cst(&g->next, &next, floor);
+            continue;
+        }
         /* SYNC(group-next): pairs with load_seq_cst(next) in
          * min_reader_gate and in other members. */
         if (cas_seq_cst(&g->next, &next, next + b->span)) {
@@ -239,8 +249,23 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
     }
 }
 
+/* Broadcast readers flag the span of a read (take to copy or release), so
+ * that writers apply skip_floor to their gate only while they are idle.
+ * SYNC(reader-busy): pairs with load_seq_cst(holding_busy) in
+ * min_reader_gate: either that writer sees the flag, or our load of
+ * skip_floor in apply_skip_floor (after this store) sees its floor. */
+static void begin_reading(shmring_reader_t *r) {
+    if (r->kind == SHM_READER_BROADCAST) store_seq_cst(&r->entry->holding_busy, 1);
+}
+
+static void end_reading(shmring_reader_t *r) {
+    /* SYNC(reader-busy): release, after the position store that ends the
+     * read; pairs with load_seq_cst(holding_busy) in min_reader_gate. */
+    if (r->kind == SHM_READER_BROADCAST) store_release(&r->entry->holding_busy, 0);
+}
+
 /* A broadcast or lossy reader views the batch at its own position. */
-static int own_take(shmring_reader_t *r, struct batch *b) {
+static int own_collect(shmring_reader_t *r, struct batch *b) {
     uint64_t position = r->position;
     apply_skip_floor(r, &position);
     for (uint32_t attempt = 0;; attempt++) {
@@ -271,9 +296,16 @@ static int own_take(shmring_reader_t *r, struct batch *b) {
     }
     if (b->count == 0) { /* only skipped slots */
         reader_advance(r, position + b->span);
-        return SHMRING_EEMPTY;
+        return b->first_length ? SHMRING_ETOO_LARGE : SHMRING_EEMPTY;
     }
     return SHMRING_OK;
+}
+
+static int own_take(shmring_reader_t *r, struct batch *b) {
+    begin_reading(r);
+    int rc = own_collect(r, b);
+    if (rc != SHMRING_OK) end_reading(r);
+    return rc;
 }
 
 /* Lossy readers: keep the prefix of the batch whose slots still hold the
@@ -327,6 +359,7 @@ static int copy_out(struct read_job *job) {
         reader_advance(r, b->sequences[valid - 1] + 1);
     } else {
         reader_advance(r, r->position + b->span);
+        end_reading(r);
     }
     count_delivered(r, b->count);
     return SHMRING_OK;
@@ -485,15 +518,21 @@ SHMRING_API int shmring_release(shmring_reader_t *r) {
             /* Relaxed: ordered after the caller's reads by the fence. */
             uint64_t stamp = load_relaxed(&slot_at(r->ring, s)->stamp);
             if (stamp != stamp_published(s)) {
-                r->missed++; /* a lost message, like a lap */
-                if (count) count--;
                 rc = set_error(SHMRING_ELAPPED,
                                "a writer overwrote a viewed message");
+                break;
             }
+        }
+        if (rc == SHMRING_ELAPPED) {
+            /* The caller discards every view of the batch (shmring.h), so
+             * all of them are lost, like a lap: missed, not delivered. */
+            r->missed += count;
+            count = 0;
         }
         reader_advance(r, r->peek_last + 1);
     } else {
         reader_advance(r, r->position + r->peek_span);
+        end_reading(r);
     }
     count_delivered(r, count);
     return rc;

@@ -239,23 +239,35 @@ static inline void consider(uint64_t tail, uint64_t gate, uint64_t *oldest,
     }
 }
 
+/* The later of two sequences. */
+static inline uint64_t later(uint64_t a, uint64_t b) {
+    return seq_diff(a, b) >= 0 ? a : b;
+}
+
 uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     const struct control *c = ring->control;
     uint64_t oldest = tail;
     int64_t behind = 0;
+    /* Idle readers and groups behind skip_floor (skip_all_to_latest) gate
+     * at the floor: they will jump there at their next read.
+     * SYNC(reader-busy): read before the busy flags below; pairs with
+     * the seq_cst busy stores in begin_reading and member_take. */
+    uint64_t floor = load_seq_cst(&c->skip_floor);
     /* Groups first: a member moves group.next only after marking what it
      * holds, so reading next before the members never misses a slot.
      * SYNC(high-water): pairs with store_seq_cst in raise_high_water. */
     uint32_t groups = load_seq_cst(&c->groups_high_water);
+    if (groups > ring->header->max_groups) groups = ring->header->max_groups;
     for (uint32_t i = 0; i < groups; i++) {
         struct group_entry *g = &ring->groups[i];
         /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
         if (load_seq_cst(&g->state) != SHM_ENTRY_ACTIVE) continue;
         /* SYNC(group-next): pairs with the cas_seq_cst on next in
          * group_claim. */
-        consider(tail, load_seq_cst(&g->next), &oldest, &behind);
+        consider(tail, later(load_seq_cst(&g->next), floor), &oldest, &behind);
     }
     uint32_t readers = load_seq_cst(&c->readers_high_water);
+    if (readers > ring->header->max_readers) readers = ring->header->max_readers;
     for (uint32_t i = 0; i < readers; i++) {
         struct reader_entry *r = &ring->readers[i];
         /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
@@ -263,9 +275,14 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
         /* Relaxed: kind is published by the state store read above. */
         uint32_t kind = load_relaxed(&r->kind);
         if (kind == SHM_READER_BROADCAST) {
+            /* SYNC(reader-busy): pairs with the busy stores in
+             * begin_reading and end_reading. */
+            int reading = load_seq_cst(&r->holding_busy) != 0;
             /* SYNC(reader-progress): pairs with store_seq_cst(position) in
-             * broadcast_advance. */
-            consider(tail, load_seq_cst(&r->position), &oldest, &behind);
+             * reader_advance. */
+            uint64_t position = load_seq_cst(&r->position);
+            consider(tail, reading ? position : later(position, floor), &oldest,
+                     &behind);
         } else if (kind == SHM_READER_GROUP_MEMBER &&
                    /* SYNC(member-holding): pairs with store_seq_cst(busy)
                     * in group_claim. */

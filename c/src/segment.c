@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,6 +63,25 @@ static int os_error(int err, const char *what, const char *name) {
     default:
         return set_error(SHMRING_ESYSTEM, "%s %s: %s", what, shown, text);
     }
+}
+
+/* Refuse what no fallocate could give: more than off_t can address, or,
+ * for an anonymous ring (memfd, which has no tmpfs size limit and would
+ * meet the OOM killer instead), more than the free physical memory. */
+static int check_memory(const struct geometry *g, const char *name) {
+    uint64_t limit = INT64_MAX;
+    if (!name) {
+        long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        if (pages > 0 && page > 0) limit = (uint64_t)pages * (uint64_t)page;
+    }
+    if (g->segment_bytes > limit) {
+        return set_error(SHMRING_ENOSPACE,
+                         "a ring of %llu bytes exceeds the %llu bytes "
+                         "available",
+                         (unsigned long long)g->segment_bytes,
+                         (unsigned long long)limit);
+    }
+    return SHMRING_OK;
 }
 
 /* Point a handle's fields at a mapping whose header has been validated. */
@@ -145,6 +165,7 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
                          .max_groups = options->max_groups};
     int rc = geometry_compute(&g);
     if (rc != SHMRING_OK) return rc;
+    if ((rc = check_memory(&g, name)) != SHMRING_OK) return rc;
 
     shmring_ring_t *ring = calloc(1, sizeof *ring);
     if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
@@ -239,8 +260,10 @@ static int validate_header(const struct segment_header *h, uint64_t file_bytes,
                          .max_readers = h->max_readers,
                          .max_groups = h->max_groups};
     if (geometry_compute(&g) != SHMRING_OK) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "%s", shmring_last_error());
         return set_error(SHMRING_ECORRUPT, "%s has an impossible geometry: %s",
-                         name, shmring_last_error());
+                         name, reason);
     }
     if (h->block_bytes != SHM_BLOCK || g.slot_stride != h->slot_stride ||
         g.writers_offset != h->writers_offset ||

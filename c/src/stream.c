@@ -44,5 +44,7 @@ SHMRING_API int shmring_skip_all_to_latest(shmring_ring_t *ring) {
     while (seq_diff(tail, floor) > 0 &&
            !cas_seq_cst(&c->skip_floor, &floor, tail)) {
     }
+    /* Writers waiting on readers that are now skipped may go on. */
+    wake_all(&c->space_futex);
     return SHMRING_OK;
 }
