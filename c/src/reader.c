@@ -159,8 +159,9 @@ static int stream_ended_at(const shmring_ring_t *ring, uint64_t position) {
 /* Apply skip_all_to_latest to a reader's own position. */
 static void apply_skip_floor(shmring_reader_t *r, uint64_t *position) {
     /* SYNC(skip-floor): pairs with the cas_seq_cst in
-     * shmring_skip_all_to_latest. */
-    uint64_t floor = load_acquire(&r->ring->control->skip_floor);
+     * shmring_skip_all_to_latest. seq_cst, not just acquire: it must not be
+     * ordered before our earlier seq_cst busy store (SYNC(reader-busy)). */
+    uint64_t floor = load_seq_cst(&r->ring->control->skip_floor);
     int64_t behind = seq_diff(floor, *position);
     if (behind > 0) {
         r->missed += (uint64_t)behind;
