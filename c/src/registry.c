@@ -140,7 +140,8 @@ static struct group_entry *find_or_add_group(shmring_ring_t *ring,
     if (!free_entry) return NULL;
     memset(free_entry->name, 0, sizeof free_entry->name);
     strcpy(free_entry->name, name);
-    store_relaxed(&free_entry->members, 0); /* under the lock */
+    /* Relaxed: members changes only under the registry lock we hold. */
+    store_relaxed(&free_entry->members, 0);
     /* A new group starts at the next message, like a broadcast reader, and
      * re-reads tail once it is visible (see start_at_tail). No member can
      * move next yet: members join under the registry lock we hold. */
@@ -185,6 +186,7 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
             return set_error(SHMRING_ELIMIT, "all %u group entries are in use",
                              ring->header->max_groups);
         }
+        /* SYNC(registry): changed only under the registry lock. */
         fetch_add_seq_cst(&g->members, 1);
     }
     e->pid = (uint32_t)getpid();
@@ -218,6 +220,8 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
 void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
                             struct group_entry *g) {
     int locked = registry_lock(ring) == SHMRING_OK;
+    /* SYNC(member-holding), SYNC(reader-busy): a leaving reader holds
+     * nothing; pairs with load_seq_cst(holding_busy) in min_reader_gate. */
     store_seq_cst(&e->holding_busy, 0);
     store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
     if (g && fetch_sub_seq_cst(&g->members, 1) == 1) {

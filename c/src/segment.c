@@ -129,7 +129,8 @@ static void initialize_segment(uint8_t *base, const struct geometry *g,
     store_relaxed(&c->tail, o->initial_sequence);
     store_relaxed(&c->skip_floor, o->initial_sequence);
     /* Each slot claims to be mid-write for the sequence one lap before the
-     * first it will hold, so no reader takes it for a message. */
+     * first it will hold, so no reader takes it for a message. Relaxed:
+     * published with layout_version, as above. */
     uint64_t n = g->slot_count;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t first = o->initial_sequence + ((i - o->initial_sequence) & (n - 1));

@@ -68,7 +68,9 @@ static int futex_wait(atomic_u32 *word, uint32_t expected,
 }
 
 void wake_all(atomic_u32 *futex_word) {
-    /* Relaxed: the futex syscall orders it; sleepers only compare values. */
+    /* Relaxed: the futex syscall orders it; sleepers only compare values.
+     * SYNC(futex-word): pairs with load_seq_cst(futex_word) in
+     * wait_until_ready (W2): a bump after it makes FUTEX_WAIT return. */
     fetch_add_relaxed(futex_word, 1);
     syscall(SYS_futex, (uint32_t *)futex_word, FUTEX_WAKE, INT_MAX, NULL,
             NULL, 0);
