@@ -131,6 +131,18 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
         uint32_t flags = load_relaxed(&slot->flags);
         uint64_t length = load_relaxed(&slot->length);
         if (flags & SHM_SLOT_SKIP) {
+            /* A lossy reader's slot can be rewritten under it, and the
+             * flags of a newer, aborted message would make this one look
+             * skipped (lost, and not counted as missed). Confirm the stamp
+             * after reading the flags, as lossy_validate does for messages.
+             * SYNC(seqlock): pairs with seqlock_fence_release in
+             * begin_slot. Relaxed: ordered after the flags by the fence. */
+            seqlock_fence_acquire();
+            uint64_t again = load_relaxed(&slot->stamp);
+            if (again != stamp) {
+                b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
+                return;
+            }
             b->span++;
             continue;
         }

@@ -3,7 +3,7 @@
 # result the way a user would see it:
 #   - libshmring.so.1 has SONAME libshmring.so.1 and exports only shmring_*
 #     (all at version SHMRING_1), and every function declared in shmring.h is exported;
-#   - the installed header compiles on its own as C11 (-pedantic) and as C++;
+#   - the installed header compiles on its own as C99 and C11 (-pedantic) and as C++;
 #   - tests/install/consumer.c builds with `cc ... $(pkg-config --cflags --libs shmring)`
 #     and runs against the installed .so, and also links statically against libshmring.a.
 # Exit 0 = all good, nonzero = a failure (each failure is printed as "FAIL: ...").
@@ -66,9 +66,11 @@ fi
 
 # --- installed header stands alone ---------------------------------------------------------
 printf '#include <shmring.h>\nint main(void){return 0;}\n' >"$WORK/hdr.c"
-if "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -I"$PREFIX/include" -c "$WORK/hdr.c" -o "$WORK/hdr.o"; then
-  ok "shmring.h compiles alone (C11 -pedantic)"
-else fail "installed shmring.h does not compile alone as C11"; fi
+for std in c99 c11; do
+  if "$CC" -std=$std -Wall -Wextra -Werror -pedantic -I"$PREFIX/include" -c "$WORK/hdr.c" -o "$WORK/hdr.o"; then
+    ok "shmring.h compiles alone ($std -pedantic)"
+  else fail "installed shmring.h does not compile alone as $std"; fi
+done
 if command -v "$CXX" >/dev/null 2>&1; then
   cp "$WORK/hdr.c" "$WORK/hdr.cc"
   if "$CXX" -std=c++11 -Wall -Wextra -Werror -I"$PREFIX/include" -fsyntax-only "$WORK/hdr.cc"; then
