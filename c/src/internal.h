@@ -114,16 +114,16 @@ int64_t monotonic_ns(void);
 struct deadline deadline_after(int64_t timeout_ns);
 /* One attempt: returns SHMRING_OK or a final error, or `not_ready` to wait. */
 typedef int (*attempt_fn)(void *context);
-/* Run attempt until it is ready, spinning, then sleeping on futex_word
- * (registered in waiters) until the deadline. timeout 0 = one attempt. */
+/* Run attempt until it is ready, spinning, then sleeping on the event
+ * count wait_word until the deadline. timeout 0 = one attempt. */
 int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u32 *futex_word, atomic_u32 *waiters,
-                     int64_t timeout_ns, struct spinner *spin,
-                     atomic_u64 *wait_counter);
-/* Wake every sleeper on futex_word if waiters says there may be one. The
- * caller's preceding seq_cst store pairs with the waiter's registration. */
-void wake_waiters(atomic_u32 *futex_word, atomic_u32 *waiters);
-void wake_all(atomic_u32 *futex_word);
+                     atomic_u64 *wait_word, int64_t timeout_ns,
+                     struct spinner *spin, atomic_u64 *wait_counter);
+/* Wake the sleepers registered on wait_word, if any (no syscall if none).
+ * The caller's preceding seq_cst store pairs with their registration. */
+void wake_waiters(atomic_u64 *wait_word);
+/* Wake every sleeper on wait_word. */
+void wake_all(atomic_u64 *wait_word);
 void spinner_init(struct spinner *spin);
 
 /* registry.c: the participant tables */

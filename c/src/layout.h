@@ -71,13 +71,13 @@ struct control {
     /* block 1, writers: next sequence to claim (free-running). */
     atomic_u64 tail;
     uint8_t pad1[SHM_BLOCK - 8];
-    /* block 2: readers sleep on data_futex; writers bump it on publish. */
-    atomic_u32 data_futex;
-    atomic_u32 data_waiters;
+    /* block 2: readers sleep here for messages (an event count: the low 32
+     * bits are the epoch, the futex word; the high 32 bits count sleepers
+     * registered in that epoch; see wait.c). */
+    atomic_u64 data_wait;
     uint8_t pad2[SHM_BLOCK - 8];
-    /* block 3: writers sleep on space_futex; readers bump it on progress. */
-    atomic_u32 space_futex;
-    atomic_u32 space_waiters;
+    /* block 3: writers sleep here for free slots (same encoding). */
+    atomic_u64 space_wait;
     uint8_t pad3[SHM_BLOCK - 8];
     /* block 4: stream state, read on every slow path, written rarely. */
     atomic_u32 closed;                /* 1 once the stream has ended */
@@ -157,8 +157,8 @@ _Static_assert(offsetof(struct segment_header, creator_start_time) == 112,
                "abi");
 _Static_assert(sizeof(struct control) == 7 * SHM_BLOCK, "control blocks");
 _Static_assert(offsetof(struct control, tail) == 0, "abi");
-_Static_assert(offsetof(struct control, data_futex) == 128, "abi");
-_Static_assert(offsetof(struct control, space_futex) == 256, "abi");
+_Static_assert(offsetof(struct control, data_wait) == 128, "abi");
+_Static_assert(offsetof(struct control, space_wait) == 256, "abi");
 _Static_assert(offsetof(struct control, closed) == 384, "abi");
 _Static_assert(offsetof(struct control, writers_joined) == 392, "abi");
 _Static_assert(offsetof(struct control, skip_floor) == 400, "abi");

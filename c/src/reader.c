@@ -195,10 +195,9 @@ static void reader_advance(shmring_reader_t *r, uint64_t position) {
     if (r->kind == SHM_READER_BROADCAST) {
         /* SYNC(reader-progress): pairs with load_seq_cst(position) in
          * min_reader_gate; seq_cst for the store-load pair with
-         * space_waiters (wait.c K1). */
+         * space_wait (wait.c K1). */
         store_seq_cst(&r->entry->position, position);
-        wake_waiters(&r->ring->control->space_futex,
-                     &r->ring->control->space_waiters);
+        wake_waiters(&r->ring->control->space_wait);
     } else {
         /* Relaxed: a lossy position is information only. */
         store_relaxed(&r->entry->position, position);
@@ -207,10 +206,9 @@ static void reader_advance(shmring_reader_t *r, uint64_t position) {
 
 static void member_release(shmring_reader_t *r) {
     /* SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
-     * min_reader_gate; seq_cst for the pair with space_waiters. */
+     * min_reader_gate; seq_cst for the pair with space_wait. */
     store_seq_cst(&r->entry->holding_busy, 0);
-    wake_waiters(&r->ring->control->space_futex,
-                 &r->ring->control->space_waiters);
+    wake_waiters(&r->ring->control->space_wait);
 }
 
 /* ---- taking a batch: one attempt per kind -------------------------------- */
@@ -414,8 +412,7 @@ static int check_reader(const shmring_reader_t *r) {
 static int run_read(shmring_reader_t *r, struct read_job *job,
                     int64_t timeout_ns) {
     int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
-                              &r->ring->control->data_futex,
-                              &r->ring->control->data_waiters, timeout_ns,
+                              &r->ring->control->data_wait, timeout_ns,
                               &r->spin, &r->entry->waits);
     if (rc == SHMRING_EEMPTY) set_error(rc, "no message available");
     if (rc == SHMRING_ECLOSED) set_error(rc, "end of stream");

@@ -230,7 +230,7 @@ void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
     }
     if (locked) registry_unlock(ring);
     /* Writers waiting on this reader's gate may go on. */
-    wake_all(&ring->control->space_futex);
+    wake_all(&ring->control->space_wait);
 }
 
 /* Consider one gate: keep the one furthest behind tail. */

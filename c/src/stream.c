@@ -13,8 +13,8 @@ void end_stream(shmring_ring_t *ring) {
     /* SYNC(stream-closed): pairs with load_seq_cst(closed) after the claim
      * in claim_slots and before the tail check in reader_at_end. */
     store_seq_cst(&c->closed, 1);
-    wake_all(&c->data_futex);
-    wake_all(&c->space_futex);
+    wake_all(&c->data_wait);
+    wake_all(&c->space_wait);
 }
 
 SHMRING_API int shmring_close_stream(shmring_ring_t *ring) {
@@ -45,6 +45,6 @@ SHMRING_API int shmring_skip_all_to_latest(shmring_ring_t *ring) {
            !cas_seq_cst(&c->skip_floor, &floor, tail)) {
     }
     /* Writers waiting on readers that are now skipped may go on. */
-    wake_all(&c->space_futex);
+    wake_all(&c->space_wait);
     return SHMRING_OK;
 }

@@ -2,21 +2,30 @@
  * wait.c -- deadlines, shared futexes, and the one wait protocol that every
  * blocking call uses.
  *
+ * A wait word is an event count in one atomic u64: the low 32 bits are the
+ * epoch (the futex word), the high 32 bits the number of sleepers that
+ * registered in this epoch. A waker that finds sleepers moves to the next
+ * epoch and clears the count in one CAS, then makes one FUTEX_WAKE; later
+ * wakers find no sleeper and make no syscall until somebody registers again.
+ *
  * Protocol (docs/algorithm.md, "Sleeping and waking"):
  *   waiter: attempt; spin a while re-attempting; then
- *           W1 waiters += 1 (seq_cst)   W2 v = futex_word
- *           W3 attempt again             W4 futex_wait(futex_word, v)
- *           W5 waiters -= 1
+ *           W1 word += 1 << 32 (seq_cst), remembering the epoch e
+ *           W3 attempt again        W4 futex_wait(epoch, e)
+ *           W5 if the epoch is still e: word -= 1 << 32 (our registration
+ *              was not consumed by a waker)
  *   waker:  K1 the seq_cst store that makes progress (stamp, position)
- *           K2 if waiters (seq_cst) != 0: futex_word += 1; FUTEX_WAKE all
+ *           K2 if sleepers (seq_cst load) != 0: CAS to (e + 1, 0 sleepers),
+ *              FUTEX_WAKE all
  * W1/K2 and K1/W3 form a store-load pair in the seq_cst order: either the
- * waker sees the waiter registered, or the waiter's re-attempt sees the
- * progress. A wake between W2 and W4 changes futex_word, so W4 returns.
+ * waker sees the registration, or the waiter's re-attempt sees the
+ * progress. A wake between W1 and W4 changes the epoch, so W4 returns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +35,10 @@
 #define SPIN_MIN 16u
 #define SPIN_MAX 4096u
 #define SPIN_START 256u
+/* Yield the CPU every this many spins: with more busy processes than CPUs
+ * the one we wait for may need ours (sched_yield returns at once if not). */
+#define SPINS_PER_YIELD 64u
+#define SLEEPER (1ull << 32)
 
 int64_t monotonic_ns(void) {
     struct timespec now;
@@ -52,9 +65,21 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* The 32-bit epoch half of a wait word: the futex word. */
+static uint32_t *epoch_word(atomic_u64 *wait_word) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (uint32_t *)wait_word;
+#else
+    return (uint32_t *)wait_word + 1;
+#endif
+}
+
+/* The next epoch, with no sleeper registered in it. */
+static uint64_t next_epoch(uint64_t word) { return (uint32_t)(word + 1); }
+
 /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. No
  * FUTEX_PRIVATE_FLAG: the word is shared between processes. */
-static int futex_wait(atomic_u32 *word, uint32_t expected,
+static int futex_wait(atomic_u64 *wait_word, uint32_t epoch,
                       const struct deadline *deadline) {
     struct timespec at, *atp = NULL;
     if (!deadline->forever) {
@@ -62,58 +87,78 @@ static int futex_wait(atomic_u32 *word, uint32_t expected,
         at.tv_nsec = deadline->at_ns % 1000000000;
         atp = &at;
     }
-    long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET, expected,
-                      atp, NULL, FUTEX_BITSET_MATCH_ANY);
+    long rc = syscall(SYS_futex, epoch_word(wait_word), FUTEX_WAIT_BITSET,
+                      epoch, atp, NULL, FUTEX_BITSET_MATCH_ANY);
     return rc == 0 ? 0 : errno;
 }
 
-void wake_all(atomic_u32 *futex_word) {
-    /* Relaxed: the futex syscall orders it; sleepers only compare values.
-     * SYNC(futex-word): pairs with load_seq_cst(futex_word) in
-     * wait_until_ready (W2): a bump after it makes FUTEX_WAIT return. */
-    fetch_add_relaxed(futex_word, 1);
-    syscall(SYS_futex, (uint32_t *)futex_word, FUTEX_WAKE, INT_MAX, NULL,
-            NULL, 0);
+static void futex_wake_all(atomic_u64 *wait_word) {
+    syscall(SYS_futex, epoch_word(wait_word), FUTEX_WAKE, INT_MAX, NULL, NULL,
+            0);
 }
 
-void wake_waiters(atomic_u32 *futex_word, atomic_u32 *waiters) {
-    /* SYNC(waiter-registered): pairs with fetch_add_seq_cst(waiters) W1 in
+void wake_all(atomic_u64 *wait_word) {
+    /* SYNC(futex-word): pairs with the registering fetch_add (W1) in
+     * wait_until_ready: a new epoch makes its FUTEX_WAIT return. */
+    uint64_t word = load_seq_cst(wait_word);
+    while (!cas_seq_cst(wait_word, &word, next_epoch(word))) {
+    }
+    futex_wake_all(wait_word);
+}
+
+void wake_waiters(atomic_u64 *wait_word) {
+    /* SYNC(waiter-registered): pairs with fetch_add_seq_cst (W1) in
      * wait_until_ready, after the caller's seq_cst progress store K1. */
-    if (load_seq_cst(waiters) != 0) wake_all(futex_word);
+    uint64_t word = load_seq_cst(wait_word);
+    while (word >= SLEEPER) {
+        /* SYNC(futex-word): consume the registrations, then wake them. */
+        if (cas_seq_cst(wait_word, &word, next_epoch(word))) {
+            futex_wake_all(wait_word);
+            return;
+        }
+    }
+}
+
+/* W5: withdraw a registration that no waker consumed. */
+static void unregister(atomic_u64 *wait_word, uint32_t epoch) {
+    /* SYNC(waiter-registered): the count only needs to be current for the
+     * next waker's K2; seq_cst keeps it in the same order. */
+    uint64_t word = load_seq_cst(wait_word);
+    while ((uint32_t)word == epoch &&
+           !cas_seq_cst(wait_word, &word, word - SLEEPER)) {
+    }
 }
 
 int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u32 *futex_word, atomic_u32 *waiters,
-                     int64_t timeout_ns, struct spinner *spin,
-                     atomic_u64 *wait_counter) {
+                     atomic_u64 *wait_word, int64_t timeout_ns,
+                     struct spinner *spin, atomic_u64 *wait_counter) {
     int rc = attempt(context);
     if (rc != not_ready || timeout_ns == 0) return rc;
     struct deadline deadline = deadline_after(timeout_ns);
     for (;;) {
-        for (uint32_t i = 0; i < spin->limit; i++) {
-            cpu_relax();
+        for (uint32_t i = 1; i <= spin->limit; i++) {
+            if (i % SPINS_PER_YIELD == 0) {
+                sched_yield();
+            } else {
+                cpu_relax();
+            }
             if ((rc = attempt(context)) != not_ready) {
                 if (spin->limit < SPIN_MAX) spin->limit *= 2;
                 return rc;
             }
         }
         if (spin->limit > SPIN_MIN) spin->limit /= 2;
-        /* SYNC(waiter-registered): pairs with load_seq_cst(waiters) in
-         * wake_waiters (K2). */
-        fetch_add_seq_cst(waiters, 1);
-        /* SYNC(futex-word): pairs with fetch_add in wake_all; seq_cst so it
-         * is read before the re-attempt below. */
-        uint32_t seen = load_seq_cst(futex_word);
+        /* SYNC(waiter-registered): pairs with load_seq_cst in wake_waiters
+         * (K2). */
+        uint32_t epoch = (uint32_t)fetch_add_seq_cst(wait_word, SLEEPER);
         rc = attempt(context);
         int err = 0;
         if (rc == not_ready) {
             /* Relaxed: a statistic, read by observers only. */
             fetch_add_relaxed(wait_counter, 1);
-            err = futex_wait(futex_word, seen, &deadline);
+            err = futex_wait(wait_word, epoch, &deadline);
         }
-        /* SYNC(waiter-registered): the count only needs to be current for
-         * the next waker's K2; seq_cst keeps it in the same order. */
-        fetch_sub_seq_cst(waiters, 1);
+        unregister(wait_word, epoch);
         if (rc != not_ready) return rc;
         if (err == EINTR) {
             return set_error(SHMRING_EINTERRUPTED,

@@ -52,7 +52,7 @@ static void publish_slot(shmring_ring_t *ring, uint64_t sequence,
     store_relaxed(&slot->length, (uint32_t)length);
     store_relaxed(&slot->flags, flags);
     /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
-     * collect_batch; seq_cst for the store-load pair with data_waiters. */
+     * collect_batch; seq_cst for the store-load pair with data_wait. */
     store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
@@ -91,7 +91,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         for (uint32_t i = 0; i < *got; i++) {
             publish_slot(ring, *first + i, 0, SHM_SLOT_SKIP);
         }
-        wake_waiters(&c->data_futex, &c->data_waiters);
+        wake_waiters(&c->data_wait);
         return set_error(SHMRING_ECLOSED, "the stream has ended");
     }
     return SHMRING_OK;
@@ -127,7 +127,7 @@ static int write_attempt(void *context) {
         publish_slot(ring, first + i, n, 0);
         bytes += n;
     }
-    wake_waiters(&ring->control->data_futex, &ring->control->data_waiters);
+    wake_waiters(&ring->control->data_wait);
     count_published(w, got, bytes);
     job->written = got;
     return SHMRING_OK;
@@ -172,8 +172,7 @@ SHMRING_API int shmring_write_batch(shmring_writer_t *w,
     }
     struct batch_job job = {w, datas, lengths, count, 0};
     rc = wait_until_ready(write_attempt, &job, SHMRING_EFULL,
-                          &w->ring->control->space_futex,
-                          &w->ring->control->space_waiters, timeout_ns,
+                          &w->ring->control->space_wait, timeout_ns,
                           &w->spin, &w->entry->waits);
     if (written_out) *written_out = job.written;
     if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
@@ -202,8 +201,7 @@ SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
     if (rc != SHMRING_OK) return rc;
     if (!slot_out) return set_error(SHMRING_EINVALID, "slot_out is NULL");
     rc = wait_until_ready(reserve_attempt, w, SHMRING_EFULL,
-                          &w->ring->control->space_futex,
-                          &w->ring->control->space_waiters, timeout_ns,
+                          &w->ring->control->space_wait, timeout_ns,
                           &w->spin, &w->entry->waits);
     if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
     if (rc != SHMRING_OK) return rc;
@@ -215,8 +213,7 @@ SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
 static int finish_reservation(shmring_writer_t *w, uint64_t length,
                               uint32_t flags) {
     publish_slot(w->ring, w->reserved_sequence, length, flags);
-    wake_waiters(&w->ring->control->data_futex,
-                 &w->ring->control->data_waiters);
+    wake_waiters(&w->ring->control->data_wait);
     w->reserved = 0;
     return SHMRING_OK;
 }
