@@ -15,7 +15,9 @@
  *
  * Exit status: 0 all passed, 1 some check failed.
  */
-#define _GNU_SOURCE
+#define UNIT_SEGMENT_TAG "bad" /* segment names /shmring_bad_... */
+#include "unit_checks.h" /* first: it defines _GNU_SOURCE */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,105 +36,6 @@
 
 #include "shmring.h"
 #include "../src/layout.h"
-
-/* ---- tiny local test harness ------------------------------------------- */
-
-static int g_failures;
-static const char *g_test = "";
-
-#define FAILF(...)                                                        \
-    do {                                                                  \
-        fprintf(stderr, "FAIL %s:%d [%s]: ", __FILE__, __LINE__, g_test); \
-        fprintf(stderr, __VA_ARGS__);                                     \
-        fprintf(stderr, "\n");                                            \
-        g_failures++;                                                     \
-    } while (0)
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            FAILF("CHECK(%s) (last_error: %s)", #cond,                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_RC(expr, want)                                              \
-    do {                                                                  \
-        int rc_ = (expr);                                                 \
-        int want_ = (want);                                               \
-        if (rc_ != want_) {                                               \
-            FAILF("%s = %d %s, want %d %s (last_error: %s)", #expr, rc_,  \
-                  rc_name(rc_), want_, rc_name(want_),                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_OK(expr) CHECK_RC((expr), SHMRING_OK)
-
-static const char *rc_name(int rc) {
-    switch (rc) {
-    case SHMRING_OK: return "OK";
-    case SHMRING_ETIMEOUT: return "ETIMEOUT";
-    case SHMRING_ECORRUPT: return "ECORRUPT";
-    case SHMRING_EVERSION: return "EVERSION";
-    case SHMRING_ENOSPACE: return "ENOSPACE";
-    case SHMRING_EEXISTS: return "EEXISTS";
-    case SHMRING_ENOT_FOUND: return "ENOT_FOUND";
-    case SHMRING_EPERMISSION: return "EPERMISSION";
-    case SHMRING_EINVALID: return "EINVALID";
-    case SHMRING_ENOMEM: return "ENOMEM";
-    case SHMRING_ESYSTEM: return "ESYSTEM";
-    default: return shmring_strerror(rc);
-    }
-}
-
-#define MAX_NAMES 128
-static char g_names[MAX_NAMES][64];
-static int g_name_count;
-
-/* pid alone is not unique: sandboxed tests run in their own pid namespace
- * (often as pid 16) but share /dev/shm, so add a per-run nonce. */
-static const char *unique_name(void) {
-    static unsigned long long nonce;
-    if (!nonce) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        nonce = ((unsigned long long)t.tv_sec * 1000000000ull +
-                 (unsigned long long)t.tv_nsec) & 0xFFFFFFFFFFull;
-    }
-    if (g_name_count == MAX_NAMES) abort();
-    char *n = g_names[g_name_count];
-    snprintf(n, sizeof g_names[0], "/shmring_%s_%d_%llx_%d", "bad",
-             (int)getpid(), nonce, g_name_count);
-    g_name_count++;
-    return n;
-}
-
-static void cleanup_names(void) {
-    char path[128];
-    for (int i = 0; i < g_name_count; i++) {
-        shm_unlink(g_names[i]);
-        if (snprintf(path, sizeof path, "/dev/shm%s", g_names[i]) >=
-            (int)sizeof path) {
-            continue;
-        }
-        unlink(path); /* a FIFO */
-        rmdir(path);  /* a directory */
-    }
-}
-
-static const char *shm_path(const char *name, char *buf, size_t n) {
-    if (snprintf(buf, n, "/dev/shm%s", name) >= (int)n) abort();
-    return buf;
-}
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 /* A real, healthy ring of this geometry under `name`; returns its size. */
 static uint64_t make_ring(const char *name, uint64_t slot_bytes,
@@ -706,16 +609,6 @@ static void test_control_block_damage(void) {
 }
 
 /* ---- main ------------------------------------------------------------------------ */
-
-#define RUN(fn)                                                         \
-    do {                                                                \
-        int before_ = g_failures;                                       \
-        g_test = #fn;                                                   \
-        printf("== %s\n", #fn);                                         \
-        fn();                                                           \
-        printf("%s %s\n", g_failures == before_ ? "ok  " : "FAIL", #fn); \
-        fflush(stdout);                                                 \
-    } while (0)
 
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -8,7 +8,9 @@
  *
  * Exit status: 0 all passed, 1 some check failed.
  */
-#define _GNU_SOURCE
+#define UNIT_SEGMENT_TAG "ua" /* segment names /shmring_ua_... */
+#include "unit_checks.h" /* first: it defines _GNU_SOURCE */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -28,121 +30,13 @@
 
 #include "shmring.h"
 
-/* ---- tiny local test harness ------------------------------------------- */
-
-static int g_failures;
-static const char *g_test = "";
-
-#define FAILF(...)                                                        \
-    do {                                                                  \
-        fprintf(stderr, "FAIL %s:%d [%s]: ", __FILE__, __LINE__, g_test); \
-        fprintf(stderr, __VA_ARGS__);                                     \
-        fprintf(stderr, "\n");                                            \
-        g_failures++;                                                     \
-    } while (0)
-
-/* Stop the current test at the first failure. */
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            FAILF("CHECK(%s) (last_error: %s)", #cond,                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_RC(expr, want)                                              \
-    do {                                                                  \
-        int rc_ = (expr);                                                 \
-        int want_ = (want);                                               \
-        if (rc_ != want_) {                                               \
-            FAILF("%s = %d %s, want %d %s (last_error: %s)", #expr, rc_,  \
-                  rc_name(rc_), want_, rc_name(want_),                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_OK(expr) CHECK_RC((expr), SHMRING_OK)
-
-#define CHECK_EQ_U64(a, b)                                                \
-    do {                                                                  \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                  \
-        if (a_ != b_) {                                                   \
-            FAILF("%s = %llu, want %s = %llu", #a, (unsigned long long)a_, \
-                  #b, (unsigned long long)b_);                            \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-static const char *rc_name(int rc) {
-    switch (rc) {
-    case SHMRING_OK: return "OK";
-    case SHMRING_EFULL: return "EFULL";
-    case SHMRING_EEMPTY: return "EEMPTY";
-    case SHMRING_ETIMEOUT: return "ETIMEOUT";
-    case SHMRING_ECLOSED: return "ECLOSED";
-    case SHMRING_ETOO_LARGE: return "ETOO_LARGE";
-    case SHMRING_EINTERRUPTED: return "EINTERRUPTED";
-    case SHMRING_ECORRUPT: return "ECORRUPT";
-    case SHMRING_EVERSION: return "EVERSION";
-    case SHMRING_ENOSPACE: return "ENOSPACE";
-    case SHMRING_EEXISTS: return "EEXISTS";
-    case SHMRING_ENOT_FOUND: return "ENOT_FOUND";
-    case SHMRING_EPERMISSION: return "EPERMISSION";
-    case SHMRING_EINVALID: return "EINVALID";
-    case SHMRING_ELIMIT: return "ELIMIT";
-    case SHMRING_ELAPPED: return "ELAPPED";
-    case SHMRING_ENOMEM: return "ENOMEM";
-    case SHMRING_ESYSTEM: return "ESYSTEM";
-    default: return "?";
-    }
-}
-
-#define MAX_NAMES 256
-static char g_names[MAX_NAMES][64];
-static int g_name_count;
-
-/* A fresh segment name, remembered so that it is unlinked at exit. */
-/* pid alone is not unique: sandboxed tests run in their own pid namespace
- * (often as pid 16) but share /dev/shm, so add a per-run nonce. */
-static const char *unique_name(void) {
-    static unsigned long long nonce;
-    if (!nonce) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        nonce = ((unsigned long long)t.tv_sec * 1000000000ull +
-                 (unsigned long long)t.tv_nsec) & 0xFFFFFFFFFFull;
-    }
-    if (g_name_count == MAX_NAMES) abort();
-    char *n = g_names[g_name_count];
-    snprintf(n, sizeof g_names[0], "/shmring_%s_%d_%llx_%d", "ua",
-             (int)getpid(), nonce, g_name_count);
-    g_name_count++;
-    return n;
-}
-
-static void unlink_all_names(void) {
-    for (int i = 0; i < g_name_count; i++) shm_unlink(g_names[i]);
-}
+/* ---- local helpers ------------------------------------------------------ */
 
 static int segment_exists(const char *name) {
     char path[128];
     snprintf(path, sizeof path, "/dev/shm%s", name);
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
 }
 
 /* Deterministic message contents: byte i of message `seed` of `len`. */
@@ -1780,20 +1674,9 @@ static void test_permissions(void) {
 
 /* ---- main ---------------------------------------------------------------------- */
 
-#define RUN(fn)                                                         \
-    do {                                                                \
-        int before_ = g_failures;                                       \
-        g_test = #fn;                                                   \
-        printf("== %s\n", #fn);                                         \
-        fflush(stdout);                                                 \
-        fn();                                                           \
-        printf("%s %s\n", g_failures == before_ ? "ok  " : "FAIL", #fn); \
-        fflush(stdout);                                                 \
-    } while (0)
-
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    atexit(unlink_all_names);
+    atexit(cleanup_names);
     RUN(test_strerror);
     RUN(test_last_error);
     RUN(test_version);

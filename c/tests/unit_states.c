@@ -14,7 +14,8 @@
  *
  * Exit status: 0 all passed, 1 some check failed.
  */
-#define _GNU_SOURCE
+#include "unit_checks.h" /* first: it defines _GNU_SOURCE */
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -28,83 +29,6 @@
 
 #include "shmring.h"
 #include "../src/internal.h"
-
-/* ---- tiny local test harness ------------------------------------------- */
-
-static int g_failures;
-static char g_test[160] = "";
-
-#define FAILF(...)                                                        \
-    do {                                                                  \
-        fprintf(stderr, "FAIL %s:%d [%s]: ", __FILE__, __LINE__, g_test); \
-        fprintf(stderr, __VA_ARGS__);                                     \
-        fprintf(stderr, "\n");                                            \
-        g_failures++;                                                     \
-    } while (0)
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            FAILF("CHECK(%s) (last_error: %s)", #cond,                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_RC(expr, want)                                              \
-    do {                                                                  \
-        int rc_ = (expr);                                                 \
-        int want_ = (want);                                               \
-        if (rc_ != want_) {                                               \
-            FAILF("%s = %d %s, want %d %s (last_error: %s)", #expr, rc_,  \
-                  rc_name(rc_), want_, rc_name(want_),                    \
-                  shmring_last_error());                                  \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_OK(expr) CHECK_RC((expr), SHMRING_OK)
-
-#define CHECK_EQ_U64(a, b)                                                \
-    do {                                                                  \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                  \
-        if (a_ != b_) {                                                   \
-            FAILF("%s = %" PRIu64 " (%#" PRIx64 "), want %s = %" PRIu64   \
-                  " (%#" PRIx64 ")",                                      \
-                  #a, a_, a_, #b, b_, b_);                                \
-            return;                                                       \
-        }                                                                 \
-    } while (0)
-
-static const char *rc_name(int rc) {
-    switch (rc) {
-    case SHMRING_OK: return "OK";
-    case SHMRING_EFULL: return "EFULL";
-    case SHMRING_EEMPTY: return "EEMPTY";
-    case SHMRING_ETIMEOUT: return "ETIMEOUT";
-    case SHMRING_ECLOSED: return "ECLOSED";
-    case SHMRING_ETOO_LARGE: return "ETOO_LARGE";
-    case SHMRING_EINTERRUPTED: return "EINTERRUPTED";
-    case SHMRING_ECORRUPT: return "ECORRUPT";
-    case SHMRING_EVERSION: return "EVERSION";
-    case SHMRING_EINVALID: return "EINVALID";
-    case SHMRING_ELIMIT: return "ELIMIT";
-    case SHMRING_ELAPPED: return "ELAPPED";
-    default: return shmring_strerror(rc);
-    }
-}
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
-}
 
 /* Messages: a u64 tag followed by a pattern derived from it, 8..40 bytes
  * long depending on the tag, so a wrong slot or a torn copy shows. */
