@@ -1257,4 +1257,41 @@ static inline void sc_add_cast(struct sc_shared *sh, const struct sc_cast *k) {
     sc_seal(sh);
 }
 
+/* One stress scenario, as both drivers (threads, processes) list them. */
+struct sc_scenario {
+    const char *title;
+    int named;
+    uint64_t initial_sequence;
+    uint32_t abort_percent;
+    uint32_t writers, messages_per_writer, groups;
+    uint64_t slot_bytes, slot_count;
+    struct sc_cast cast;
+    uint32_t stop_percent;      /* end the stream mid-write at this % */
+    int64_t skip_ns;            /* see sc_config.skip_ns */
+    int64_t pace_ns;            /* see sc_config.pace_ns */
+};
+
+static inline struct sc_config sc_config_for(const struct sc_scenario *s,
+                                             uint64_t seed) {
+    struct sc_config cfg = {
+        .seed = seed,
+        .slot_bytes = s->slot_bytes,
+        .slot_count = s->slot_count,
+        .initial_sequence = s->initial_sequence,
+        .writers = s->writers,
+        .messages_per_writer = s->messages_per_writer,
+        .abort_percent = s->abort_percent,
+        .groups = s->groups,
+        .skip_ns = s->skip_ns,
+        .stop_at = (uint64_t)s->writers * s->messages_per_writer *
+                   s->stop_percent / 100,
+        .op_timeout_ns = (SC_SANITIZED ? 60 : 20) * 1000000000ll,
+        .pace_ns = s->pace_ns,
+    };
+    /* Paced runs have no background traffic: a lost wake-up would stall a
+     * waiter until its deadline, so keep the deadline short. */
+    if (s->pace_ns) cfg.op_timeout_ns = (SC_SANITIZED ? 15 : 5) * 1000000000ll;
+    return cfg;
+}
+
 #endif /* SHMRING_STRESS_COMMON_H */

@@ -57,33 +57,8 @@ static void child_main(struct sc_shared *sh, uint32_t index,
     exit(0); /* (exit, not _exit: the leak checker runs in each child) */
 }
 
-struct scenario {
-    const char *title;
-    int named;
-    uint64_t initial_sequence;
-    uint32_t abort_percent;
-    uint32_t writers, messages_per_writer, groups;
-    uint64_t slot_bytes, slot_count;
-    struct sc_cast cast;
-    uint32_t stop_percent;      /* end the stream mid-write at this % */
-    int64_t skip_ns;            /* see sc_config.skip_ns */
-};
-
-static void run(const struct scenario *s, uint64_t seed) {
-    struct sc_config cfg = {
-        .seed = seed,
-        .slot_bytes = s->slot_bytes,
-        .slot_count = s->slot_count,
-        .initial_sequence = s->initial_sequence,
-        .writers = s->writers,
-        .messages_per_writer = s->messages_per_writer,
-        .abort_percent = s->abort_percent,
-        .groups = s->groups,
-        .skip_ns = s->skip_ns,
-        .stop_at = (uint64_t)s->writers * s->messages_per_writer *
-                   s->stop_percent / 100,
-        .op_timeout_ns = (SC_SANITIZED ? 60 : 20) * 1000000000ll,
-    };
+static void run(const struct sc_scenario *s, uint64_t seed) {
+    struct sc_config cfg = sc_config_for(s, seed);
     if (s->named) tu_segment_name(cfg.name, sizeof cfg.name, "stress-proc");
     struct sc_shared *sh = sc_shared_create(&cfg);
     sc_add_cast(sh, &s->cast);
@@ -188,7 +163,7 @@ int main(void) {
                                  .late = 1};
     const struct sc_cast lossy_only = {.lossy = 3};
     const uint32_t n = 40000 / scale;
-    const struct scenario scenarios[] = {
+    const struct sc_scenario scenarios[] = {
         {.title = "named, by name after fork", .named = 1,
          .initial_sequence = 0 - (uint64_t)n, .abort_percent = 4,
          .writers = 3, .messages_per_writer = n, .groups = 2,
