@@ -1294,4 +1294,18 @@ static inline struct sc_config sc_config_for(const struct sc_scenario *s,
     return cfg;
 }
 
+/* The scenario's ring: named (cfg->name) or anonymous. */
+static inline shmring_ring_t *sc_create_ring(const struct sc_scenario *s,
+                                             const struct sc_config *cfg) {
+    shmring_options_t *o;
+    CHECK_OK(shmring_options_create(&o));
+    CHECK_OK(shmring_options_set_initial_sequence(o, s->initial_sequence));
+    shmring_ring_t *ring;
+    CHECK_OK(shmring_create(s->named ? cfg->name : NULL, s->slot_bytes,
+                            s->slot_count, o, &ring));
+    shmring_options_destroy(o);
+    if (s->named) tu_track_segment(cfg->name);
+    return ring;
+}
+
 #endif /* SHMRING_STRESS_COMMON_H */

@@ -63,15 +63,8 @@ static void run(const struct sc_scenario *s, uint64_t seed) {
     struct sc_shared *sh = sc_shared_create(&cfg);
     sc_add_cast(sh, &s->cast);
 
-    shmring_options_t *o;
-    CHECK_OK(shmring_options_create(&o));
-    CHECK_OK(shmring_options_set_initial_sequence(o, s->initial_sequence));
-    shmring_ring_t *ring;
-    CHECK_OK(shmring_create(s->named ? cfg.name : NULL, s->slot_bytes,
-                            s->slot_count, o, &ring));
-    shmring_options_destroy(o);
+    shmring_ring_t *ring = sc_create_ring(s, &cfg);
     if (s->named) {
-        tu_track_segment(cfg.name);
         /* Nobody is attached while the children start: the name and the
          * stream must stay. */
         CHECK_OK(shmring_close(ring));

@@ -65,14 +65,7 @@ static void run(const struct sc_scenario *s, uint64_t seed) {
     struct sc_shared *sh = sc_shared_create(&cfg);
     sc_add_cast(sh, &s->cast);
 
-    shmring_options_t *o;
-    CHECK_OK(shmring_options_create(&o));
-    CHECK_OK(shmring_options_set_initial_sequence(o, s->initial_sequence));
-    shmring_ring_t *ring;
-    CHECK_OK(shmring_create(s->named ? cfg.name : NULL, s->slot_bytes,
-                            s->slot_count, o, &ring));
-    shmring_options_destroy(o);
-    if (s->named) tu_track_segment(cfg.name);
+    shmring_ring_t *ring = sc_create_ring(s, &cfg);
 
     int64_t t0 = tu_now_ns();
     pthread_t threads[SC_MAX_WORKERS];
