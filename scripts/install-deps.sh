@@ -11,6 +11,7 @@ set -euo pipefail
 #                      They are listed explicitly so a missing runtime is caught.
 # libc6-dev          : headers, libpthread/librt stubs
 # pkg-config, binutils (nm, readelf): install check
+# abigail-tools      : abidw/abidiff, the ABI guard (c/abi)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -22,6 +23,7 @@ PKGS=(
   libtsan2
   pkg-config
   binutils
+  abigail-tools
 )
 
 missing=()
@@ -53,7 +55,7 @@ else
 fi
 
 # Sanity checks (fail loudly if the environment is not usable).
-for t in bazel gcc g++ pkg-config nm readelf; do
+for t in bazel gcc g++ pkg-config nm readelf abidiff; do
   command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
 done
 [[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }
