@@ -12,6 +12,7 @@ set -euo pipefail
 # libc6-dev          : headers, libpthread/librt stubs
 # pkg-config, binutils (nm, readelf): install check
 # abigail-tools      : abidw/abidiff, the ABI guard (c/abi)
+# clang-14, libclang-rt-14-dev: libFuzzer for the fuzz target (c/fuzz)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -24,6 +25,8 @@ PKGS=(
   pkg-config
   binutils
   abigail-tools
+  clang-14
+  libclang-rt-14-dev
 )
 
 missing=()
@@ -55,7 +58,7 @@ else
 fi
 
 # Sanity checks (fail loudly if the environment is not usable).
-for t in bazel gcc g++ pkg-config nm readelf abidiff; do
+for t in bazel gcc g++ pkg-config nm readelf abidiff clang-14; do
   command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
 done
 [[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }

@@ -275,6 +275,10 @@ static void end_reading(shmring_reader_t *r) {
     if (r->kind == SHM_READER_BROADCAST) store_release(&r->entry->holding_busy, 0);
 }
 
+/* Jumps a lossy reader makes within one call before it calls the ring
+ * corrupt: after log2(slot_count) <= 31 of them it jumps to tail - 1. */
+#define LOSSY_MAX_JUMPS 64u
+
 /* A broadcast or lossy reader views the batch at its own position. */
 static int own_collect(shmring_reader_t *r, struct batch *b) {
     uint64_t position = r->position;
@@ -292,6 +296,14 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
          * to the head on each retry while writers keep lapping us.
          * SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
         uint64_t tail = load_seq_cst(&r->ring->control->tail);
+        if (attempt == LOSSY_MAX_JUMPS) {
+            /* By then the jump target is tail - 1: being lapped there again
+             * and again means stamps ahead of every claim, i.e. garbage. */
+            return set_error(SHMRING_ECORRUPT,
+                             "lossy reader lapped %u times in one call at "
+                             "sequence %llu: slot stamps are not plausible",
+                             LOSSY_MAX_JUMPS, (unsigned long long)position);
+        }
         uint64_t back = r->ring->slot_count >> (attempt < 63 ? attempt : 63);
         uint64_t oldest = tail - (back ? back : 1);
         if (seq_diff(oldest, position) > 0) {

@@ -285,6 +285,62 @@ static int validate_header(const struct segment_header *h, uint64_t file_bytes,
     return SHMRING_OK;
 }
 
+/* The shared state an opener relies on to stay inside the mapping and to
+ * terminate: counters and entry fields with a bounded range. Every value a
+ * correct ring can hold passes; garbage is refused rather than followed. */
+static int validate_tables(const shmring_ring_t *ring) {
+    const struct segment_header *h = ring->header;
+    const struct control *c = ring->control;
+    const char *name = ring->name;
+    /* Relaxed: a snapshot for plausibility only. */
+    uint32_t closed = load_relaxed(&c->closed);
+    uint32_t writers_hw = load_relaxed(&c->writers_high_water);
+    uint32_t readers_hw = load_relaxed(&c->readers_high_water);
+    uint32_t groups_hw = load_relaxed(&c->groups_high_water);
+    uint32_t writers_open = load_relaxed(&c->writers_open);
+    if (closed > 1 || writers_hw > h->max_writers ||
+        readers_hw > h->max_readers || groups_hw > h->max_groups ||
+        writers_open > h->max_writers) {
+        return set_error(SHMRING_ECORRUPT,
+                         "%s: control counters out of range (closed %u, "
+                         "high-water marks %u/%u/%u, writers open %u)",
+                         name, closed, writers_hw, readers_hw, groups_hw,
+                         writers_open);
+    }
+    for (uint32_t i = 0; i < h->max_writers; i++) {
+        /* Relaxed: a plausibility snapshot. */
+        uint32_t state = load_relaxed(&ring->writers[i].state);
+        if (state > SHM_ENTRY_ACTIVE) {
+            return set_error(SHMRING_ECORRUPT, "%s: writer entry %u has state %u",
+                             name, i, state);
+        }
+    }
+    for (uint32_t i = 0; i < h->max_groups; i++) {
+        /* Relaxed: a plausibility snapshot. */
+        uint32_t state = load_relaxed(&ring->groups[i].state);
+        if (state > SHM_ENTRY_ACTIVE) {
+            return set_error(SHMRING_ECORRUPT, "%s: group entry %u has state %u",
+                             name, i, state);
+        }
+    }
+    for (uint32_t i = 0; i < h->max_readers; i++) {
+        const struct reader_entry *r = &ring->readers[i];
+        /* Relaxed: a plausibility snapshot. */
+        uint32_t state = load_relaxed(&r->state), kind = load_relaxed(&r->kind);
+        uint32_t group = load_relaxed(&r->group_index);
+        int bad = state > SHM_ENTRY_ACTIVE ||
+                  (state == SHM_ENTRY_ACTIVE &&
+                   (kind < SHM_READER_BROADCAST || kind > SHM_READER_LOSSY ||
+                    (kind == SHM_READER_GROUP_MEMBER && group >= h->max_groups)));
+        if (bad) {
+            return set_error(SHMRING_ECORRUPT,
+                             "%s: reader entry %u has state %u, kind %u", name,
+                             i, state, kind);
+        }
+    }
+    return SHMRING_OK;
+}
+
 /* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
 static int check_segment(int fd, const char *name, uint64_t *bytes_out) {
     struct stat st;
@@ -345,6 +401,10 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
         goto fail;
     }
     attach_views(ring, base, bytes);
+    if ((rc = validate_tables(ring)) != SHMRING_OK) {
+        munmap(base, bytes);
+        goto fail;
+    }
     *ring_out = ring;
     return SHMRING_OK;
 fail:
