@@ -13,6 +13,13 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
+/* A writer that has found the ring full for this long checks whether the
+ * readers holding it back are still alive (reap_dead_readers). */
+#define SHM_REAP_AFTER_NS 200000000ll
+/* Longest single futex sleep: a sleeper wakes this often to re-check, so a
+ * peer that died without waking anybody costs at most this much more. */
+#define SHM_SLEEP_SLICE_NS 50000000ll
+
 /* Limits that keep a segment's geometry sane (checked at create and open). */
 #define SHM_MAX_SLOT_BYTES 0xFFFFFFFFull
 #define SHM_MAX_SLOT_COUNT (1ull << 31)
@@ -53,6 +60,7 @@ struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
     uint64_t gate_cache;              /* a lower bound of every reader gate */
+    int64_t full_since_ns;            /* when the ring was first seen full */
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
@@ -129,7 +137,13 @@ void spinner_init(struct spinner *spin);
 /* registry.c: the participant tables */
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
+int reap_dead_readers(shmring_ring_t *ring);
+
+/* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
+/* 1 if the process is gone, a zombie, or its pid was reused (start_time 0:
+ * existence only). */
+int participant_is_dead(uint32_t pid, uint64_t start_time);
 int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
 void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
 int registry_add_reader(shmring_ring_t *ring, uint32_t kind,

@@ -91,8 +91,9 @@ struct control {
     atomic_u32 readers_high_water;
     atomic_u32 groups_high_water;
     uint8_t pad5[SHM_BLOCK - 16];
-    /* blocks 6-7: reserved for ring-wide statistics (zero). */
-    uint8_t reserved[2 * SHM_BLOCK];
+    /* blocks 6-7: ring-wide statistics. */
+    atomic_u64 readers_reaped;        /* entries of dead readers freed */
+    uint8_t reserved[2 * SHM_BLOCK - 8];
 };
 
 struct writer_entry {
@@ -164,6 +165,7 @@ _Static_assert(offsetof(struct control, writers_joined) == 392, "abi");
 _Static_assert(offsetof(struct control, skip_floor) == 400, "abi");
 _Static_assert(offsetof(struct control, registry_lock) == 512, "abi");
 _Static_assert(offsetof(struct control, groups_high_water) == 524, "abi");
+_Static_assert(offsetof(struct control, readers_reaped) == 640, "abi");
 _Static_assert(sizeof(struct writer_entry) == SHM_BLOCK, "one block");
 _Static_assert(offsetof(struct writer_entry, messages) == 16, "abi");
 _Static_assert(sizeof(struct reader_entry) == SHM_BLOCK, "one block");

@@ -8,9 +8,6 @@
  * waiter that finds the holder's process gone takes the lock over.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,27 +15,6 @@
 #include "internal.h"
 
 #define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
-
-uint64_t process_start_time(uint32_t pid) {
-    char path[64], text[1024];
-    snprintf(path, sizeof path, "/proc/%u/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return 0;
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    /* Field 22 (starttime); the command name (field 2) may hold spaces and
-     * parentheses, so count from the last ')'. */
-    char *p = strrchr(text, ')');
-    unsigned long long start = 0;
-    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
-    if (p) sscanf(p + 1, "%llu", &start);
-    return start;
-}
-
-static int process_is_gone(uint32_t pid) {
-    return pid != 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
 
 int registry_lock(shmring_ring_t *ring) {
     atomic_u32 *lock = &ring->control->registry_lock;
@@ -49,7 +25,7 @@ int registry_lock(shmring_ring_t *ring) {
         /* SYNC(registry): pairs with store_seq_cst(lock, 0) in
          * registry_unlock; the tables written under the lock are visible. */
         if (cas_seq_cst(lock, &holder, me)) return SHMRING_OK;
-        if (process_is_gone(holder) && cas_seq_cst(lock, &holder, me)) {
+        if (participant_is_dead(holder, 0) && cas_seq_cst(lock, &holder, me)) {
             return SHMRING_OK;
         }
         if (monotonic_ns() > give_up) {
@@ -157,6 +133,48 @@ static struct group_entry *find_or_add_group(shmring_ring_t *ring,
     return free_entry;
 }
 
+/* Free a reader entry (under the registry lock): it stops gating writers,
+ * and the last member of a group frees the group. */
+static void free_reader_entry(struct reader_entry *e, struct group_entry *g) {
+    /* SYNC(member-holding), SYNC(reader-busy): a leaving reader holds
+     * nothing; pairs with load_seq_cst(holding_busy) in min_reader_gate. */
+    store_seq_cst(&e->holding_busy, 0);
+    store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+    if (g && fetch_sub_seq_cst(&g->members, 1) == 1) {
+        /* The last member leaves: the group stops gating writers. */
+        store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+    }
+}
+
+/* Free the entries of readers whose processes are gone (under the registry
+ * lock); returns how many. */
+static uint32_t reap_locked(shmring_ring_t *ring) {
+    const struct segment_header *h = ring->header;
+    uint32_t reaped = 0;
+    /* Relaxed: entries change only under the registry lock we hold. */
+    uint32_t readers = load_relaxed(&ring->control->readers_high_water);
+    if (readers > h->max_readers) readers = h->max_readers;
+    for (uint32_t i = 0; i < readers; i++) {
+        struct reader_entry *e = &ring->readers[i];
+        /* Relaxed: as above. */
+        if (load_relaxed(&e->state) != SHM_ENTRY_ACTIVE ||
+            !participant_is_dead(e->pid, e->start_time)) {
+            continue;
+        }
+        struct group_entry *g = NULL;
+        /* Relaxed: as above. */
+        if (load_relaxed(&e->kind) == SHM_READER_GROUP_MEMBER) {
+            uint32_t index = load_relaxed(&e->group_index);
+            if (index < h->max_groups) g = &ring->groups[index];
+        }
+        free_reader_entry(e, g);
+        reaped++;
+    }
+    /* Relaxed: a statistic, read by observers only. */
+    if (reaped) fetch_add_relaxed(&ring->control->readers_reaped, reaped);
+    return reaped;
+}
+
 int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
                         const char *group_name, struct reader_entry **out,
                         struct group_entry **group_out) {
@@ -165,11 +183,14 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
     struct control *c = ring->control;
     struct reader_entry *e = NULL;
     uint32_t index = 0;
-    for (uint32_t i = 0; i < ring->header->max_readers && !e; i++) {
-        /* Relaxed: entries change state only under the registry lock. */
-        if (load_relaxed(&ring->readers[i].state) == SHM_ENTRY_FREE) {
-            e = &ring->readers[i];
-            index = i;
+    /* A full table may hold entries of dead readers: free them, look again. */
+    for (int pass = 0; pass < 2 && !e && (pass == 0 || reap_locked(ring)); pass++) {
+        for (uint32_t i = 0; i < ring->header->max_readers && !e; i++) {
+            /* Relaxed: entries change state only under the registry lock. */
+            if (load_relaxed(&ring->readers[i].state) == SHM_ENTRY_FREE) {
+                e = &ring->readers[i];
+                index = i;
+            }
         }
     }
     if (!e) {
@@ -220,17 +241,19 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
 void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
                             struct group_entry *g) {
     int locked = registry_lock(ring) == SHMRING_OK;
-    /* SYNC(member-holding), SYNC(reader-busy): a leaving reader holds
-     * nothing; pairs with load_seq_cst(holding_busy) in min_reader_gate. */
-    store_seq_cst(&e->holding_busy, 0);
-    store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
-    if (g && fetch_sub_seq_cst(&g->members, 1) == 1) {
-        /* The last member leaves: the group stops gating writers. */
-        store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
-    }
+    free_reader_entry(e, g);
     if (locked) registry_unlock(ring);
     /* Writers waiting on this reader's gate may go on. */
     wake_all(&ring->control->space_wait);
+}
+
+int reap_dead_readers(shmring_ring_t *ring) {
+    if (registry_lock(ring) != SHMRING_OK) return 0;
+    uint32_t reaped = reap_locked(ring);
+    registry_unlock(ring);
+    /* Writers waiting on the dead readers' gates may go on. */
+    if (reaped) wake_all(&ring->control->space_wait);
+    return (int)reaped;
 }
 
 /* Consider one gate: keep the one furthest behind tail. */

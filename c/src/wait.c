@@ -156,7 +156,13 @@ int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
         if (rc == not_ready) {
             /* Relaxed: a statistic, read by observers only. */
             fetch_add_relaxed(wait_counter, 1);
-            err = futex_wait(wait_word, epoch, &deadline);
+            /* Sleep in slices, so a peer that died without waking us is
+             * noticed by the next attempt (see reap_if_stuck). */
+            struct deadline slice = deadline_after(SHM_SLEEP_SLICE_NS);
+            if (!deadline.forever && deadline.at_ns < slice.at_ns) {
+                slice = deadline;
+            }
+            err = futex_wait(wait_word, epoch, &slice);
         }
         unregister(wait_word, epoch);
         if (rc != not_ready) return rc;

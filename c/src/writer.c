@@ -56,6 +56,23 @@ static void publish_slot(shmring_ring_t *ring, uint64_t sequence,
     store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
+/* The ring is full: once it has been full for SHM_REAP_AFTER_NS, free the
+ * entries of readers whose processes are gone (they can hold writers back
+ * forever), then check again after another such period. */
+static void reap_if_stuck(shmring_writer_t *w) {
+    int64_t now = monotonic_ns();
+    if (w->full_since_ns == 0) {
+        w->full_since_ns = now;
+    } else if (now - w->full_since_ns >= SHM_REAP_AFTER_NS) {
+        w->full_since_ns = now;
+        if (reap_dead_readers(w->ring) > 0) {
+            /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
+            w->gate_cache = min_reader_gate(w->ring,
+                                            load_seq_cst(&w->ring->control->tail));
+        }
+    }
+}
+
 /* Claim up to want free sequences. SHMRING_EFULL when none is free. */
 static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
                        uint32_t *got) {
@@ -72,7 +89,10 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         if (used >= (int64_t)ring->slot_count) {
             w->gate_cache = min_reader_gate(ring, tail);
             used = seq_diff(tail, w->gate_cache);
-            if (used >= (int64_t)ring->slot_count) return SHMRING_EFULL;
+            if (used >= (int64_t)ring->slot_count) {
+                reap_if_stuck(w);
+                return SHMRING_EFULL;
+            }
         }
         uint64_t space = ring->slot_count - (uint64_t)used;
         uint32_t k = want < space ? want : (uint32_t)space;
@@ -81,6 +101,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
+            w->full_since_ns = 0;
             break;
         }
     }
