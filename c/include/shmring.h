@@ -12,8 +12,8 @@
  *     shmring_last_error() gives this thread's detail for the last failure.
  *   - Timeouts are int64_t nanoseconds: 0 = try once, negative = wait
  *     forever, positive = wait at most that long. A wait interrupted by a
- *     signal handler returns SHMRING_EINTERRUPTED; the caller may retry with
- *     the time that is left.
+ *     signal handler (with or without SA_RESTART) returns
+ *     SHMRING_EINTERRUPTED; the caller may retry with the time that is left.
  *   - Handles are per process and per thread: do not share one writer or
  *     reader between threads without a lock, and open new handles after
  *     fork() (the ring handle itself survives fork()).
@@ -78,7 +78,7 @@ const char *shmring_last_error(void);
 /* ---- Ring options (creation only; may grow in later versions) --------- */
 
 /* Defaults: 64 writers, 128 readers, 32 groups, mode 0600, close the stream
- * when the last writer that joined leaves, 1 s open timeout. */
+ * when the last writer that joined leaves, first sequence 0. */
 int shmring_options_create(shmring_options_t **options_out);
 void shmring_options_destroy(shmring_options_t *options);
 int shmring_options_set_max_writers(shmring_options_t *options, uint32_t n);
@@ -98,8 +98,8 @@ int shmring_options_set_initial_sequence(shmring_options_t *options,
 
 /* Create a ring. name: "/name" style POSIX shared-memory name (visible
  * under /dev/shm), or NULL for an anonymous ring inherited across fork().
- * slot_bytes: largest message (1 .. 2^32-1); slot_count: number of slots
- * (2 .. 2^31). options may be NULL. The memory is reserved now: a full
+ * slot_bytes: largest message (1 .. 2^32-1); slot_count: number of slots,
+ * a power of two (2 .. 2^31). options may be NULL. The memory is reserved now: a full
  * /dev/shm fails here with SHMRING_ENOSPACE, never later.
  * Fails with SHMRING_EEXISTS if the name is taken. */
 int shmring_create(const char *name, uint64_t slot_bytes, uint64_t slot_count,

@@ -38,7 +38,10 @@ struct shmring_options {
 struct shmring_ring {
     uint8_t *base;                    /* the mapping */
     uint64_t mapped_bytes;
-    struct segment_header *header;
+    /* This process's validated copy of the (immutable) segment header:
+     * later writes to the shared one cannot move what was checked. */
+    struct segment_header header_copy;
+    const struct segment_header *header; /* &header_copy */
     struct control *control;
     struct writer_entry *writers;
     struct reader_entry *readers;

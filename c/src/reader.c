@@ -106,6 +106,7 @@ struct batch {
     uint64_t bytes;
     uint64_t first_length;    /* when the first message does not fit */
     int lapped;               /* the first slot holds a newer sequence */
+    uint64_t lapped_stamp;    /* that slot's stamp */
 };
 
 /* Collect views of consecutive published slots from `from`. */
@@ -125,6 +126,7 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
         uint64_t stamp = load_seq_cst(&slot->stamp);
         if (stamp != stamp_published(s)) {
             b->lapped = b->span == 0 && stamp_distance(stamp, s) > 0;
+            b->lapped_stamp = stamp;
             return;
         }
         /* Relaxed: published by the stamp load above. */
@@ -141,13 +143,27 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
             uint64_t again = load_relaxed(&slot->stamp);
             if (again != stamp) {
                 b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
+                b->lapped_stamp = again;
                 return;
             }
             b->span++;
             continue;
         }
         if (b->bytes + length > b->capacity) {
-            if (b->count == 0) b->first_length = length;
+            if (b->count == 0) {
+                /* A lossy reader's slot may have been rewritten since the
+                 * stamp was read: only report a length that was current.
+                 * SYNC(seqlock): as for skipped slots below. Relaxed:
+                 * ordered after the length by the fence. */
+                seqlock_fence_acquire();
+                uint64_t again = load_relaxed(&slot->stamp);
+                if (again != stamp) {
+                    b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
+                    b->lapped_stamp = again;
+                    return;
+                }
+                b->first_length = length;
+            }
             return;
         }
         b->datas[b->count] = slot_payload(slot);
@@ -169,16 +185,28 @@ static int stream_ended_at(const shmring_ring_t *ring, uint64_t position) {
 }
 
 /* Apply skip_all_to_latest to a reader's own position. */
-static void apply_skip_floor(shmring_reader_t *r, uint64_t *position) {
+/* The later of position and skip_floor (skip_all_to_latest). */
+static uint64_t past_skip_floor(const shmring_reader_t *r, uint64_t position) {
     /* SYNC(skip-floor): pairs with the cas_seq_cst in
      * shmring_skip_all_to_latest. seq_cst, not just acquire: it must not be
      * ordered before our earlier seq_cst busy store (SYNC(reader-busy)). */
     uint64_t floor = load_seq_cst(&r->ring->control->skip_floor);
-    int64_t behind = seq_diff(floor, *position);
-    if (behind > 0) {
-        r->missed += (uint64_t)behind;
-        *position = floor;
-    }
+    return seq_diff(floor, position) > 0 ? floor : position;
+}
+
+/* Apply skip_all_to_latest to a reader's own position. */
+static void apply_skip_floor(shmring_reader_t *r, uint64_t *position) {
+    uint64_t floor = past_skip_floor(r, *position);
+    r->missed += floor - *position;
+    *position = floor;
+}
+
+/* Move a group past skip_floor; the member whose CAS does it counts the
+ * skipped messages, so they are counted once. */
+static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
+    /* SYNC(group-next): pairs with load_seq_cst(next) in min_reader_gate
+     * and in other members. */
+    if (cas_seq_cst(&r->group->next, &next, floor)) r->missed += floor - next;
 }
 
 /* ---- advancing ----------------------------------------------------------- */
@@ -220,10 +248,9 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         /* SYNC(group-next): pairs with the cas_seq_cst below, in other
          * members. */
         uint64_t next = load_seq_cst(&g->next);
-        uint64_t floor = next;
-        apply_skip_floor(r, &floor);
+        uint64_t floor = past_skip_floor(r, next);
         if (floor != next) {
-            cas_seq_cst(&g->next, &next, floor);
+            skip_group(r, next, floor);
             continue;
         }
         collect_batch(r->ring, next, b);
@@ -242,11 +269,10 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         /* Writers let a group's gate jump to skip_floor; if it has passed
          * next, what we collected may be reused: skip to it instead.
          * SYNC(reader-busy): as in begin_reading. */
-        floor = next;
-        apply_skip_floor(r, &floor);
+        floor = past_skip_floor(r, next);
         if (floor != next) {
             member_release(r);
-            cas_seq_cst(&g->next, &next, floor);
+            skip_group(r, next, floor);
             continue;
         }
         /* SYNC(group-next): pairs with load_seq_cst(next) in
@@ -264,7 +290,7 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
  * that writers apply skip_floor to their gate only while they are idle.
  * SYNC(reader-busy): pairs with load_seq_cst(holding_busy) in
  * min_reader_gate: either that writer sees the flag, or our load of
- * skip_floor in apply_skip_floor (after this store) sees its floor. */
+ * skip_floor in past_skip_floor (after this store) sees its floor. */
 static void begin_reading(shmring_reader_t *r) {
     if (r->kind == SHM_READER_BROADCAST) store_seq_cst(&r->entry->holding_busy, 1);
 }
@@ -275,9 +301,11 @@ static void end_reading(shmring_reader_t *r) {
     if (r->kind == SHM_READER_BROADCAST) store_release(&r->entry->holding_busy, 0);
 }
 
-/* Jumps a lossy reader makes within one call before it calls the ring
- * corrupt: after log2(slot_count) <= 31 of them it jumps to tail - 1. */
-#define LOSSY_MAX_JUMPS 64u
+/* Jumps a lossy reader makes within one call before the ring counts as
+ * corrupt: after log2(slot_count) <= 31 jumps it is at tail - 1, where
+ * writers lap it only by claiming a whole lap between two of its loads;
+ * a hundred times in a row is not a race. */
+#define LOSSY_MAX_JUMPS 128u
 
 /* A broadcast or lossy reader views the batch at its own position. */
 static int own_collect(shmring_reader_t *r, struct batch *b) {
@@ -296,13 +324,15 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
          * to the head on each retry while writers keep lapping us.
          * SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
         uint64_t tail = load_seq_cst(&r->ring->control->tail);
-        if (attempt == LOSSY_MAX_JUMPS) {
-            /* By then the jump target is tail - 1: being lapped there again
-             * and again means stamps ahead of every claim, i.e. garbage. */
+        /* A stamp names a sequence of its own slot; and a reader lapped
+         * again and again at tail - 1 (where the jumps end) is reading
+         * garbage, not racing writers. */
+        uint64_t stamped = b->lapped_stamp >> 1;
+        if ((stamped & r->ring->slot_mask) != (position & r->ring->slot_mask) ||
+            attempt >= LOSSY_MAX_JUMPS) {
             return set_error(SHMRING_ECORRUPT,
-                             "lossy reader lapped %u times in one call at "
-                             "sequence %llu: slot stamps are not plausible",
-                             LOSSY_MAX_JUMPS, (unsigned long long)position);
+                             "slot of sequence %llu holds an impossible stamp",
+                             (unsigned long long)position);
         }
         uint64_t back = r->ring->slot_count >> (attempt < 63 ? attempt : 63);
         uint64_t oldest = tail - (back ? back : 1);
@@ -319,7 +349,9 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
     }
     if (b->count == 0) { /* only skipped slots */
         reader_advance(r, position + b->span);
-        return b->first_length ? SHMRING_ETOO_LARGE : SHMRING_EEMPTY;
+        if (b->first_length) return SHMRING_ETOO_LARGE;
+        return stream_ended_at(r->ring, position + b->span) ? SHMRING_ECLOSED
+                                                            : SHMRING_EEMPTY;
     }
     return SHMRING_OK;
 }

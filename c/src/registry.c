@@ -290,7 +290,7 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
         /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
         if (load_seq_cst(&g->state) != SHM_ENTRY_ACTIVE) continue;
         /* SYNC(group-next): pairs with the cas_seq_cst on next in
-         * group_claim. */
+         * member_take. */
         consider(tail, later(load_seq_cst(&g->next), floor), &oldest, &behind);
     }
     uint32_t readers = load_seq_cst(&c->readers_high_water);
@@ -312,7 +312,7 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
                      &behind);
         } else if (kind == SHM_READER_GROUP_MEMBER &&
                    /* SYNC(member-holding): pairs with store_seq_cst(busy)
-                    * in group_claim. */
+                    * in member_take. */
                    load_seq_cst(&r->holding_busy)) {
             /* Relaxed: published by the holding_busy store read above. */
             consider(tail, load_relaxed(&r->holding), &oldest, &behind);

@@ -69,7 +69,7 @@ static int os_error(int err, const char *what, const char *name) {
  * for an anonymous ring (memfd, which has no tmpfs size limit and would
  * meet the OOM killer instead), more than the free physical memory. */
 static int check_memory(const struct geometry *g, const char *name) {
-    uint64_t limit = INT64_MAX;
+    uint64_t limit = INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX;
     if (!name) {
         long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         if (pages > 0 && page > 0) limit = (uint64_t)pages * (uint64_t)page;
@@ -85,10 +85,12 @@ static int check_memory(const struct geometry *g, const char *name) {
 }
 
 /* Point a handle's fields at a mapping whose header has been validated. */
-static void attach_views(shmring_ring_t *ring, uint8_t *base, uint64_t bytes) {
+static void attach_views(shmring_ring_t *ring, uint8_t *base, uint64_t bytes,
+                         const struct segment_header *validated) {
     ring->base = base;
     ring->mapped_bytes = bytes;
-    ring->header = (struct segment_header *)base;
+    memcpy(&ring->header_copy, validated, sizeof ring->header_copy);
+    ring->header = &ring->header_copy;
     ring->control = (struct control *)(base + SHM_CONTROL_OFFSET);
     ring->writers = (struct writer_entry *)(base + ring->header->writers_offset);
     ring->readers = (struct reader_entry *)(base + ring->header->readers_offset);
@@ -210,7 +212,7 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
     }
     close(fd);
     initialize_segment(base, &g, options);
-    attach_views(ring, base, g.segment_bytes);
+    attach_views(ring, base, g.segment_bytes, (struct segment_header *)base);
     *ring_out = ring;
     return SHMRING_OK;
 
@@ -225,22 +227,16 @@ fail:
 
 /* Checks a header against the file it came from. SHMRING_EEMPTY = not
  * initialised yet (the creator is still at work). */
-static int validate_header(const struct segment_header *h, uint64_t file_bytes,
-                           const char *name) {
+static int validate_header(const struct segment_header *h, uint32_t version,
+                           uint64_t file_bytes, const char *name) {
     static const char zeros[8];
-    if (memcmp(h->magic, zeros, sizeof zeros) == 0 &&
-        /* SYNC(layout-published): pairs with store_release in
-         * initialize_segment. */
-        load_acquire(&h->layout_version) == 0) {
+    if (memcmp(h->magic, zeros, sizeof zeros) == 0 && version == 0) {
         return SHMRING_EEMPTY;
     }
     if (memcmp(h->magic, SHM_MAGIC, sizeof h->magic) != 0) {
         return set_error(SHMRING_ECORRUPT,
                          "%s is not a shmring segment (wrong magic)", name);
     }
-    /* SYNC(layout-published): pairs with store_release in
-     * initialize_segment. */
-    uint32_t version = load_acquire(&h->layout_version);
     if (version == 0) return SHMRING_EEMPTY;
     if (h->byte_order_mark != SHM_BYTE_ORDER_MARK) {
         return set_error(SHMRING_EVERSION,
@@ -342,7 +338,8 @@ static int validate_tables(const shmring_ring_t *ring) {
 }
 
 /* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
-static int check_segment(int fd, const char *name, uint64_t *bytes_out) {
+static int check_segment(int fd, const char *name, uint64_t *bytes_out,
+                         struct segment_header *copy) {
     struct stat st;
     if (fstat(fd, &st) != 0) return os_error(errno, "cannot stat", name);
     if (!S_ISREG(st.st_mode)) {
@@ -358,8 +355,13 @@ static int check_segment(int fd, const char *name, uint64_t *bytes_out) {
     void *head = mmap(NULL, sizeof(struct segment_header), PROT_READ,
                       MAP_SHARED, fd, 0);
     if (head == MAP_FAILED) return os_error(errno, "cannot map", name);
-    int rc = validate_header(head, bytes, name);
+    const struct segment_header *live = head;
+    /* SYNC(layout-published): pairs with store_release in
+     * initialize_segment: the header copied after it is complete. */
+    uint32_t version = load_acquire(&live->layout_version);
+    memcpy(copy, live, sizeof *copy);
     munmap(head, sizeof(struct segment_header));
+    int rc = validate_header(copy, version, bytes, name);
     *bytes_out = bytes;
     return rc;
 }
@@ -379,7 +381,9 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     }
     struct deadline deadline = deadline_after(timeout_ns);
     uint64_t bytes = 0;
-    while ((rc = check_segment(fd, ring->name, &bytes)) == SHMRING_EEMPTY) {
+    struct segment_header header;
+    while ((rc = check_segment(fd, ring->name, &bytes, &header)) ==
+           SHMRING_EEMPTY) {
         if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
             rc = set_error(SHMRING_ETIMEOUT,
                            "%s was not ready (layout version 0) before the "
@@ -400,7 +404,7 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
         rc = os_error(map_errno, "cannot map segment", ring->name);
         goto fail;
     }
-    attach_views(ring, base, bytes);
+    attach_views(ring, base, bytes, &header);
     if ((rc = validate_tables(ring)) != SHMRING_OK) {
         munmap(base, bytes);
         goto fail;

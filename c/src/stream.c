@@ -11,7 +11,7 @@
 void end_stream(shmring_ring_t *ring) {
     struct control *c = ring->control;
     /* SYNC(stream-closed): pairs with load_seq_cst(closed) after the claim
-     * in claim_slots and before the tail check in reader_at_end. */
+     * in claim_slots and before the tail check in stream_ended_at. */
     store_seq_cst(&c->closed, 1);
     wake_all(&c->data_wait);
     wake_all(&c->space_wait);
@@ -40,7 +40,7 @@ SHMRING_API int shmring_skip_all_to_latest(shmring_ring_t *ring) {
     uint64_t tail = load_seq_cst(&c->tail);
     uint64_t floor = load_seq_cst(&c->skip_floor);
     /* Raise the floor, never lower it; readers apply it at their next
-     * read. SYNC(skip-floor): pairs with load_acquire in apply_skip_floor. */
+     * read. SYNC(skip-floor): pairs with load_seq_cst in past_skip_floor. */
     while (seq_diff(tail, floor) > 0 &&
            !cas_seq_cst(&c->skip_floor, &floor, tail)) {
     }

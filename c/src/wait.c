@@ -138,6 +138,7 @@ int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
     for (;;) {
         for (uint32_t i = 1; i <= spin->limit; i++) {
             if (i % SPINS_PER_YIELD == 0) {
+                if (!deadline.forever && monotonic_ns() >= deadline.at_ns) break;
                 sched_yield();
             } else {
                 cpu_relax();

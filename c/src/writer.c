@@ -97,7 +97,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         uint64_t space = ring->slot_count - (uint64_t)used;
         uint32_t k = want < space ? want : (uint32_t)space;
         /* SYNC(tail-claim): pairs with load_seq_cst(tail) in reader joins
-         * and reader_at_end. */
+         * and stream_ended_at. */
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
