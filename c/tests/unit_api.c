@@ -1187,6 +1187,53 @@ static void test_skip_all_wakes_blocked_writer(void) {
 
 /* ---- end of stream ------------------------------------------------------------ */
 
+/* The end of stream behind trailing aborted slots is reported at once, by
+ * every kind of reader, even to a call that does not wait. */
+static void test_end_after_aborted_slots(void) {
+    shmring_ring_t *ring = make_ring(NULL, 16, 8, NULL);
+    CHECK(ring);
+    shmring_writer_t *w;
+    shmring_reader_t *b, *m, *l;
+    CHECK_OK(shmring_reader_open(ring, NULL, 0, &b));
+    CHECK_OK(shmring_reader_open(ring, "g", 0, &m));
+    CHECK_OK(shmring_reader_open(ring, NULL, SHMRING_READER_LOSSY, &l));
+    CHECK_OK(shmring_writer_open(ring, &w));
+    CHECK_OK(write_index(w, 0));
+    void *slot;
+    CHECK_OK(shmring_reserve(w, &slot, 0));
+    CHECK_OK(shmring_abort(w));
+    CHECK_OK(shmring_writer_close(w));
+    shmring_reader_t *rs[3] = {b, m, l};
+    for (int i = 0; i < 3; i++) {
+        CHECK_READ_INDEX(rs[i], 0);
+        uint32_t x;
+        CHECK_RC(read_index(rs[i], &x, 0), SHMRING_ECLOSED);
+        CHECK_OK(shmring_reader_close(rs[i]));
+    }
+    CHECK_OK(shmring_close(ring));
+}
+
+/* A timeout shorter than the spin phase is not stretched by it. */
+static void test_short_timeout_is_short(void) {
+    shmring_ring_t *ring = make_ring(NULL, 16, 8, NULL);
+    CHECK(ring);
+    shmring_reader_t *r;
+    CHECK_OK(shmring_reader_open(ring, NULL, 0, &r));
+    uint32_t x;
+    for (int i = 0; i < 3; i++) { /* the spin budget adapts: try a few */
+        int64_t t0 = now_ns();
+        CHECK_RC(read_index(r, &x, 1000), SHMRING_ETIMEOUT);
+        int64_t took = now_ns() - t0;
+        /* 1 us asked; the spin checks the clock every 64 pauses, so even a
+         * busy machine returns far below this generous bound. */
+        if (took >= 200000000ll) {
+            FAILF("a 1 us timeout took %.1f ms", took / 1e6);
+        }
+    }
+    CHECK_OK(shmring_reader_close(r));
+    CHECK_OK(shmring_close(ring));
+}
+
 static void test_end_on_last_writer(void) {
     shmring_ring_t *ring = make_ring(NULL, 16, 8, NULL);
     CHECK(ring);
@@ -1697,6 +1744,8 @@ int main(void) {
     RUN(test_skip_all_to_latest);
     RUN(test_skip_all_wakes_blocked_writer);
     RUN(test_end_on_last_writer);
+    RUN(test_end_after_aborted_slots);
+    RUN(test_short_timeout_is_short);
     RUN(test_close_stream_only);
     RUN(test_close_stream_wakes_blocked_reader);
     RUN(test_limits);
