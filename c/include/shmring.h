@@ -171,7 +171,9 @@ int shmring_abort(shmring_writer_t *writer);
  * wait for it). group "name" (1..31 bytes): a member of that group (each
  * message goes to one member). flags SHMRING_READER_LOSSY (group NULL):
  * never holds writers back; when lapped, skips to the oldest message still
- * in the ring. A new reader starts at the next message written. */
+ * in the ring. A new reader starts at the next message written. A reader
+ * whose process dies (even holding a peek) stops holding writers back
+ * about 250 ms later; a stopped process is alive and keeps holding them. */
 int shmring_reader_open(shmring_ring_t *ring, const char *group,
                         uint32_t flags, shmring_reader_t **reader_out);
 /* Leave the ring; an open peek is released. */

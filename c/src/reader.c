@@ -109,6 +109,21 @@ struct batch {
     uint64_t lapped_stamp;    /* that slot's stamp */
 };
 
+/* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A lossy reader's slot can be rewritten under it, so what
+ * it read from the slot header after the stamp (flags, length) is only
+ * acted on once the stamp is confirmed. */
+static int slot_rewritten(const struct slot_header *slot, uint64_t stamp,
+                          uint64_t s, struct batch *b) {
+    /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot.
+     * Relaxed: ordered after the header reads by the fence. */
+    seqlock_fence_acquire();
+    uint64_t again = load_relaxed(&slot->stamp);
+    if (again == stamp) return 0;
+    b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
+    b->lapped_stamp = again;
+    return 1;
+}
+
 /* Collect views of consecutive published slots from `from`. */
 static void collect_batch(const shmring_ring_t *ring, uint64_t from,
                           struct batch *b) {
@@ -133,35 +148,15 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
         uint32_t flags = load_relaxed(&slot->flags);
         uint64_t length = load_relaxed(&slot->length);
         if (flags & SHM_SLOT_SKIP) {
-            /* A lossy reader's slot can be rewritten under it, and the
-             * flags of a newer, aborted message would make this one look
-             * skipped (lost, and not counted as missed). Confirm the stamp
-             * after reading the flags, as lossy_validate does for messages.
-             * SYNC(seqlock): pairs with seqlock_fence_release in
-             * begin_slot. Relaxed: ordered after the flags by the fence. */
-            seqlock_fence_acquire();
-            uint64_t again = load_relaxed(&slot->stamp);
-            if (again != stamp) {
-                b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
-                b->lapped_stamp = again;
-                return;
-            }
+            /* The flags of a newer, aborted message would make this one
+             * look skipped: lost, and not counted as missed. */
+            if (slot_rewritten(slot, stamp, s, b)) return;
             b->span++;
             continue;
         }
         if (b->bytes + length > b->capacity) {
-            if (b->count == 0) {
-                /* A lossy reader's slot may have been rewritten since the
-                 * stamp was read: only report a length that was current.
-                 * SYNC(seqlock): as for skipped slots below. Relaxed:
-                 * ordered after the length by the fence. */
-                seqlock_fence_acquire();
-                uint64_t again = load_relaxed(&slot->stamp);
-                if (again != stamp) {
-                    b->lapped = b->span == 0 && stamp_distance(again, s) > 0;
-                    b->lapped_stamp = again;
-                    return;
-                }
+            /* Report only a length that was current. */
+            if (b->count == 0 && !slot_rewritten(slot, stamp, s, b)) {
                 b->first_length = length;
             }
             return;
