@@ -56,6 +56,24 @@ static void publish_slot(shmring_ring_t *ring, uint64_t sequence,
     store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
+/* How many of the k slots from sequence `first` on are free of an
+ * unfinished message. Readers' gates never pass an unpublished message,
+ * but with no gating reader (none, or only lossy ones) a writer could lap
+ * another writer still filling the slot: it must wait for that publish. */
+static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
+                                uint32_t k) {
+    uint64_t initial = ring->header->initial_sequence;
+    for (uint32_t i = 0; i < k; i++) {
+        uint64_t previous = first + i - ring->slot_count;
+        if (seq_diff(previous, initial) < 0) continue; /* first lap */
+        /* SYNC(slot-published): pairs with store_seq_cst(stamp) in
+         * publish_slot: the other writer's payload happens before ours. */
+        uint64_t stamp = load_acquire(&slot_at(ring, first + i)->stamp);
+        if (stamp == stamp_writing(previous)) return i;
+    }
+    return k;
+}
+
 /* The ring is full: once it has been full for SHM_REAP_AFTER_NS, free the
  * entries of readers whose processes are gone (they can hold writers back
  * forever), then check again after another such period. */
@@ -82,8 +100,11 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
     if (load_relaxed(&c->closed)) {
         return set_error(SHMRING_ECLOSED, "the stream has ended");
     }
-    /* Relaxed: the CAS below validates the value. */
-    uint64_t tail = load_relaxed(&c->tail);
+    /* SYNC(tail-claim): seq_cst, not relaxed, although the CAS below
+     * validates the value: the gate scan that follows must not see a tail
+     * newer than a joining reader's second tail read (J-c) unless it also
+     * sees that reader (docs/algorithm.md, "Joining and leaving"). */
+    uint64_t tail = load_seq_cst(&c->tail);
     for (;;) {
         int64_t used = seq_diff(tail, w->gate_cache);
         if (used >= (int64_t)ring->slot_count) {
@@ -96,6 +117,8 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         }
         uint64_t space = ring->slot_count - (uint64_t)used;
         uint32_t k = want < space ? want : (uint32_t)space;
+        k = reusable_prefix(ring, tail, k);
+        if (k == 0) return SHMRING_EFULL;
         /* SYNC(tail-claim): pairs with load_seq_cst(tail) in reader joins
          * and stream_ended_at. */
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {

@@ -1213,6 +1213,33 @@ static void test_end_after_aborted_slots(void) {
     CHECK_OK(shmring_close(ring));
 }
 
+/* With no gating reader, a writer must not lap a slot another writer is
+ * still filling: it waits (FULL) until that message is committed. */
+static void test_writer_does_not_lap_open_reservation(void) {
+    shmring_ring_t *ring = make_ring(NULL, 16, 4, NULL);
+    CHECK(ring);
+    shmring_reader_t *lossy;
+    CHECK_OK(shmring_reader_open(ring, NULL, SHMRING_READER_LOSSY, &lossy));
+    shmring_writer_t *slow, *fast;
+    CHECK_OK(shmring_writer_open(ring, &slow));
+    CHECK_OK(shmring_writer_open(ring, &fast));
+    for (uint32_t lap = 0; lap < 3; lap++) { /* first lap and later ones */
+        void *slot;
+        CHECK_OK(shmring_reserve(slow, &slot, 0));
+        for (uint32_t i = 1; i < 4; i++) CHECK_OK(write_index(fast, i));
+        CHECK_RC(write_index(fast, 4), SHMRING_EFULL);
+        memcpy(slot, &lap, sizeof lap);
+        CHECK_OK(shmring_commit(slow, sizeof lap));
+        CHECK_OK(write_index(fast, 4));
+        /* Fill the ring so the next reservation laps the same slot. */
+        for (uint32_t i = 5; i < 8; i++) CHECK_OK(write_index(fast, i));
+    }
+    CHECK_OK(shmring_writer_close(slow));
+    CHECK_OK(shmring_writer_close(fast));
+    CHECK_OK(shmring_reader_close(lossy));
+    CHECK_OK(shmring_close(ring));
+}
+
 /* A timeout shorter than the spin phase is not stretched by it. */
 static void test_short_timeout_is_short(void) {
     shmring_ring_t *ring = make_ring(NULL, 16, 8, NULL);
@@ -1746,6 +1773,7 @@ int main(void) {
     RUN(test_end_on_last_writer);
     RUN(test_end_after_aborted_slots);
     RUN(test_short_timeout_is_short);
+    RUN(test_writer_does_not_lap_open_reservation);
     RUN(test_close_stream_only);
     RUN(test_close_stream_wakes_blocked_reader);
     RUN(test_limits);
