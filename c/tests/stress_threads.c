@@ -50,6 +50,10 @@ static void *thread_main(void *p) {
     struct thread_arg *a = p;
     struct sc_worker *me = &a->sh->workers[a->index];
     shmring_ring_t *ring = a->ring, *own = NULL;
+    /* Sanitizer reports name the thread by its role. */
+    char name[16];
+    snprintf(name, sizeof name, "%s", me->label);
+    pthread_setname_np(pthread_self(), name);
     if (me->own_handle && a->sh->cfg.name[0]) {
         CHECK_OK(shmring_open(a->sh->cfg.name, 1000000000, &own));
         ring = own;

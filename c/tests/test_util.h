@@ -199,12 +199,17 @@ __attribute__((noreturn, format(printf, 3, 4))) static inline void tu_fail_at(
 
 /* ---- segments and the watchdog ------------------------------------------ */
 
-/* "/shmring-test-<tag>-<pid>-<counter>" into buf (tag may be NULL). */
+/* "/shmring-test-<tag>-<pid>-<nonce>-<counter>" into buf (tag may be
+ * NULL). The nonce (the time in ns) keeps names apart across runs: in a
+ * sandbox every test has the same small pid, and /dev/shm is shared. */
 static inline const char *tu_segment_name(char *buf, size_t n,
                                           const char *tag) {
     unsigned k = atomic_fetch_add(&tu_state()->name_counter, 1);
-    snprintf(buf, n, "/shmring-test-%s-%d-%u", tag ? tag : "x", (int)getpid(),
-             k);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    int64_t nonce = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+    snprintf(buf, n, "/shmring-test-%s-%d-%llx-%u", tag ? tag : "x",
+             (int)getpid(), (unsigned long long)nonce, k);
     return buf;
 }
 
