@@ -4,11 +4,15 @@
  * An entry records the pid and the process start time (clock ticks since
  * boot, /proc/PID/stat field 22). The process is gone when the pid does not
  * exist, when it is a zombie, or when the pid now belongs to a process that
- * started at another time (pid reuse). A stopped process is alive.
+ * started at another time (pid reuse). A stopped process is alive. Where
+ * /proc belongs to another pid namespace, only existence (kill 0) counts.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -34,14 +38,31 @@ static int read_proc_stat(uint32_t pid, char *state, uint64_t *start_time) {
     return 1;
 }
 
+/* 1 if /proc shows this process under the pid getpid() gives: in a pid
+ * namespace whose /proc was not remounted (some sandboxes), /proc speaks
+ * of other processes and must not be trusted. */
+static int proc_is_ours(void) {
+    FILE *f = fopen("/proc/self/stat", "re");
+    if (!f) return 0;
+    int pid = 0;
+    int ok = fscanf(f, "%d", &pid) == 1 && pid == (int)getpid();
+    fclose(f);
+    return ok;
+}
+
 uint64_t process_start_time(uint32_t pid) {
     char state;
     uint64_t start = 0;
+    if (!proc_is_ours()) return 0;
     return read_proc_stat(pid, &state, &start) ? start : 0;
 }
 
 int participant_is_dead(uint32_t pid, uint64_t start_time) {
     if (pid == 0) return 0;
+    if (!proc_is_ours()) {
+        /* Existence only (zombies and reused pids look alive). */
+        return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    }
     char state;
     uint64_t now_start;
     if (!read_proc_stat(pid, &state, &now_start)) return 1;
