@@ -256,10 +256,11 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         }
         /* Mark what we are about to hold before taking it, so a writer
          * that sees group.next moved also sees the hold.
-         * Relaxed holding: published by the seq_cst busy store.
-         * SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
-         * min_reader_gate. */
-        store_relaxed(&r->entry->holding, next);
+         * SYNC(member-holding): both pair with the writer's loads in
+         * min_reader_gate. holding is a release store: a writer may read
+         * busy = 1 from our previous hold and this newer holding; it must
+         * then also see that we are done reading the previous one. */
+        store_release(&r->entry->holding, next);
         store_seq_cst(&r->entry->holding_busy, 1);
         /* Writers let a group's gate jump to skip_floor; if it has passed
          * next, what we collected may be reused: skip to it instead.

@@ -314,8 +314,10 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
                    /* SYNC(member-holding): pairs with store_seq_cst(busy)
                     * in member_take. */
                    load_seq_cst(&r->holding_busy)) {
-            /* Relaxed: published by the holding_busy store read above. */
-            consider(tail, load_relaxed(&r->holding), &oldest, &behind);
+            /* SYNC(member-holding): pairs with store_release(holding) in
+             * member_take; acquire, since holding may be newer than the
+             * busy flag just read (a later hold than the one it marked). */
+            consider(tail, load_acquire(&r->holding), &oldest, &behind);
         }
     }
     return oldest;
