@@ -138,6 +138,60 @@ int shmring_is_closed(const shmring_ring_t *ring);
 /* Next sequence number a writer will claim. */
 uint64_t shmring_next_sequence(const shmring_ring_t *ring);
 
+/* ---- Statistics ------------------------------------------------------------ */
+
+/* A snapshot of a ring's counters, taken by one call from any process that
+ * opened the ring. It reads shared memory without any lock or store, so it
+ * never slows the data path; each value is current when read, the snapshot
+ * is not one atomic picture. */
+typedef struct shmring_stats shmring_stats_t;
+
+/* Ring-wide fields (shmring_stats_ring). */
+#define SHMRING_STAT_NEXT_SEQUENCE 0u   /* next sequence a writer claims     */
+#define SHMRING_STAT_CLOSED 1u          /* 1 once the stream has ended       */
+#define SHMRING_STAT_WRITERS 2u         /* writer entries in use             */
+#define SHMRING_STAT_READERS 3u         /* reader entries in use             */
+#define SHMRING_STAT_WRITERS_JOINED 4u  /* writers that ever joined          */
+#define SHMRING_STAT_WRITERS_REAPED 5u  /* dead writers' entries freed       */
+#define SHMRING_STAT_READERS_REAPED 6u  /* dead readers' entries freed       */
+#define SHMRING_STAT_SLOTS_ABANDONED 7u /* claimed by a writer that died,
+                                           published as skipped               */
+/* Participant fields (shmring_stats_writer, shmring_stats_reader). */
+#define SHMRING_STAT_PID 16u            /* process id                        */
+#define SHMRING_STAT_ALIVE 17u          /* 1 if that process still runs      */
+#define SHMRING_STAT_MESSAGES 18u       /* published / delivered             */
+#define SHMRING_STAT_WAITS 19u          /* futex sleeps for space / data     */
+#define SHMRING_STAT_BYTES 20u          /* writers: payload bytes published  */
+#define SHMRING_STAT_ABORTED 21u        /* writers: reservations aborted     */
+#define SHMRING_STAT_KIND 22u           /* readers: SHMRING_KIND_*           */
+#define SHMRING_STAT_POSITION 23u       /* readers: next sequence to read
+                                           (a member: its group's)            */
+#define SHMRING_STAT_LAG 24u            /* readers: NEXT_SEQUENCE - POSITION */
+#define SHMRING_STAT_MISSED 25u         /* readers: lapped or skipped over   */
+
+/* Reader kinds (SHMRING_STAT_KIND). */
+#define SHMRING_KIND_BROADCAST 1u
+#define SHMRING_KIND_GROUP_MEMBER 2u
+#define SHMRING_KIND_LOSSY 3u
+
+/* Take a snapshot; free it with shmring_stats_free. */
+int shmring_stats_read(const shmring_ring_t *ring, shmring_stats_t **stats_out);
+void shmring_stats_free(shmring_stats_t *stats);
+/* Participants in the snapshot, indexed 0..count-1. */
+uint32_t shmring_stats_writer_count(const shmring_stats_t *stats);
+uint32_t shmring_stats_reader_count(const shmring_stats_t *stats);
+/* One value: SHMRING_EINVALID for an unknown field or index. */
+int shmring_stats_ring(const shmring_stats_t *stats, uint32_t field,
+                       uint64_t *value_out);
+int shmring_stats_writer(const shmring_stats_t *stats, uint32_t index,
+                         uint32_t field, uint64_t *value_out);
+int shmring_stats_reader(const shmring_stats_t *stats, uint32_t index,
+                         uint32_t field, uint64_t *value_out);
+/* A group member's group name; NULL for other readers or a bad index. Valid
+ * until shmring_stats_free. */
+const char *shmring_stats_reader_group(const shmring_stats_t *stats,
+                                       uint32_t index);
+
 /* ---- Writers ------------------------------------------------------------ */
 
 int shmring_writer_open(shmring_ring_t *ring, shmring_writer_t **writer_out);

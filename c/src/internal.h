@@ -63,7 +63,7 @@ struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
     uint64_t gate_cache;              /* a lower bound of every reader gate */
-    int64_t full_since_ns;            /* when the ring was first seen full */
+    int64_t stuck_since_ns;           /* when it first found no free slot */
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
@@ -80,6 +80,8 @@ struct shmring_reader {
     uint64_t peek_last;               /* last of them */
     uint64_t peek_span;               /* sequences they cover, skips included */
     uint64_t missed;
+    uint64_t stuck_at;                /* position it found nothing at */
+    int64_t stuck_since_ns;           /* since when; 0 = not yet */
     struct spinner spin;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;
@@ -141,6 +143,9 @@ void spinner_init(struct spinner *spin);
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
 int reap_dead_readers(shmring_ring_t *ring);
+/* Free the entries of writers whose processes are gone; returns how many.
+ * The caller holds the registry lock. */
+uint32_t reap_dead_writers_locked(shmring_ring_t *ring);
 
 /* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
@@ -159,5 +164,16 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
+
+/* writer.c: the two stamp stores around filling a claimed slot */
+void begin_slot(shmring_ring_t *ring, uint64_t sequence);
+void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
+                  uint32_t flags);
+
+/* recovery.c: slots claimed by writers that died */
+/* Free dead writers' entries, then publish as abandoned every claimed,
+ * unpublished slot from `from` on that no live writer can still publish;
+ * returns how many. */
+uint32_t recover_abandoned(shmring_ring_t *ring, uint64_t from);
 
 #endif /* SHMRING_INTERNAL_H */

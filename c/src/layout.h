@@ -37,12 +37,13 @@
 #define SHM_ENTRY_ACTIVE 1u
 
 /* reader_entry.kind */
-#define SHM_READER_BROADCAST 1u
-#define SHM_READER_GROUP_MEMBER 2u
-#define SHM_READER_LOSSY 3u
+#define SHM_READER_BROADCAST 1u    /* = SHMRING_KIND_BROADCAST */
+#define SHM_READER_GROUP_MEMBER 2u /* = SHMRING_KIND_GROUP_MEMBER */
+#define SHM_READER_LOSSY 3u        /* = SHMRING_KIND_LOSSY */
 
 /* slot.flags */
 #define SHM_SLOT_SKIP 1u /* aborted reservation or post-close claim */
+#define SHM_SLOT_ABANDONED 2u /* with SKIP: claimed by a writer that died */
 
 struct segment_header {               /* written once by the creator */
     char magic[8];                    /* "SHMRING\0" */
@@ -93,7 +94,9 @@ struct control {
     uint8_t pad5[SHM_BLOCK - 16];
     /* blocks 6-7: ring-wide statistics. */
     atomic_u64 readers_reaped;        /* entries of dead readers freed */
-    uint8_t reserved[2 * SHM_BLOCK - 8];
+    atomic_u64 writers_reaped;        /* entries of dead writers freed */
+    atomic_u64 slots_abandoned;       /* claimed by a dead writer, skipped */
+    uint8_t reserved[2 * SHM_BLOCK - 24];
 };
 
 struct writer_entry {
@@ -103,7 +106,11 @@ struct writer_entry {
     atomic_u64 messages;              /* published by this writer */
     atomic_u64 bytes;
     atomic_u64 waits;                 /* times it slept for space */
-    uint8_t reserved[SHM_BLOCK - 40];
+    /* stamp_writing(first sequence) of the claim being made or filled;
+     * 0 when none (recovery.c). */
+    atomic_u64 claim;
+    atomic_u64 aborted;               /* reservations aborted */
+    uint8_t reserved[SHM_BLOCK - 56];
 };
 
 struct reader_entry {
@@ -166,8 +173,11 @@ _Static_assert(offsetof(struct control, skip_floor) == 400, "abi");
 _Static_assert(offsetof(struct control, registry_lock) == 512, "abi");
 _Static_assert(offsetof(struct control, groups_high_water) == 524, "abi");
 _Static_assert(offsetof(struct control, readers_reaped) == 640, "abi");
+_Static_assert(offsetof(struct control, writers_reaped) == 648, "abi");
+_Static_assert(offsetof(struct control, slots_abandoned) == 656, "abi");
 _Static_assert(sizeof(struct writer_entry) == SHM_BLOCK, "one block");
 _Static_assert(offsetof(struct writer_entry, messages) == 16, "abi");
+_Static_assert(offsetof(struct writer_entry, claim) == 40, "abi");
 _Static_assert(sizeof(struct reader_entry) == SHM_BLOCK, "one block");
 _Static_assert(offsetof(struct reader_entry, position) == 24, "abi");
 _Static_assert(offsetof(struct reader_entry, holding) == 32, "abi");

@@ -204,6 +204,21 @@ static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
     if (cas_seq_cst(&r->group->next, &next, floor)) r->missed += floor - next;
 }
 
+/* Nothing to read at `position`. After SHM_REAP_AFTER_NS of that, the
+ * writer that claimed it (or every writer) may have died: free dead
+ * writers' entries and recover what they left unpublished. Only this path
+ * pays for the clock: a reader with messages never gets here. */
+static void watch_stuck(shmring_reader_t *r, uint64_t position) {
+    int64_t now = monotonic_ns();
+    if (r->stuck_since_ns == 0 || r->stuck_at != position) {
+        r->stuck_at = position;
+        r->stuck_since_ns = now;
+    } else if (now - r->stuck_since_ns >= SHM_REAP_AFTER_NS) {
+        r->stuck_since_ns = now;
+        recover_abandoned(r->ring, position);
+    }
+}
+
 /* ---- advancing ----------------------------------------------------------- */
 
 static void count_delivered(shmring_reader_t *r, uint32_t count) {
@@ -251,8 +266,9 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         collect_batch(r->ring, next, b);
         if (b->span == 0) {
             if (b->first_length) return SHMRING_ETOO_LARGE;
-            return stream_ended_at(r->ring, next) ? SHMRING_ECLOSED
-                                                  : SHMRING_EEMPTY;
+            if (stream_ended_at(r->ring, next)) return SHMRING_ECLOSED;
+            if (!b->lapped) watch_stuck(r, next);
+            return SHMRING_EEMPTY;
         }
         /* Mark what we are about to hold before taking it, so a writer
          * that sees group.next moved also sees the hold.
@@ -340,8 +356,9 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
     if (position != r->position) reader_advance(r, position);
     if (b->span == 0) {
         if (b->first_length) return SHMRING_ETOO_LARGE;
-        return stream_ended_at(r->ring, position) ? SHMRING_ECLOSED
-                                                  : SHMRING_EEMPTY;
+        if (stream_ended_at(r->ring, position)) return SHMRING_ECLOSED;
+        watch_stuck(r, position);
+        return SHMRING_EEMPTY;
     }
     if (b->count == 0) { /* only skipped slots */
         reader_advance(r, position + b->span);

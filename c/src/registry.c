@@ -69,6 +69,9 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
         store_relaxed(&e->messages, 0);
         store_relaxed(&e->bytes, 0);
         store_relaxed(&e->waits, 0);
+        /* Relaxed: published by the state store below; no claim yet. */
+        store_relaxed(&e->claim, 0);
+        store_relaxed(&e->aborted, 0);
         raise_high_water(&c->writers_high_water, i);
         /* SYNC(entry-active): pairs with load_seq_cst(state) in scans. */
         store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
@@ -83,9 +86,13 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
                      ring->header->max_writers);
 }
 
-void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
+/* Free a writer entry (under the registry lock); the last writer to leave
+ * ends the stream when the ring was created to. */
+static void free_writer_entry(shmring_ring_t *ring, struct writer_entry *e) {
     struct control *c = ring->control;
-    int locked = registry_lock(ring) == SHMRING_OK;
+    /* SYNC(claim-record): a freed entry claims nothing; pairs with
+     * load_acquire(claim) in oldest_live_claim. */
+    store_release(&e->claim, 0);
     store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
     uint32_t left = fetch_sub_seq_cst(&c->writers_open, 1) - 1;
     /* Under the lock, so no writer joins between the count and the end. */
@@ -93,7 +100,31 @@ void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
         (ring->header->config_flags & SHM_CONFIG_CLOSE_ON_LAST_WRITER)) {
         end_stream(ring);
     }
+}
+
+void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
+    int locked = registry_lock(ring) == SHMRING_OK;
+    free_writer_entry(ring, e);
     if (locked) registry_unlock(ring);
+}
+
+uint32_t reap_dead_writers_locked(shmring_ring_t *ring) {
+    uint32_t reaped = 0;
+    /* Relaxed: entries change only under the registry lock we hold. */
+    uint32_t writers = load_relaxed(&ring->control->writers_high_water);
+    if (writers > ring->header->max_writers) writers = ring->header->max_writers;
+    for (uint32_t i = 0; i < writers; i++) {
+        struct writer_entry *e = &ring->writers[i];
+        /* Relaxed: as above. */
+        if (load_relaxed(&e->state) == SHM_ENTRY_ACTIVE &&
+            participant_is_dead(e->pid, e->start_time)) {
+            free_writer_entry(ring, e);
+            reaped++;
+        }
+    }
+    /* Relaxed: a statistic, read by observers only. */
+    if (reaped) fetch_add_relaxed(&ring->control->writers_reaped, reaped);
+    return reaped;
 }
 
 static struct group_entry *find_or_add_group(shmring_ring_t *ring,

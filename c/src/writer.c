@@ -36,7 +36,7 @@ SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
 
 /* Mark a claimed slot as being written (the seqlock's odd state: a lossy
  * reader that copied any byte written after this sees the stamp change). */
-static void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
+void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
     struct slot_header *slot = slot_at(ring, sequence);
     /* Relaxed plus the release fence: the stamp change is ordered before
      * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
@@ -45,8 +45,8 @@ static void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
     seqlock_fence_release();
 }
 
-static void publish_slot(shmring_ring_t *ring, uint64_t sequence,
-                         uint64_t length, uint32_t flags) {
+void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
+                  uint32_t flags) {
     struct slot_header *slot = slot_at(ring, sequence);
     /* Relaxed: published by the stamp store below. */
     store_relaxed(&slot->length, (uint32_t)length);
@@ -74,21 +74,39 @@ static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
     return k;
 }
 
-/* The ring is full: once it has been full for SHM_REAP_AFTER_NS, free the
- * entries of readers whose processes are gone (they can hold writers back
- * forever), then check again after another such period. */
-static void reap_if_stuck(shmring_writer_t *w) {
+/* 1 once the writer has been stuck for SHM_REAP_AFTER_NS (and restarts
+ * the period): time to look for dead participants. */
+static int stuck_long(shmring_writer_t *w) {
     int64_t now = monotonic_ns();
-    if (w->full_since_ns == 0) {
-        w->full_since_ns = now;
-    } else if (now - w->full_since_ns >= SHM_REAP_AFTER_NS) {
-        w->full_since_ns = now;
-        if (reap_dead_readers(w->ring) > 0) {
-            /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
-            w->gate_cache = min_reader_gate(w->ring,
-                                            load_seq_cst(&w->ring->control->tail));
-        }
+    if (w->stuck_since_ns == 0) {
+        w->stuck_since_ns = now;
+        return 0;
     }
+    if (now - w->stuck_since_ns < SHM_REAP_AFTER_NS) return 0;
+    w->stuck_since_ns = now;
+    return 1;
+}
+
+/* The ring is full: free the entries of readers whose processes are gone
+ * (they can hold writers back forever). */
+static void reap_if_stuck(shmring_writer_t *w) {
+    if (stuck_long(w) && reap_dead_readers(w->ring) > 0) {
+        /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
+        w->gate_cache = min_reader_gate(w->ring,
+                                        load_seq_cst(&w->ring->control->tail));
+    }
+}
+
+/* Forget the claim record (recovery.c): nothing of ours is unpublished. */
+static void clear_claim(shmring_writer_t *w) {
+    /* SYNC(claim-record): release, after the stamps it covered were
+     * published; pairs with load_acquire(claim) in oldest_live_claim. */
+    store_release(&w->entry->claim, 0);
+}
+
+static int claim_failed(shmring_writer_t *w, int status) {
+    clear_claim(w);
+    return status;
 }
 
 /* Claim up to want free sequences. SHMRING_EFULL when none is free. */
@@ -98,7 +116,8 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
     struct control *c = ring->control;
     /* Relaxed: an early exit only; the check after the claim decides. */
     if (load_relaxed(&c->closed)) {
-        return set_error(SHMRING_ECLOSED, "the stream has ended");
+        return claim_failed(w, set_error(SHMRING_ECLOSED,
+                                         "the stream has ended"));
     }
     /* SYNC(tail-claim): seq_cst, not relaxed, although the CAS below
      * validates the value: the gate scan that follows must not see a tail
@@ -112,19 +131,27 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
             used = seq_diff(tail, w->gate_cache);
             if (used >= (int64_t)ring->slot_count) {
                 reap_if_stuck(w);
-                return SHMRING_EFULL;
+                return claim_failed(w, SHMRING_EFULL);
             }
         }
         uint64_t space = ring->slot_count - (uint64_t)used;
         uint32_t k = want < space ? want : (uint32_t)space;
         k = reusable_prefix(ring, tail, k);
-        if (k == 0) return SHMRING_EFULL;
+        if (k == 0) {
+            /* Lapping a slot nobody publishes: its writer may be dead. */
+            if (stuck_long(w)) recover_abandoned(ring, tail - ring->slot_count);
+            return claim_failed(w, SHMRING_EFULL);
+        }
+        /* Record the claim before making it. SYNC(claim-record): the CAS
+         * below publishes it to a recoverer's load of tail; release, so a
+         * recoverer reading it also sees our earlier claims' stamps. */
+        store_release(&w->entry->claim, stamp_writing(tail));
         /* SYNC(tail-claim): pairs with load_seq_cst(tail) in reader joins
          * and stream_ended_at. */
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
-            w->full_since_ns = 0;
+            w->stuck_since_ns = 0;
             break;
         }
     }
@@ -135,6 +162,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         for (uint32_t i = 0; i < *got; i++) {
             publish_slot(ring, *first + i, 0, SHM_SLOT_SKIP);
         }
+        clear_claim(w);
         wake_waiters(&c->data_wait);
         return set_error(SHMRING_ECLOSED, "the stream has ended");
     }
@@ -171,6 +199,7 @@ static int write_attempt(void *context) {
         publish_slot(ring, first + i, n, 0);
         bytes += n;
     }
+    clear_claim(w);
     wake_waiters(&ring->control->data_wait);
     count_published(w, got, bytes);
     job->written = got;
@@ -257,6 +286,7 @@ SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
 static int finish_reservation(shmring_writer_t *w, uint64_t length,
                               uint32_t flags) {
     publish_slot(w->ring, w->reserved_sequence, length, flags);
+    clear_claim(w);
     wake_waiters(&w->ring->control->data_wait);
     w->reserved = 0;
     return SHMRING_OK;
@@ -281,6 +311,8 @@ SHMRING_API int shmring_abort(shmring_writer_t *w) {
     if (!w || !w->reserved) {
         return set_error(SHMRING_EINVALID, "no reservation to abort");
     }
+    /* Relaxed: a statistic with a single writer (this handle). */
+    store_relaxed(&w->entry->aborted, load_relaxed(&w->entry->aborted) + 1);
     return finish_reservation(w, 0, SHM_SLOT_SKIP);
 }
 

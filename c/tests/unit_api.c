@@ -1748,6 +1748,112 @@ static void test_permissions(void) {
 
 /* ---- main ---------------------------------------------------------------------- */
 
+/* The snapshot index of the reader of `kind` (the test has one of each),
+ * or the reader count if there is none. */
+static uint32_t stats_reader_of_kind(const shmring_stats_t *s, uint64_t kind) {
+    uint32_t i = 0;
+    for (; i < shmring_stats_reader_count(s); i++) {
+        uint64_t k = 0;
+        if (shmring_stats_reader(s, i, SHMRING_STAT_KIND, &k) == SHMRING_OK &&
+            k == kind) {
+            break;
+        }
+    }
+    return i;
+}
+
+static void test_stats(void) {
+    shmring_ring_t *ring = make_ring(NULL, 16, 8, NULL);
+    CHECK(ring);
+    shmring_writer_t *w;
+    shmring_reader_t *broadcast, *member, *lossy;
+    CHECK_OK(shmring_writer_open(ring, &w));
+    CHECK_OK(shmring_reader_open(ring, NULL, 0, &broadcast));
+    CHECK_OK(shmring_reader_open(ring, "stats-group", 0, &member));
+    CHECK_OK(shmring_reader_open(ring, NULL, SHMRING_READER_LOSSY, &lossy));
+    for (uint32_t i = 0; i < 5; i++) CHECK_OK(write_index(w, i));
+    void *slot;
+    CHECK_OK(shmring_reserve(w, &slot, 0));
+    CHECK_OK(shmring_abort(w));
+    CHECK_READ_INDEX(broadcast, 0);
+    CHECK_READ_INDEX(broadcast, 1);
+    CHECK_READ_INDEX(member, 0);
+
+    shmring_stats_t *s;
+    CHECK_OK(shmring_stats_read(ring, &s));
+    uint64_t v = 0;
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_NEXT_SEQUENCE, &v));
+    CHECK_EQ_U64(v, shmring_next_sequence(ring));
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_CLOSED, &v));
+    CHECK_EQ_U64(v, 0);
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_WRITERS, &v));
+    CHECK_EQ_U64(v, 1);
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_READERS, &v));
+    CHECK_EQ_U64(v, 3);
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_WRITERS_JOINED, &v));
+    CHECK_EQ_U64(v, 1);
+    CHECK_OK(shmring_stats_ring(s, SHMRING_STAT_SLOTS_ABANDONED, &v));
+    CHECK_EQ_U64(v, 0);
+    CHECK_EQ_U64(shmring_stats_writer_count(s), 1);
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_PID, &v));
+    CHECK_EQ_U64(v, (uint64_t)getpid());
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_ALIVE, &v));
+    CHECK_EQ_U64(v, 1);
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_MESSAGES, &v));
+    CHECK_EQ_U64(v, 5);
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_BYTES, &v));
+    CHECK_EQ_U64(v, 5 * sizeof(uint32_t));
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_ABORTED, &v));
+    CHECK_EQ_U64(v, 1);
+
+    uint32_t b = stats_reader_of_kind(s, SHMRING_KIND_BROADCAST);
+    CHECK(b < 3);
+    uint64_t tail = shmring_next_sequence(ring);
+    CHECK_OK(shmring_stats_reader(s, b, SHMRING_STAT_MESSAGES, &v));
+    CHECK_EQ_U64(v, 2);
+    CHECK_OK(shmring_stats_reader(s, b, SHMRING_STAT_POSITION, &v));
+    CHECK_EQ_U64(v, shmring_reader_position(broadcast));
+    CHECK_OK(shmring_stats_reader(s, b, SHMRING_STAT_LAG, &v));
+    CHECK_EQ_U64(v, tail - shmring_reader_position(broadcast));
+    CHECK(shmring_stats_reader_group(s, b) == NULL);
+    uint32_t m = stats_reader_of_kind(s, SHMRING_KIND_GROUP_MEMBER);
+    CHECK(m < 3);
+    CHECK(shmring_stats_reader_group(s, m) &&
+          strcmp(shmring_stats_reader_group(s, m), "stats-group") == 0);
+    CHECK_OK(shmring_stats_reader(s, m, SHMRING_STAT_POSITION, &v));
+    CHECK_EQ_U64(v, shmring_reader_position(member));
+    uint32_t l = stats_reader_of_kind(s, SHMRING_KIND_LOSSY);
+    CHECK(l < 3);
+    CHECK_OK(shmring_stats_reader(s, l, SHMRING_STAT_MISSED, &v));
+    CHECK_EQ_U64(v, 0);
+
+    /* Bad fields and indexes are errors, never garbage. */
+    CHECK_RC(shmring_stats_ring(s, SHMRING_STAT_PID, &v), SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_writer(s, 1, SHMRING_STAT_PID, &v), SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_writer(s, 0, SHMRING_STAT_LAG, &v), SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_reader(s, 3, SHMRING_STAT_PID, &v), SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_reader(s, 0, SHMRING_STAT_BYTES, &v),
+             SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_reader(s, 0, SHMRING_STAT_PID, NULL),
+             SHMRING_EINVALID);
+    CHECK(shmring_stats_reader_group(s, 3) == NULL);
+    shmring_stats_free(s);
+    CHECK_RC(shmring_stats_read(NULL, &s), SHMRING_EINVALID);
+    CHECK_RC(shmring_stats_read(ring, NULL), SHMRING_EINVALID);
+    CHECK_EQ_U64(shmring_stats_writer_count(NULL), 0);
+    shmring_stats_free(NULL);
+
+    /* A closed handle leaves the snapshot. */
+    CHECK_OK(shmring_reader_close(lossy));
+    CHECK_OK(shmring_stats_read(ring, &s));
+    CHECK_EQ_U64(shmring_stats_reader_count(s), 2);
+    shmring_stats_free(s);
+    CHECK_OK(shmring_reader_close(broadcast));
+    CHECK_OK(shmring_reader_close(member));
+    CHECK_OK(shmring_writer_close(w));
+    CHECK_OK(shmring_close(ring));
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     atexit(cleanup_names);
@@ -1781,6 +1887,7 @@ int main(void) {
     RUN(test_timeouts_and_wakeups);
     RUN(test_interrupted);
     RUN(test_permissions);
+    RUN(test_stats);
     printf("%d failure(s)\n", g_failures);
     return g_failures ? 1 : 0;
 }
