@@ -91,7 +91,8 @@ struct control {
     atomic_u32 writers_high_water;    /* entries [0, hw) may be in use */
     atomic_u32 readers_high_water;
     atomic_u32 groups_high_water;
-    uint8_t pad5[SHM_BLOCK - 16];
+    atomic_u64 registry_lock_start_time; /* the holder's; 0 = not yet known */
+    uint8_t pad5[SHM_BLOCK - 24];
     /* blocks 6-7: ring-wide statistics. */
     atomic_u64 readers_reaped;        /* entries of dead readers freed */
     atomic_u64 writers_reaped;        /* entries of dead writers freed */
@@ -172,6 +173,8 @@ _Static_assert(offsetof(struct control, writers_joined) == 392, "abi");
 _Static_assert(offsetof(struct control, skip_floor) == 400, "abi");
 _Static_assert(offsetof(struct control, registry_lock) == 512, "abi");
 _Static_assert(offsetof(struct control, groups_high_water) == 524, "abi");
+_Static_assert(offsetof(struct control, registry_lock_start_time) == 528,
+               "abi");
 _Static_assert(offsetof(struct control, readers_reaped) == 640, "abi");
 _Static_assert(offsetof(struct control, writers_reaped) == 648, "abi");
 _Static_assert(offsetof(struct control, slots_abandoned) == 656, "abi");

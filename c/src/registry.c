@@ -3,9 +3,11 @@
  * leave under a small registry lock (never on the data path), and writers
  * compute the oldest sequence any gating reader still needs.
  *
- * The registry lock holds its owner's pid. It guards only a few stores to
- * memory that is already reserved, so it is held for microseconds; a
- * waiter that finds the holder's process gone takes the lock over.
+ * The registry lock holds its owner's pid, and next to it the owner's
+ * process start time (0 until the owner has stored it). It guards a few
+ * stores and, in recovery, a scan of the tables, so it is held briefly; a
+ * waiter that finds the holder's process gone (pid reuse included) takes
+ * the lock over with a CAS from that pid, which fails if the lock moved on.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -24,9 +26,13 @@ int registry_lock(shmring_ring_t *ring) {
         uint32_t holder = 0;
         /* SYNC(registry): pairs with store_seq_cst(lock, 0) in
          * registry_unlock; the tables written under the lock are visible. */
-        if (cas_seq_cst(lock, &holder, me)) return SHMRING_OK;
-        if (participant_is_dead(holder, 0) && cas_seq_cst(lock, &holder, me)) {
-            return SHMRING_OK;
+        if (cas_seq_cst(lock, &holder, me)) break;
+        /* SYNC(registry): after the lock word; 0 or this holder's start
+         * time (cleared before every release), so 0 checks existence only. */
+        uint64_t started = load_seq_cst(&ring->control->registry_lock_start_time);
+        if (participant_is_dead(holder, started) &&
+            cas_seq_cst(lock, &holder, me)) {
+            break;
         }
         if (monotonic_ns() > give_up) {
             return set_error(SHMRING_ETIMEOUT,
@@ -35,9 +41,16 @@ int registry_lock(shmring_ring_t *ring) {
         }
         nanosleep(&(struct timespec){0, 20000}, NULL);
     }
+    /* SYNC(registry): read by waiters after the lock word. */
+    store_seq_cst(&ring->control->registry_lock_start_time,
+                  process_start_time(me));
+    return SHMRING_OK;
 }
 
 void registry_unlock(shmring_ring_t *ring) {
+    /* SYNC(registry): cleared first, so a waiter that reads our pid never
+     * pairs it with a later holder's start time. */
+    store_seq_cst(&ring->control->registry_lock_start_time, 0);
     /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
     store_seq_cst(&ring->control->registry_lock, 0);
 }

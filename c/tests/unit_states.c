@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "shmring.h"
 #include "../src/internal.h"
@@ -593,6 +594,63 @@ static void test_full_wakeup(uint64_t start) {
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* ---- the registry lock held by a dead, a reused or a live pid ---------- */
+
+static void *open_writer_thread(void *arg) {
+    shmring_ring_t *ring = arg;
+    shmring_writer_t *w = NULL;
+    if (shmring_writer_open(ring, &w) != SHMRING_OK) return NULL;
+    return w;
+}
+
+/* The registry lock as a crashed process leaves it: taken over at once when
+ * its holder is gone or its pid now names another process; waited for while
+ * its holder lives. */
+static void test_registry_lock_holders(uint64_t start) {
+    shmring_ring_t *ring = ring_at(start, 16, 4, 0);
+    if (!ring) return;
+    struct control *c = ring->control;
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    CHECK(child > 0 && waitpid(child, NULL, 0) == child);
+
+    /* A dead holder (its pid is free), start time not yet stored. */
+    store_seq_cst(&c->registry_lock, (uint32_t)child);
+    store_seq_cst(&c->registry_lock_start_time, 0);
+    shmring_writer_t *w;
+    int64_t t0 = now_ns();
+    CHECK_OK(shmring_writer_open(ring, &w));
+    CHECK(now_ns() - t0 < 1000000000ll);
+    CHECK_OK(shmring_writer_close(w));
+
+    /* A live pid with another start time: the holder died, its pid was
+     * reused. */
+    uint32_t parent = (uint32_t)getppid();
+    uint64_t real_start = process_start_time(parent);
+    if (real_start != 0) { /* 0: no /proc to tell, existence only */
+        store_seq_cst(&c->registry_lock, parent);
+        store_seq_cst(&c->registry_lock_start_time, real_start + 12345);
+        CHECK_OK(shmring_writer_open(ring, &w));
+        CHECK_OK(shmring_writer_close(w));
+    }
+
+    /* A live holder, with its own start time: waited for. */
+    store_seq_cst(&c->registry_lock, parent);
+    store_seq_cst(&c->registry_lock_start_time, real_start);
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, open_writer_thread, ring) == 0);
+    sleep_ms(300);
+    CHECK_EQ_U64(load_seq_cst(&c->registry_lock), parent); /* still held */
+    CHECK_EQ_U64(load_seq_cst(&c->writers_open), 0);
+    store_seq_cst(&c->registry_lock_start_time, 0);
+    store_seq_cst(&c->registry_lock, 0); /* the holder lets go */
+    void *joined = NULL;
+    CHECK(pthread_join(thread, &joined) == 0);
+    CHECK(joined != NULL);
+    if (joined) CHECK_OK(shmring_writer_close(joined));
+    CHECK_OK(shmring_close(ring));
+}
+
 #define RUN_AT(fn, start)                                                 \
     do {                                                                  \
         int before_ = g_failures;                                         \
@@ -618,6 +676,7 @@ int main(void) {
         RUN_AT(test_two_slots, s);
         RUN_AT(test_full_wakeup, s);
     }
+    RUN_AT(test_registry_lock_holders, 0);
     printf("%d failure(s)\n", g_failures);
     return g_failures ? 1 : 0;
 }
