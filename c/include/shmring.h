@@ -168,6 +168,8 @@ typedef struct shmring_stats shmring_stats_t;
                                            (a member: its group's)            */
 #define SHMRING_STAT_LAG 24u            /* readers: NEXT_SEQUENCE - POSITION */
 #define SHMRING_STAT_MISSED 25u         /* readers: lapped or skipped over   */
+#define SHMRING_STAT_REDELIVERED 26u    /* members: messages taken over from
+                                           a member that died                 */
 
 /* Reader kinds (SHMRING_STAT_KIND). */
 #define SHMRING_KIND_BROADCAST 1u

@@ -80,6 +80,12 @@ struct shmring_reader {
     uint64_t peek_last;               /* last of them */
     uint64_t peek_span;               /* sequences they cover, skips included */
     uint64_t missed;
+    /* Members: a dead member's hold being redelivered by us, and whether
+     * the batch taken now comes from it. */
+    struct reader_entry *adopted;
+    int from_adopted;
+    int end_reaped;                   /* looked for dead members at the end */
+    uint64_t redelivered;
     uint64_t stuck_at;                /* position it found nothing at */
     int64_t stuck_since_ns;           /* since when; 0 = not yet */
     struct spinner spin;
@@ -169,6 +175,24 @@ void end_stream(shmring_ring_t *ring);
 void begin_slot(shmring_ring_t *ring, uint64_t sequence);
 void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
                   uint32_t flags);
+
+/* orphans.c: a dead group member's unfinished messages, redelivered. The
+ * _locked calls need the registry lock; the others take it. */
+void orphans_keep_hold_locked(shmring_ring_t *ring, struct reader_entry *e,
+                              struct group_entry *g);
+void orphans_return_adopted_locked(shmring_ring_t *ring,
+                                   const struct reader_entry *member,
+                                   struct group_entry *g);
+void orphans_free_group_locked(shmring_ring_t *ring, uint32_t group_index,
+                               struct group_entry *g);
+/* Adopt one orphaned hold of member's group; NULL if none is left. */
+struct reader_entry *orphans_adopt(shmring_ring_t *ring,
+                                   struct reader_entry *member,
+                                   struct group_entry *g);
+/* Free an adopted hold that has been read to its end. */
+void orphans_release_adopted(shmring_ring_t *ring,
+                             const struct reader_entry *member,
+                             struct reader_entry *adopted);
 
 /* recovery.c: slots claimed by writers that died */
 /* Free dead writers' entries, then publish as abandoned every claimed,

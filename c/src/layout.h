@@ -35,6 +35,11 @@
 /* entry states (writer, reader and group entries) */
 #define SHM_ENTRY_FREE 0u
 #define SHM_ENTRY_ACTIVE 1u
+/* reader entries only: a dead member's unfinished hold, kept to be
+ * redelivered (awaiting a member), and the same being redelivered by the
+ * member in `adopter` */
+#define SHM_ENTRY_ORPHAN 2u
+#define SHM_ENTRY_ADOPTED 3u
 
 /* reader_entry.kind */
 #define SHM_READER_BROADCAST 1u    /* = SHMRING_KIND_BROADCAST */
@@ -123,11 +128,13 @@ struct reader_entry {
     atomic_u64 position;              /* next sequence (broadcast, lossy) */
     atomic_u64 holding;               /* first sequence held (members) */
     atomic_u32 holding_busy;          /* 1 while holding is in use */
-    uint32_t reserved0;
+    atomic_u32 adopter;               /* ADOPTED: 1 + the adopting entry */
     atomic_u64 messages;              /* delivered to this reader */
     atomic_u64 missed;                /* lapped or skipped over */
     atomic_u64 waits;                 /* times it slept for data */
-    uint8_t reserved[SHM_BLOCK - 72];
+    atomic_u64 holding_end;           /* members: end of the held span */
+    atomic_u64 redelivered;           /* taken over from dead members */
+    uint8_t reserved[SHM_BLOCK - 88];
 };
 
 struct group_entry {
@@ -136,7 +143,8 @@ struct group_entry {
     char name[SHM_GROUP_NAME_BYTES];  /* NUL-terminated, NUL-padded */
     uint8_t pad[SHM_BLOCK / 2 - 40];
     atomic_u64 next;                  /* next sequence handed to a member */
-    uint8_t reserved[SHM_BLOCK / 2 - 8];
+    atomic_u32 orphans;               /* ORPHAN entries of this group */
+    uint8_t reserved[SHM_BLOCK / 2 - 12];
 };
 
 /* slot.stamp encodes (sequence, writing): (seq << 1) | writing. It is
@@ -187,9 +195,13 @@ _Static_assert(offsetof(struct reader_entry, holding) == 32, "abi");
 _Static_assert(offsetof(struct reader_entry, holding_busy) == 40, "abi");
 _Static_assert(offsetof(struct reader_entry, messages) == 48, "abi");
 _Static_assert(offsetof(struct reader_entry, waits) == 64, "abi");
+_Static_assert(offsetof(struct reader_entry, adopter) == 44, "abi");
+_Static_assert(offsetof(struct reader_entry, holding_end) == 72, "abi");
+_Static_assert(offsetof(struct reader_entry, redelivered) == 80, "abi");
 _Static_assert(sizeof(struct group_entry) == SHM_BLOCK, "one block");
 _Static_assert(offsetof(struct group_entry, name) == 8, "abi");
 _Static_assert(offsetof(struct group_entry, next) == 64, "abi");
+_Static_assert(offsetof(struct group_entry, orphans) == 72, "abi");
 _Static_assert(sizeof(struct slot_header) == SHM_SLOT_HEADER, "abi");
 _Static_assert(offsetof(struct slot_header, length) == 8, "abi");
 _Static_assert(offsetof(struct slot_header, flags) == 12, "abi");

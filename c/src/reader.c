@@ -124,15 +124,16 @@ static int slot_rewritten(const struct slot_header *slot, uint64_t stamp,
     return 1;
 }
 
-/* Collect views of consecutive published slots from `from`. */
+/* Collect views of consecutive published slots in [from, from + limit). */
 static void collect_batch(const shmring_ring_t *ring, uint64_t from,
-                          struct batch *b) {
+                          uint64_t limit, struct batch *b) {
     b->count = 0;
     b->span = 0;
     b->bytes = 0;
     b->lapped = 0;
     b->first_length = 0;
-    while (b->count < b->max_count && b->span < ring->slot_count) {
+    if (limit > ring->slot_count) limit = ring->slot_count;
+    while (b->count < b->max_count && b->span < limit) {
         uint64_t s = from + b->span;
         struct slot_header *slot = slot_at(ring, s);
         /* SYNC(slot-published): pairs with store_seq_cst(stamp) in
@@ -216,6 +217,8 @@ static void watch_stuck(shmring_reader_t *r, uint64_t position) {
     } else if (now - r->stuck_since_ns >= SHM_REAP_AFTER_NS) {
         r->stuck_since_ns = now;
         recover_abandoned(r->ring, position);
+        /* An idle group may have a dead member whose messages wait. */
+        if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
     }
 }
 
@@ -225,6 +228,7 @@ static void count_delivered(shmring_reader_t *r, uint32_t count) {
     /* Relaxed: statistics with a single writer (this handle). */
     store_relaxed(&r->entry->messages, load_relaxed(&r->entry->messages) + count);
     store_relaxed(&r->entry->missed, r->missed);
+    store_relaxed(&r->entry->redelivered, r->redelivered);
 }
 
 /* Broadcast and lossy readers: move the position past a batch. */
@@ -242,11 +246,76 @@ static void reader_advance(shmring_reader_t *r, uint64_t position) {
     }
 }
 
-static void member_release(shmring_reader_t *r) {
-    /* SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
-     * min_reader_gate; seq_cst for the pair with space_wait. */
-    store_seq_cst(&r->entry->holding_busy, 0);
+/* A member is done with the batch it took: `span` sequences, `count`
+ * messages. */
+static void member_release(shmring_reader_t *r, uint64_t span, uint32_t count) {
+    if (r->from_adopted) {
+        struct reader_entry *o = r->adopted;
+        r->from_adopted = 0;
+        r->redelivered += count;
+        /* Relaxed load: ours since the adoption. SYNC(member-holding):
+         * release, after our reads of the slots; pairs with
+         * load_acquire(holding) in min_reader_gate. */
+        uint64_t holding = load_relaxed(&o->holding) + span;
+        store_release(&o->holding, holding);
+        /* Relaxed: written once, before the hold was marked busy. */
+        if (seq_diff(load_relaxed(&o->holding_end), holding) <= 0) {
+            orphans_release_adopted(r->ring, r->entry, o);
+            r->adopted = NULL;
+        }
+    } else {
+        /* SYNC(member-holding): pairs with load_seq_cst(holding_busy) in
+         * min_reader_gate; seq_cst for the pair with space_wait. */
+        store_seq_cst(&r->entry->holding_busy, 0);
+    }
     wake_waiters(&r->ring->control->space_wait);
+}
+
+/* Redeliver what dead members of our group had taken: the hold we adopted,
+ * else one that waits for a member. SHMRING_EEMPTY: nothing of that kind. */
+static int take_orphaned(shmring_reader_t *r, struct batch *b) {
+    for (;;) {
+        if (!r->adopted) {
+            /* SYNC(orphans): pairs with the fetch_add in
+             * orphans_keep_hold_locked. */
+            if (load_seq_cst(&r->group->orphans) == 0) return SHMRING_EEMPTY;
+            r->adopted = orphans_adopt(r->ring, r->entry, r->group);
+            if (!r->adopted) return SHMRING_EEMPTY;
+        }
+        struct reader_entry *o = r->adopted;
+        /* Relaxed: ours since the adoption under the registry lock. */
+        uint64_t first = load_relaxed(&o->holding);
+        int64_t left = seq_diff(load_relaxed(&o->holding_end), first);
+        if (left > 0) {
+            collect_batch(r->ring, first, (uint64_t)left, b);
+            if (b->count > 0) {
+                r->from_adopted = 1;
+                return SHMRING_OK;
+            }
+            if (b->first_length) return SHMRING_ETOO_LARGE;
+            if (b->span > 0) { /* only skipped slots */
+                r->from_adopted = 1;
+                member_release(r, b->span, 0);
+                continue;
+            }
+        }
+        /* Drained, or its slots were reused (a hold marked by a member that
+         * died before its take succeeded, so others took them): done. */
+        orphans_release_adopted(r->ring, r->entry, o);
+        r->adopted = NULL;
+    }
+}
+
+/* At end of stream, members that died holding messages may not have been
+ * found yet (no writer waits any more): look once, so their messages are
+ * redelivered before this member reports the end. 1: orphans to take. */
+static int orphans_at_end(shmring_reader_t *r) {
+    if (!r->end_reaped) {
+        r->end_reaped = 1;
+        reap_dead_readers(r->ring);
+    }
+    /* SYNC(orphans): pairs with the fetch_add in orphans_keep_hold_locked. */
+    return load_seq_cst(&r->group->orphans) > 0;
 }
 
 /* ---- taking a batch: one attempt per kind -------------------------------- */
@@ -255,6 +324,8 @@ static void member_release(shmring_reader_t *r) {
 static int member_take(shmring_reader_t *r, struct batch *b) {
     struct group_entry *g = r->group;
     for (;;) {
+        int rc = take_orphaned(r, b);
+        if (rc != SHMRING_EEMPTY) return rc;
         /* SYNC(group-next): pairs with the cas_seq_cst below, in other
          * members. */
         uint64_t next = load_seq_cst(&g->next);
@@ -263,10 +334,13 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
             skip_group(r, next, floor);
             continue;
         }
-        collect_batch(r->ring, next, b);
+        collect_batch(r->ring, next, r->ring->slot_count, b);
         if (b->span == 0) {
             if (b->first_length) return SHMRING_ETOO_LARGE;
-            if (stream_ended_at(r->ring, next)) return SHMRING_ECLOSED;
+            if (stream_ended_at(r->ring, next)) {
+                if (orphans_at_end(r)) continue;
+                return SHMRING_ECLOSED;
+            }
             if (!b->lapped) watch_stuck(r, next);
             return SHMRING_EEMPTY;
         }
@@ -277,13 +351,16 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
          * busy = 1 from our previous hold and this newer holding; it must
          * then also see that we are done reading the previous one. */
         store_release(&r->entry->holding, next);
+        /* Relaxed: published by the busy store; read by a reaper that
+         * keeps the hold of a member that died (orphans.c). */
+        store_relaxed(&r->entry->holding_end, next + b->span);
         store_seq_cst(&r->entry->holding_busy, 1);
         /* Writers let a group's gate jump to skip_floor; if it has passed
          * next, what we collected may be reused: skip to it instead.
          * SYNC(reader-busy): as in begin_reading. */
         floor = past_skip_floor(r, next);
         if (floor != next) {
-            member_release(r);
+            member_release(r, 0, 0);
             skip_group(r, next, floor);
             continue;
         }
@@ -291,10 +368,10 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
          * min_reader_gate and in other members. */
         if (cas_seq_cst(&g->next, &next, next + b->span)) {
             if (b->count > 0) return SHMRING_OK;
-            member_release(r); /* only skipped slots: look again */
+            member_release(r, 0, 0); /* only skipped slots: look again */
             continue;
         }
-        member_release(r);
+        member_release(r, 0, 0);
     }
 }
 
@@ -324,7 +401,7 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
     uint64_t position = r->position;
     apply_skip_floor(r, &position);
     for (uint32_t attempt = 0;; attempt++) {
-        collect_batch(r->ring, position, b);
+        collect_batch(r->ring, position, r->ring->slot_count, b);
         if (!b->lapped) break;
         if (r->kind != SHM_READER_LOSSY) {
             return set_error(SHMRING_ECORRUPT,
@@ -419,7 +496,7 @@ static int copy_out(struct read_job *job) {
     }
     if (r->kind == SHM_READER_LOSSY) RACY_COPY_END();
     if (r->kind == SHM_READER_GROUP_MEMBER) {
-        member_release(r);
+        member_release(r, b->span, b->count);
     } else if (r->kind == SHM_READER_LOSSY) {
         uint32_t valid = lossy_validate(r, b);
         if (valid == 0) return SHMRING_ELAPPED;
@@ -577,7 +654,7 @@ SHMRING_API int shmring_release(shmring_reader_t *r) {
     uint32_t count = r->peeked;
     r->peeked = 0;
     if (r->kind == SHM_READER_GROUP_MEMBER) {
-        member_release(r);
+        member_release(r, r->peek_span, count);
     } else if (r->kind == SHM_READER_LOSSY) {
         /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot. */
         seqlock_fence_acquire();

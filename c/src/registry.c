@@ -177,17 +177,30 @@ static struct group_entry *find_or_add_group(shmring_ring_t *ring,
     return free_entry;
 }
 
-/* Free a reader entry (under the registry lock): it stops gating writers,
- * and the last member of a group frees the group. */
-static void free_reader_entry(struct reader_entry *e, struct group_entry *g) {
+/* Free a reader entry (under the registry lock): it stops gating writers;
+ * what a member was redelivering goes back to its group, and the last
+ * member frees the group and the holds kept for it. */
+static void free_reader_entry(shmring_ring_t *ring, struct reader_entry *e,
+                              struct group_entry *g) {
+    if (g) orphans_return_adopted_locked(ring, e, g);
     /* SYNC(member-holding), SYNC(reader-busy): a leaving reader holds
      * nothing; pairs with load_seq_cst(holding_busy) in min_reader_gate. */
     store_seq_cst(&e->holding_busy, 0);
     store_seq_cst(&e->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
     if (g && fetch_sub_seq_cst(&g->members, 1) == 1) {
         /* The last member leaves: the group stops gating writers. */
+        orphans_free_group_locked(ring, (uint32_t)(g - ring->groups), g);
         store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
     }
+}
+
+/* A dead member holding messages, with other members left to read them:
+ * keep its hold for redelivery (under the registry lock). */
+static void orphan_member(shmring_ring_t *ring, struct reader_entry *e,
+                          struct group_entry *g) {
+    orphans_keep_hold_locked(ring, e, g);
+    /* SYNC(registry): changed only under the registry lock. */
+    fetch_sub_seq_cst(&g->members, 1);
 }
 
 /* Free the entries of readers whose processes are gone (under the registry
@@ -211,7 +224,13 @@ static uint32_t reap_locked(shmring_ring_t *ring) {
             uint32_t index = load_relaxed(&e->group_index);
             if (index < h->max_groups) g = &ring->groups[index];
         }
-        free_reader_entry(e, g);
+        /* Relaxed: members, busy: under the registry lock, and the dead
+         * owner no longer changes its entry. */
+        if (g && load_relaxed(&e->holding_busy) && load_relaxed(&g->members) > 1) {
+            orphan_member(ring, e, g);
+        } else {
+            free_reader_entry(ring, e, g);
+        }
         reaped++;
     }
     /* Relaxed: a statistic, read by observers only. */
@@ -260,6 +279,10 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
     store_relaxed(&e->kind, kind);
     store_relaxed(&e->group_index, group_index);
     store_relaxed(&e->holding_busy, 0);
+    store_relaxed(&e->adopter, 0);
+    store_relaxed(&e->holding_end, 0);
+    store_relaxed(&e->redelivered, 0);
+    /* Relaxed: statistics, published with the rest by the state store. */
     store_relaxed(&e->messages, 0);
     store_relaxed(&e->missed, 0);
     store_relaxed(&e->waits, 0);
@@ -285,7 +308,7 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
 void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
                             struct group_entry *g) {
     int locked = registry_lock(ring) == SHMRING_OK;
-    free_reader_entry(e, g);
+    free_reader_entry(ring, e, g);
     if (locked) registry_unlock(ring);
     /* Writers waiting on this reader's gate may go on. */
     wake_all(&ring->control->space_wait);
@@ -341,8 +364,9 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     if (readers > ring->header->max_readers) readers = ring->header->max_readers;
     for (uint32_t i = 0; i < readers; i++) {
         struct reader_entry *r = &ring->readers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
-        if (load_seq_cst(&r->state) != SHM_ENTRY_ACTIVE) continue;
+        /* SYNC(entry-active): pairs with store_seq_cst(state) at join.
+         * ORPHAN and ADOPTED entries are busy members' holds: they gate. */
+        if (load_seq_cst(&r->state) == SHM_ENTRY_FREE) continue;
         /* Relaxed: kind is published by the state store read above. */
         uint32_t kind = load_relaxed(&r->kind);
         if (kind == SHM_READER_BROADCAST) {

@@ -324,8 +324,14 @@ static int validate_tables(const shmring_ring_t *ring) {
         /* Relaxed: a plausibility snapshot. */
         uint32_t state = load_relaxed(&r->state), kind = load_relaxed(&r->kind);
         uint32_t group = load_relaxed(&r->group_index);
-        int bad = state > SHM_ENTRY_ACTIVE ||
-                  (state == SHM_ENTRY_ACTIVE &&
+        uint32_t adopter = load_relaxed(&r->adopter);
+        /* Orphaned holds (and their adopters) are group members. */
+        int held = state == SHM_ENTRY_ORPHAN || state == SHM_ENTRY_ADOPTED;
+        int bad = state > SHM_ENTRY_ADOPTED ||
+                  (held && kind != SHM_READER_GROUP_MEMBER) ||
+                  (state == SHM_ENTRY_ADOPTED &&
+                   (adopter == 0 || adopter > h->max_readers)) ||
+                  (state != SHM_ENTRY_FREE &&
                    (kind < SHM_READER_BROADCAST || kind > SHM_READER_LOSSY ||
                     (kind == SHM_READER_GROUP_MEMBER && group >= h->max_groups)));
         if (bad) {

@@ -23,6 +23,7 @@ struct writer_stats {
 
 struct reader_stats {
     uint64_t pid, alive, messages, waits, kind, position, lag, missed;
+    uint64_t redelivered;
     char group[SHM_GROUP_NAME_BYTES]; /* "" unless a member */
 };
 
@@ -92,6 +93,7 @@ static void read_readers(const shmring_ring_t *ring, shmring_stats_t *s,
         r->messages = load_relaxed(&e->messages);
         r->waits = load_relaxed(&e->waits);
         r->missed = load_relaxed(&e->missed);
+        r->redelivered = load_relaxed(&e->redelivered);
     }
 }
 
@@ -215,6 +217,7 @@ SHMRING_API int shmring_stats_reader(const shmring_stats_t *stats,
     case SHMRING_STAT_POSITION: *value_out = r->position; break;
     case SHMRING_STAT_LAG: *value_out = r->lag; break;
     case SHMRING_STAT_MISSED: *value_out = r->missed; break;
+    case SHMRING_STAT_REDELIVERED: *value_out = r->redelivered; break;
     default: return unknown_field(field);
     }
     return SHMRING_OK;
