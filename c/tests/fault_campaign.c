@@ -7,26 +7,29 @@
  *   writers   write self-checking messages (writer id, per-writer sequence,
  *             checksum) with write, write_batch and reserve/commit, paced,
  *             until the round's deadline, then report their count and exit;
- *   readers   broadcast, a member of group "kids", or lossy; each checks
- *             every message it gets and exits 3 on a bad one.
+ *   readers   broadcast, a member of group "all" (which two never-killed
+ *             members in the parent share), or lossy; each checks every
+ *             message it gets and exits 3 on a bad one. A member peeks,
+ *             reports the message to the parent through a pipe, then
+ *             releases it: a kill after the report counts as delivered, a
+ *             kill before the release leaves it to be redelivered.
  * Every KILL_EVERY_NS-ish the parent SIGKILLs a random child and starts a
  * replacement. The parent's own readers, which are never killed, check:
  *   - both broadcast readers see the same sequence (one total order);
  *   - per writer they see messages 0, 1, 2, ... with no gap: a killed
  *     writer's published messages are a prefix, a finished writer's are all
  *     it reported;
- *   - group "all" (two members) gets each of those exactly once;
+ *   - group "all" gets each of those at least once; a message comes twice
+ *     only around a member's death (at most a ring's worth per death);
  *   - the lossy reader's messages are a subsequence of that order;
  *   - messages + slots counted abandoned == sequences claimed: nothing is
  *     lost except exactly the abandoned slots;
  *   - no stall of the broadcast reader while writers run exceeds the
  *     recovery bound once per death during it (plus one).
- * Group "kids" only shows that dead members stop holding writers back: a
- * message a member took and did not finish is not yet redelivered to
- * another member (issue #3, at-least-once inside a group, is open).
  */
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -54,7 +57,8 @@ struct child {
     pid_t pid;
     enum role role;
     uint32_t writer_id; /* writers */
-    int report_fd;      /* read end: a finished writer's message count */
+    int report_fd;      /* read end: a finished writer's message count, or
+                           a member's finished messages (struct entry) */
 };
 
 struct entry {
@@ -125,11 +129,37 @@ static void writer_main(const char *name, uint32_t id, int64_t deadline_ns,
     _exit(0);
 }
 
-static void reader_main(const char *name, enum role role) {
+/* Sometimes pause 300 us: kills land while a message is held. */
+static void dwell(tu_rng_t *rng, uint64_t one_in) {
+    if (tu_rng_below(rng, one_in) == 0) {
+        nanosleep(&(struct timespec){0, 300000}, NULL);
+    }
+}
+
+/* A member: peek one message, report it, release it. */
+static int member_read(shmring_reader_t *r, int report_fd, tu_rng_t *rng,
+                       uint8_t *buf, uint64_t *len) {
+    const void *view;
+    int rc = shmring_peek(r, &view, len, BOUND_NS);
+    if (rc != SHMRING_OK) return rc;
+    memcpy(buf, view, *len);
+    struct entry e;
+    memset(&e, 0, sizeof e);
+    if (!tu_msg_decode(buf, *len, &e.writer, &e.seq)) child_fail("corrupt message");
+    dwell(rng, 2); /* a kill now: redelivered, never reported twice */
+    if (write(report_fd, &e, sizeof e) != sizeof e) child_fail("report");
+    dwell(rng, 4); /* a kill now: reported, and redelivered (a repeat) */
+    return shmring_release(r);
+}
+
+static void reader_main(const char *name, enum role role, int report_fd,
+                        uint64_t seed) {
+    tu_rng_t rng;
+    tu_rng_seed(&rng, seed);
     shmring_ring_t *ring;
     shmring_reader_t *r;
     if (shmring_open(name, BOUND_NS, &ring) ||
-        shmring_reader_open(ring, role == MEMBER_CHILD ? "kids" : NULL,
+        shmring_reader_open(ring, role == MEMBER_CHILD ? "all" : NULL,
                             role == LOSSY_CHILD ? SHMRING_READER_LOSSY : 0,
                             &r)) {
         child_fail("reader join");
@@ -139,7 +169,9 @@ static void reader_main(const char *name, enum role role) {
     uint8_t buf[SLOT_BYTES];
     for (;;) {
         uint64_t len;
-        int rc = shmring_read(r, buf, sizeof buf, &len, BOUND_NS);
+        int rc = role == MEMBER_CHILD
+                     ? member_read(r, report_fd, &rng, buf, &len)
+                     : shmring_read(r, buf, sizeof buf, &len, BOUND_NS);
         if (rc == SHMRING_ECLOSED) break;
         if (rc == SHMRING_ETIMEOUT) continue;
         if (rc != SHMRING_OK) child_fail("read");
@@ -148,9 +180,11 @@ static void reader_main(const char *name, enum role role) {
         if (!tu_msg_decode(buf, len, &writer, &seq) || writer >= MAX_WRITER_IDS) {
             child_fail("corrupt message");
         }
-        /* Broadcast: consecutive after the first; others: increasing. */
+        /* Broadcast: consecutive after the first; lossy: increasing
+         * (a member may get an older message redelivered). */
         if (next[writer] != UINT64_MAX &&
-            (role == BROADCAST_CHILD ? seq != next[writer] : seq < next[writer])) {
+            (role == BROADCAST_CHILD ? seq != next[writer]
+                                     : role == LOSSY_CHILD && seq < next[writer])) {
             child_fail("per-writer order broken");
         }
         next[writer] = seq + 1;
@@ -159,6 +193,13 @@ static void reader_main(const char *name, enum role role) {
 }
 
 /* ---- the parent -------------------------------------------------------- */
+
+struct log {
+    struct entry *entries;
+    uint32_t count;
+    int closed;
+};
+
 
 struct round {
     const char *name;
@@ -169,31 +210,51 @@ struct round {
     uint64_t reported[MAX_WRITER_IDS]; /* UINT64_MAX: killed */
     int writers_running;
     uint32_t kills[ROLES];
+    struct log *reported_by_members; /* what member children finished */
 };
 
 static void spawn(struct round *rd, struct child *c, enum role role) {
     int fds[2] = {-1, -1};
     c->role = role;
+    c->report_fd = -1;
     if (role == WRITER) {
         CHECK(rd->next_writer_id < MAX_WRITER_IDS);
         c->writer_id = rd->next_writer_id++;
         rd->reported[c->writer_id] = UINT64_MAX;
-        CHECK(pipe(fds) == 0);
         rd->writers_running++;
     }
+    if (role == WRITER || role == MEMBER_CHILD) CHECK(pipe(fds) == 0);
     uint64_t seed = tu_rng_next(&rd->rng);
     c->pid = fork();
     CHECK(c->pid >= 0);
     if (c->pid == 0) {
+        if (fds[0] >= 0) close(fds[0]);
         if (role == WRITER) {
-            close(fds[0]);
             writer_main(rd->name, c->writer_id, rd->deadline_ns, fds[1], seed);
         }
-        reader_main(rd->name, role);
+        reader_main(rd->name, role, fds[1], seed);
     }
-    if (role == WRITER) {
+    if (fds[0] >= 0) {
         close(fds[1]);
         c->report_fd = fds[0];
+        if (role == MEMBER_CHILD) {
+            CHECK(fcntl(c->report_fd, F_SETFL, O_NONBLOCK) == 0);
+        }
+    }
+}
+
+/* Take the messages a member child has reported finished so far. */
+static void take_member_reports(struct round *rd, struct child *c) {
+    struct log *log = rd->reported_by_members;
+    for (;;) {
+        struct entry batch[256];
+        ssize_t n = read(c->report_fd, batch, sizeof batch);
+        if (n <= 0) break;
+        CHECK(n % (ssize_t)sizeof(struct entry) == 0);
+        for (ssize_t i = 0; i < n / (ssize_t)sizeof(struct entry); i++) {
+            CHECK(log->count < MAX_LOG);
+            log->entries[log->count++] = batch[i];
+        }
     }
 }
 
@@ -217,6 +278,10 @@ static void collect(struct round *rd, struct child *c, int status,
         }
         close(c->report_fd);
         rd->writers_running--;
+    }
+    if (c->role == MEMBER_CHILD) {
+        take_member_reports(rd, c);
+        close(c->report_fd);
     }
     c->pid = 0;
 }
@@ -250,12 +315,6 @@ static void reap_finished(struct round *rd) {
     }
 }
 
-struct log {
-    struct entry *entries;
-    uint32_t count;
-    int closed;
-};
-
 /* Take what a parent reader has now into its log. */
 static int drain(shmring_reader_t *r, struct log *log) {
     int got = 0;
@@ -283,7 +342,8 @@ static int by_writer_seq(const void *a, const void *b) {
 }
 
 static void check_logs(const struct round *rd, struct log *logs,
-                       uint64_t claimed, uint64_t abandoned) {
+                       uint64_t claimed, uint64_t abandoned,
+                       uint64_t *group_repeats) {
     struct log *b1 = &logs[0], *b2 = &logs[1], *m1 = &logs[2], *m2 = &logs[3],
                *lossy = &logs[4];
     CHECK_EQ_U64(b1->count, b2->count);
@@ -315,25 +375,35 @@ static void check_logs(const struct round *rd, struct log *logs,
     }
     /* Nothing lost but exactly the abandoned slots. */
     CHECK_EQ_U64(b1->count + abandoned, claimed);
-    /* The group: each message exactly once, each member in order. */
-    uint32_t group = m1->count + m2->count;
-    CHECK_EQ_U64(group, b1->count);
+    /* The group "all": the parent's two members and what member children
+     * reported finished cover every message; repeats only around deaths. */
+    const struct log *parts[3] = {m1, m2, rd->reported_by_members};
+    uint32_t group = 0;
+    for (int p = 0; p < 3; p++) group += parts[p]->count;
     struct entry *all = malloc((group ? group : 1) * sizeof *all);
-    struct entry *want = malloc((group ? group : 1) * sizeof *want);
+    struct entry *want = malloc((b1->count ? b1->count : 1) * sizeof *want);
     CHECK(all && want);
-    memcpy(all, m1->entries, m1->count * sizeof *all);
-    memcpy(all + m1->count, m2->entries, m2->count * sizeof *all);
-    memcpy(want, b1->entries, group * sizeof *want);
-    qsort(all, group, sizeof *all, by_writer_seq);
-    qsort(want, group, sizeof *want, by_writer_seq);
-    for (uint32_t i = 0; i < group; i++) {
-        CHECK_MSG(all[i].writer == want[i].writer && all[i].seq == want[i].seq,
-                  "group: message (%u, %llu) where (%u, %llu) was due; "
-                  "%llu slots abandoned, members got %u + %u",
-                  all[i].writer, (unsigned long long)all[i].seq,
-                  want[i].writer, (unsigned long long)want[i].seq,
-                  (unsigned long long)abandoned, m1->count, m2->count);
+    uint32_t at = 0;
+    for (int p = 0; p < 3; p++) {
+        memcpy(all + at, parts[p]->entries, parts[p]->count * sizeof *all);
+        at += parts[p]->count;
     }
+    memcpy(want, b1->entries, b1->count * sizeof *want);
+    qsort(all, group, sizeof *all, by_writer_seq);
+    qsort(want, b1->count, sizeof *want, by_writer_seq);
+    uint32_t got = 0; /* position in all */
+    for (uint32_t k = 0; k < b1->count; k++) {
+        CHECK_MSG(got < group && by_writer_seq(&all[got], &want[k]) == 0,
+                  "group: message (%u, %llu) never delivered (%u members' "
+                  "kills)", want[k].writer, (unsigned long long)want[k].seq,
+                  rd->kills[MEMBER_CHILD]);
+        while (got < group && by_writer_seq(&all[got], &want[k]) == 0) got++;
+    }
+    CHECK_MSG(got == group, "group: a message nobody wrote");
+    *group_repeats = group - b1->count;
+    CHECK_MSG(*group_repeats <= (uint64_t)rd->kills[MEMBER_CHILD] * SLOTS,
+              "group: %llu messages repeated after %u member deaths",
+              (unsigned long long)*group_repeats, rd->kills[MEMBER_CHILD]);
     free(all);
     free(want);
     /* The lossy reader: a subsequence of the total order. */
@@ -355,6 +425,21 @@ static uint64_t ring_stat(const shmring_ring_t *ring, uint32_t field) {
     CHECK_OK(shmring_stats_ring(stats, field, &value));
     shmring_stats_free(stats);
     return value;
+}
+
+/* Messages the parent's members took over from dead members. */
+static uint64_t redelivered_to_parent(const shmring_ring_t *ring) {
+    shmring_stats_t *stats;
+    CHECK_OK(shmring_stats_read(ring, &stats));
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < shmring_stats_reader_count(stats); i++) {
+        uint64_t pid = 0, value = 0;
+        CHECK_OK(shmring_stats_reader(stats, i, SHMRING_STAT_PID, &pid));
+        CHECK_OK(shmring_stats_reader(stats, i, SHMRING_STAT_REDELIVERED, &value));
+        if (pid == (uint64_t)getpid()) total += value;
+    }
+    shmring_stats_free(stats);
+    return total;
 }
 
 static void run_round(int round, uint64_t seed) {
@@ -381,7 +466,10 @@ static void run_round(int round, uint64_t seed) {
         CHECK(logs[i].entries);
     }
 
-    struct round rd = {.name = name};
+    struct log member_reports = {0};
+    member_reports.entries = malloc(MAX_LOG * sizeof(struct entry));
+    CHECK(member_reports.entries);
+    struct round rd = {.name = name, .reported_by_members = &member_reports};
     tu_rng_seed(&rd.rng, seed);
     rd.deadline_ns = tu_now_ns() + ROUND_NS;
     for (int i = 0; i < WRITERS; i++) spawn(&rd, &rd.children[i], WRITER);
@@ -401,6 +489,10 @@ static void run_round(int round, uint64_t seed) {
         for (int i = 0; i < 5; i++) {
             int got = drain(readers[i], &logs[i]);
             if (i == 0) progress = got;
+        }
+        for (uint32_t i = 0; i < WRITERS + READER_CHILDREN; i++) {
+            struct child *c = &rd.children[i];
+            if (c->pid && c->role == MEMBER_CHILD) take_member_reports(&rd, c);
         }
         int64_t now = tu_now_ns();
         uint32_t kills_now = rd.kills[WRITER] + rd.kills[BROADCAST_CHILD] +
@@ -446,18 +538,22 @@ static void run_round(int round, uint64_t seed) {
     }
     uint64_t claimed = shmring_next_sequence(ring) - initial;
     uint64_t abandoned = ring_stat(ring, SHMRING_STAT_SLOTS_ABANDONED);
-    check_logs(&rd, logs, claimed, abandoned);
+    uint64_t repeats = 0;
+    check_logs(&rd, logs, claimed, abandoned, &repeats);
     uint32_t kills = 0;
     for (int r = 0; r < ROLES; r++) kills += rd.kills[r];
     printf("  round %d: %u kills (%u writers, %u broadcast, %u members, %u "
            "lossy), %u messages, %llu slots abandoned, %llu writers and %llu "
-           "readers reaped, worst stall %.1f ms (allowed %.0f)\n",
+           "readers reaped, %llu group messages redelivered to the parent "
+           "(%llu repeated), worst stall %.1f ms (allowed %.0f)\n",
            round, kills, rd.kills[WRITER], rd.kills[BROADCAST_CHILD],
            rd.kills[MEMBER_CHILD], rd.kills[LOSSY_CHILD], logs[0].count,
            (unsigned long long)abandoned,
            (unsigned long long)ring_stat(ring, SHMRING_STAT_WRITERS_REAPED),
            (unsigned long long)ring_stat(ring, SHMRING_STAT_READERS_REAPED),
-           worst_stall / 1e6, worst_allowed / 1e6);
+           (unsigned long long)redelivered_to_parent(ring),
+           (unsigned long long)repeats, worst_stall / 1e6, worst_allowed / 1e6);
+    free(member_reports.entries);
     for (int i = 0; i < 5; i++) {
         CHECK_OK(shmring_reader_close(readers[i]));
         free(logs[i].entries);
