@@ -20,10 +20,6 @@
 /* Internal "try again" result of an attempt (never returned to callers). */
 #define NOT_READY 1
 
-/* Waiters look for dead holders once they have waited this long, and again
- * after each further such period (the fast path never looks). */
-#define RWLOCK_RECOVER_AFTER_NS SHM_REAP_AFTER_NS
-
 static inline uint64_t exclusive_word(const shmring_rwlock_t *lock) {
     return ((uint64_t)lock->generation << 32) | (lock->index + 1u);
 }
