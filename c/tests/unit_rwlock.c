@@ -128,7 +128,7 @@ static void test_shared_and_exclusive(void) {
     int64_t t0 = now_ns();
     CHECK_RC(shmring_rwlock_lock_exclusive(c, 30 * MS), SHMRING_ETIMEOUT);
     int64_t waited = now_ns() - t0;
-    CHECK(waited >= 30 * MS && waited < 2000 * MS);
+    CHECK(waited >= 30 * MS && waited < 10000 * MS);
     /* The writer that gave up is no longer in line: readers still enter. */
     CHECK_EQ_U64(exclusive_word_of(c), 0);
     CHECK_OK(shmring_rwlock_unlock_shared(a));
@@ -212,7 +212,7 @@ static void test_writer_preference_and_nesting(void) {
     /* ... but the holder nests at once (no deadlock behind the writer). */
     int64_t t0 = now_ns();
     CHECK_OK(shmring_rwlock_lock_shared(reader, 1000 * MS));
-    CHECK(now_ns() - t0 < 100 * MS);
+    CHECK(now_ns() - t0 < 900 * MS); /* a wait would last 1 s */
     CHECK(!atomic_load(&arg.done));
     CHECK_OK(shmring_rwlock_unlock_shared(reader));
     CHECK(!atomic_load(&arg.done));
@@ -408,7 +408,8 @@ static void test_wakeups(void) {
     printf("  writer woken by the unlock, reader by the writer's: %.1f ms "
            "(the writer held it 20 ms)\n",
            waited / 1e6);
-    CHECK(waited < 1000 * MS);
+    /* Loose: on a loaded machine the spin's sched_yield can cost a lot. */
+    CHECK(waited < 5000 * MS);
     CHECK_OK(shmring_rwlock_unlock_shared(a));
     CHECK_OK(shmring_rwlock_close(a));
     CHECK_OK(shmring_rwlock_close(b));
