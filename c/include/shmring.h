@@ -260,11 +260,19 @@ int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock);
 int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock);
 int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock, int64_t timeout_ns);
 int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock);
-/* A snapshot: how many holders (handles) hold it shared (nested holds count
- * once), and 1 if it is held exclusively (a writer still waiting for readers
- * to leave does not count). Either pointer may be NULL. */
+/* The seed's wait_for_write(): lend this handle's shared hold (all its
+ * nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
+ * has ended (one that began before the call counts), and takes the shared
+ * hold back (waiting for it as long as it takes) before returning. OK, or
+ * SHMRING_ETIMEOUT / EINTERRUPTED if no writer had its turn in time: the
+ * hold is back either way. SHMRING_EINVALID without a shared hold. */
+int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
+                                      int64_t timeout_ns);
+/* A snapshot: the shared holds (nested holds each count, as the seed's
+ * readers.value), and 1 if it is held exclusively (a writer still waiting
+ * for readers to leave does not count). Either pointer may be NULL. */
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
-                         uint32_t *shared_holders_out,
+                         uint32_t *shared_holds_out,
                          uint32_t *exclusive_out);
 
 #ifdef __cplusplus

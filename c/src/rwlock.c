@@ -71,8 +71,12 @@ int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
      * nothing twice and nothing of anybody else. */
     if (exclusive_index(lock, word) == index &&
         (uint32_t)(word >> 32) == generation) {
-        /* SYNC(rw-word): as above; the dead writer's hold ends. */
-        cas_seq_cst(&c->exclusive, &word, 0);
+        /* SYNC(rw-word): as above; the dead writer's hold ends, which
+         * counts as a writer's turn (SYNC(rw-holds)) for readers lending
+         * their hold in shmring_rwlock_wait_for_exclusive. */
+        if (cas_seq_cst(&c->exclusive, &word, 0)) {
+            fetch_add_seq_cst(&c->exclusive_holds, 1);
+        }
     }
     /* SYNC(rw-shared): pairs with the loads in drain_attempt. */
     uint64_t shared = load_seq_cst(&h->shared);
@@ -210,7 +214,7 @@ static int busy_error(shmring_rwlock_t *lock, int rc, const char *wanted) {
     uint32_t shared = 0, exclusive = 0;
     shmring_rwlock_state(lock, &shared, &exclusive);
     return set_error(SHMRING_ETIMEOUT,
-                     "no %s hold before the deadline (%u shared holder(s), "
+                     "no %s hold before the deadline (%u shared hold(s), "
                      "%s)",
                      wanted, shared,
                      exclusive ? "held exclusively" : "a writer first in line");
@@ -316,12 +320,64 @@ SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
                          "this handle does not hold the lock exclusively");
     }
     lock->exclusive = 0;
-    /* X-d. SYNC(rw-word): pairs with load_seq_cst(exclusive) in
-     * shared_attempt and the CAS in claim_attempt: the next holder sees
-     * every write made under this hold. */
+    /* X-d. SYNC(rw-holds): pairs with the loads in
+     * shmring_rwlock_wait_for_exclusive: a reader waiting for a writer's
+     * turn sees this one ended. */
+    fetch_add_seq_cst(&lock->control->exclusive_holds, 1);
+    /* SYNC(rw-word): pairs with load_seq_cst(exclusive) in shared_attempt
+     * and the CAS in claim_attempt: the next holder sees every write made
+     * under this hold. */
     store_seq_cst(&lock->control->exclusive, 0);
     wake_waiters(&lock->control->free_wait);
     return SHMRING_OK;
+}
+
+/* W: one look whether a writer's hold ended since `before`. */
+struct turn {
+    shmring_rwlock_t *lock;
+    uint64_t before;
+};
+static int writer_turn_attempt(void *context) {
+    struct turn *t = context;
+    /* SYNC(rw-holds): pairs with the fetch_add in
+     * shmring_rwlock_unlock_exclusive. */
+    uint64_t now = load_seq_cst(&t->lock->control->exclusive_holds);
+    return now != t->before ? SHMRING_OK : NOT_READY;
+}
+
+SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
+                                                  int64_t timeout_ns) {
+    int rc = check_handle(lock);
+    if (rc != SHMRING_OK) return rc;
+    if (lock->shared_depth == 0) {
+        return set_error(SHMRING_EINVALID,
+                         "wait_for_exclusive needs a shared hold to lend");
+    }
+    uint32_t depth = lock->shared_depth;
+    /* W-a: count before letting go, so that a writer that goes in at once
+     * is not missed. SYNC(rw-holds): as above. */
+    struct turn turn = {lock, load_seq_cst(&lock->control->exclusive_holds)};
+    /* W-b: let go of every nested hold (RS-e). */
+    lock->shared_depth = 1;
+    shmring_rwlock_unlock_shared(lock);
+    /* W-c: wait until a writer's hold has ended. */
+    int waited = wait_until_ready(writer_turn_attempt, &turn, NOT_READY,
+                                  &lock->control->free_wait, timeout_ns,
+                                  &lock->spin, &lock->control->waits);
+    /* W-d: take the shared hold back, whatever happened meanwhile (a
+     * signal does not leave the caller without its hold). */
+    do {
+        rc = shmring_rwlock_lock_shared(lock, -1);
+    } while (rc == SHMRING_EINTERRUPTED);
+    if (rc != SHMRING_OK) return rc; /* the hold is lost: said in the header */
+    lock->shared_depth = depth;
+    /* Relaxed: non-zero as before, as in shmring_rwlock_lock_shared. */
+    store_relaxed(&lock->holders[lock->index].shared, shared_word(lock, depth));
+    if (waited == NOT_READY || waited == SHMRING_ETIMEOUT) {
+        return set_error(SHMRING_ETIMEOUT,
+                         "no writer had its turn before the deadline");
+    }
+    return waited;
 }
 
 void rwlock_release_holds(shmring_rwlock_t *lock) {
@@ -333,17 +389,19 @@ void rwlock_release_holds(shmring_rwlock_t *lock) {
 }
 
 SHMRING_API int shmring_rwlock_state(const shmring_rwlock_t *lock,
-                                     uint32_t *shared_holders_out,
+                                     uint32_t *shared_holds_out,
                                      uint32_t *exclusive_out) {
     if (!lock) return set_error(SHMRING_EINVALID, "lock is NULL");
-    uint32_t n = holders_in_use(lock), shared = 0;
+    uint32_t n = holders_in_use(lock);
+    uint64_t shared = 0;
     for (uint32_t i = 0; i < n; i++) {
         /* SYNC(rw-shared): a snapshot; pairs with the shared stores. */
-        if ((uint32_t)load_seq_cst(&lock->holders[i].shared) != 0) shared++;
+        shared += (uint32_t)load_seq_cst(&lock->holders[i].shared);
     }
+    if (shared > UINT32_MAX) shared = UINT32_MAX;
     /* SYNC(rw-word): a snapshot; pairs with the exclusive stores. */
     uint64_t word = load_seq_cst(&lock->control->exclusive);
-    if (shared_holders_out) *shared_holders_out = shared;
+    if (shared_holds_out) *shared_holds_out = (uint32_t)shared;
     if (exclusive_out) *exclusive_out = (word & RWLOCK_HELD) != 0;
     return SHMRING_OK;
 }

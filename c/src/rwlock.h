@@ -64,7 +64,8 @@ struct rwlock_control {
     uint32_t reserved0;
     atomic_u64 recovered;             /* holders of dead processes freed */
     atomic_u64 waits;                 /* futex sleeps of waiters */
-    uint8_t pad4[SHM_BLOCK - 24];
+    atomic_u64 exclusive_holds;       /* exclusive holds ended so far */
+    uint8_t pad4[SHM_BLOCK - 32];
 };
 
 struct rwlock_holder {
@@ -91,6 +92,8 @@ _Static_assert(offsetof(struct rwlock_control, holders_high_water) == 384,
                "abi");
 _Static_assert(offsetof(struct rwlock_control, recovered) == 392, "abi");
 _Static_assert(offsetof(struct rwlock_control, waits) == 400, "abi");
+_Static_assert(offsetof(struct rwlock_control, exclusive_holds) == 408,
+               "abi");
 _Static_assert(sizeof(struct rwlock_holder) == SHM_BLOCK, "one block");
 _Static_assert(offsetof(struct rwlock_holder, start_time) == 8, "abi");
 _Static_assert(offsetof(struct rwlock_holder, start_generation) == 16, "abi");

@@ -1,7 +1,8 @@
 /*
  * stress_rwlock.c -- the readers-writer lock under load.
  *
- *   1. threads: readers (nesting 1..3 shared holds, some with timeouts)
+ *   1. threads: readers (nesting 1..3 shared holds, some with timeouts,
+ *      some lending their hold to a writer with wait_for_exclusive)
  *      and writers, each with its own handle, for a fixed time. Writers
  *      fill a plain (non-atomic) array with one value under the exclusive
  *      hold; readers check it is never mixed. Atomic "inside" counters
@@ -37,6 +38,7 @@ struct shared_state {
     _Atomic uint64_t reads;
     _Atomic uint64_t writes;
     _Atomic uint64_t nested;
+    _Atomic uint64_t lends;           /* wait_for_exclusive calls */
     _Atomic int stop;
 };
 
@@ -77,6 +79,15 @@ static void reader_once(struct shared_state *s, shmring_rwlock_t *lock,
                  : shmring_rwlock_lock_shared(lock, 5000 * MS * SLOW);
     if (rc == SHMRING_ETIMEOUT) return; /* a short timeout may expire */
     CHECK_OK(rc);
+    if (tu_rng_below(rng, 256) == 0) {
+        /* Lend the hold to a writer (the seed's wait_for_write): outside
+         * meanwhile, holding again on return, timed out or not. */
+        rc = shmring_rwlock_wait_for_exclusive(
+            lock, (int64_t)tu_rng_below(rng, 200000));
+        CHECK_MSG(rc == SHMRING_OK || rc == SHMRING_ETIMEOUT, "status %d",
+                  rc);
+        atomic_fetch_add(&s->lends, 1);
+    }
     reader_hold(s, lock, rng, 1);
     CHECK_OK(shmring_rwlock_unlock_shared(lock));
     atomic_fetch_add(&s->reads, 1);
@@ -151,10 +162,11 @@ static void threads_case(uint64_t seed) {
     uint32_t shared = 9, exclusive = 9;
     CHECK_OK(shmring_rwlock_state(lock, &shared, &exclusive));
     CHECK(shared == 0 && exclusive == 0);
-    printf("  threads: %llu shared holds (%llu nested), %llu exclusive, no "
-           "overlap\n",
+    printf("  threads: %llu shared holds (%llu nested, %llu lent to "
+           "writers), %llu exclusive, no overlap\n",
            (unsigned long long)atomic_load(&state.reads),
            (unsigned long long)atomic_load(&state.nested),
+           (unsigned long long)atomic_load(&state.lends),
            (unsigned long long)atomic_load(&state.writes));
     CHECK(atomic_load(&state.reads) > 0 && atomic_load(&state.writes) > 0);
     CHECK_OK(shmring_rwlock_close(lock));
@@ -285,10 +297,11 @@ static void processes_case(uint64_t seed) {
     uint32_t shared = 9, exclusive = 9;
     CHECK_OK(shmring_rwlock_state(lock, &shared, &exclusive));
     CHECK(shared == 0 && exclusive == 0);
-    printf("  processes: %llu shared holds (%llu nested), %llu exclusive, no "
-           "overlap\n",
+    printf("  processes: %llu shared holds (%llu nested, %llu lent to "
+           "writers), %llu exclusive, no overlap\n",
            (unsigned long long)atomic_load(&s->reads),
            (unsigned long long)atomic_load(&s->nested),
+           (unsigned long long)atomic_load(&s->lends),
            (unsigned long long)atomic_load(&s->writes));
     CHECK(atomic_load(&s->reads) > 0 && atomic_load(&s->writes) > 0);
     munmap(s, sizeof *s);

@@ -24,7 +24,7 @@
 
 #define MS 1000000ll
 
-static uint32_t shared_holders(const shmring_rwlock_t *lock) {
+static uint32_t shared_holds(const shmring_rwlock_t *lock) {
     uint32_t shared = 99, exclusive = 99;
     if (shmring_rwlock_state(lock, &shared, &exclusive) != SHMRING_OK) {
         return 1000;
@@ -57,12 +57,12 @@ static void test_create_open_close(void) {
     CHECK_RC(shmring_rwlock_create(name, 0, 0, &b), SHMRING_EEXISTS);
     CHECK(b == NULL);
     CHECK_OK(shmring_rwlock_open(name + 1, 0, &b)); /* without the '/' */
-    CHECK_EQ_U64(shared_holders(b), 0);
+    CHECK_EQ_U64(shared_holds(b), 0);
     CHECK_EQ_U64(exclusive_held(b), 0);
     CHECK_OK(shmring_rwlock_lock_shared(a, 0));
-    CHECK_EQ_U64(shared_holders(b), 1);
+    CHECK_EQ_U64(shared_holds(b), 1);
     CHECK_OK(shmring_rwlock_close(a)); /* releases its hold */
-    CHECK_EQ_U64(shared_holders(b), 0);
+    CHECK_EQ_U64(shared_holds(b), 0);
     CHECK_OK(shmring_unlink(name));
     CHECK_RC(shmring_rwlock_open(name, 0, &a), SHMRING_ENOT_FOUND);
     /* b still works on the unlinked segment, and can be duplicated. */
@@ -107,6 +107,7 @@ static void test_bad_arguments(void) {
     CHECK_RC(shmring_rwlock_try_lock_exclusive(NULL), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_unlock_exclusive(NULL), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_state(NULL, NULL, NULL), SHMRING_EINVALID);
+    CHECK_RC(shmring_rwlock_wait_for_exclusive(NULL, 0), SHMRING_EINVALID);
     CHECK(strstr(shmring_last_error(), "NULL") != NULL);
 }
 
@@ -120,11 +121,11 @@ static void test_shared_and_exclusive(void) {
     /* Two readers at once. */
     CHECK_OK(shmring_rwlock_try_lock_shared(a));
     CHECK_OK(shmring_rwlock_lock_shared(b, 10 * MS));
-    CHECK_EQ_U64(shared_holders(c), 2);
+    CHECK_EQ_U64(shared_holds(c), 2);
     CHECK_EQ_U64(exclusive_held(c), 0);
     /* A writer cannot get in: try, and a timeout that lasts. */
     CHECK_RC(shmring_rwlock_try_lock_exclusive(c), SHMRING_ETIMEOUT);
-    CHECK(strstr(shmring_last_error(), "2 shared holder") != NULL);
+    CHECK(strstr(shmring_last_error(), "2 shared hold") != NULL);
     int64_t t0 = now_ns();
     CHECK_RC(shmring_rwlock_lock_exclusive(c, 30 * MS), SHMRING_ETIMEOUT);
     int64_t waited = now_ns() - t0;
@@ -135,11 +136,11 @@ static void test_shared_and_exclusive(void) {
     CHECK_OK(shmring_rwlock_try_lock_shared(a));
     CHECK_OK(shmring_rwlock_unlock_shared(a));
     CHECK_OK(shmring_rwlock_unlock_shared(b));
-    CHECK_EQ_U64(shared_holders(c), 0);
+    CHECK_EQ_U64(shared_holds(c), 0);
     /* A writer alone: everybody else waits. */
     CHECK_OK(shmring_rwlock_lock_exclusive(c, -1));
     CHECK_EQ_U64(exclusive_held(a), 1);
-    CHECK_EQ_U64(shared_holders(a), 0);
+    CHECK_EQ_U64(shared_holds(a), 0);
     CHECK_RC(shmring_rwlock_try_lock_shared(a), SHMRING_ETIMEOUT);
     CHECK(strstr(shmring_last_error(), "held exclusively") != NULL);
     CHECK_RC(shmring_rwlock_lock_shared(a, 20 * MS), SHMRING_ETIMEOUT);
@@ -162,13 +163,16 @@ static void test_nested_shared(void) {
     CHECK_OK(shmring_rwlock_lock_shared(a, 0));
     CHECK_OK(shmring_rwlock_lock_shared(a, 0));
     CHECK_OK(shmring_rwlock_try_lock_shared(a));
-    CHECK_EQ_U64(shared_holders(b), 1); /* one holder, three holds */
+    CHECK_EQ_U64(shared_holds(b), 3); /* as the seed's readers.value */
+    CHECK_OK(shmring_rwlock_lock_shared(b, 0));
+    CHECK_EQ_U64(shared_holds(b), 4);
+    CHECK_OK(shmring_rwlock_unlock_shared(b));
     CHECK_OK(shmring_rwlock_unlock_shared(a));
     CHECK_OK(shmring_rwlock_unlock_shared(a));
     CHECK_RC(shmring_rwlock_try_lock_exclusive(b), SHMRING_ETIMEOUT);
-    CHECK_EQ_U64(shared_holders(b), 1);
+    CHECK_EQ_U64(shared_holds(b), 1);
     CHECK_OK(shmring_rwlock_unlock_shared(a));
-    CHECK_EQ_U64(shared_holders(b), 0);
+    CHECK_EQ_U64(shared_holds(b), 0);
     CHECK_OK(shmring_rwlock_try_lock_exclusive(b));
     CHECK_OK(shmring_rwlock_unlock_exclusive(b));
     CHECK_OK(shmring_rwlock_close(a));
@@ -224,6 +228,44 @@ static void test_writer_preference_and_nesting(void) {
     CHECK_OK(shmring_rwlock_unlock_shared(late_reader));
     CHECK_OK(shmring_rwlock_close(reader));
     CHECK_OK(shmring_rwlock_close(late_reader));
+    CHECK_OK(shmring_rwlock_close(writer));
+}
+
+/* The seed's wait_for_write(): a reader lends its hold to a writer. */
+static void test_wait_for_exclusive(void) {
+    shmring_rwlock_t *reader, *writer;
+    CHECK_OK(shmring_rwlock_create(NULL, 0, 0, &reader));
+    CHECK_OK(shmring_rwlock_dup(reader, &writer));
+    CHECK_RC(shmring_rwlock_wait_for_exclusive(reader, 0), SHMRING_EINVALID);
+    CHECK_OK(shmring_rwlock_lock_shared(reader, 0));
+    CHECK_OK(shmring_rwlock_lock_shared(reader, 0));
+    /* No writer comes: a timeout, with the hold (both levels) kept. */
+    CHECK_RC(shmring_rwlock_wait_for_exclusive(reader, 30 * MS),
+             SHMRING_ETIMEOUT);
+    CHECK_EQ_U64(shared_holds(writer), 2);
+    /* A writer in line gets its turn, then the reader has its hold back. */
+    struct writer_arg arg = {writer, 5000 * MS, -100, 0};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, writer_thread, &arg) == 0);
+    int64_t give_up = now_ns() + 2000 * MS;
+    while (exclusive_word_of(reader) == 0 && now_ns() < give_up) sleep_ms(1);
+    CHECK(exclusive_word_of(reader) != 0);
+    CHECK_OK(shmring_rwlock_wait_for_exclusive(reader, 5000 * MS));
+    CHECK(atomic_load(&arg.done) || exclusive_word_of(reader) == 0);
+    CHECK_EQ_U64(shared_holds(writer), 2);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK_OK(arg.rc);
+    /* A writer that arrives while the reader waits counts too. */
+    arg = (struct writer_arg){writer, 5000 * MS, -100, 0};
+    CHECK(pthread_create(&t, NULL, writer_thread, &arg) == 0);
+    CHECK_OK(shmring_rwlock_wait_for_exclusive(reader, 5000 * MS));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK_OK(arg.rc);
+    CHECK_OK(shmring_rwlock_unlock_shared(reader));
+    CHECK_OK(shmring_rwlock_unlock_shared(reader));
+    CHECK_RC(shmring_rwlock_unlock_shared(reader), SHMRING_EINVALID);
+    CHECK_EQ_U64(shared_holds(writer), 0);
+    CHECK_OK(shmring_rwlock_close(reader));
     CHECK_OK(shmring_rwlock_close(writer));
 }
 
@@ -305,7 +347,7 @@ static void test_anonymous_and_fork(void) {
               "child exit status %d", WEXITSTATUS(status));
     close(to_child[0]);
     close(to_child[1]);
-    CHECK_EQ_U64(shared_holders(lock), 0);
+    CHECK_EQ_U64(shared_holds(lock), 0);
     CHECK_OK(shmring_rwlock_close(lock));
 }
 
@@ -450,7 +492,7 @@ static void test_interrupted(void) {
     rc = shmring_rwlock_lock_shared(b, 5000 * MS);
     setitimer(ITIMER_REAL, &off, NULL);
     CHECK_RC(rc, SHMRING_EINTERRUPTED);
-    CHECK_EQ_U64(shared_holders(a), 0);
+    CHECK_EQ_U64(shared_holds(a), 0);
     CHECK_OK(shmring_rwlock_unlock_exclusive(a));
     CHECK_OK(shmring_rwlock_lock_shared(b, 0)); /* retry works */
     CHECK(sigaction(SIGALRM, &old, NULL) == 0);
@@ -466,6 +508,7 @@ int main(void) {
     RUN(test_shared_and_exclusive);
     RUN(test_nested_shared);
     RUN(test_writer_preference_and_nesting);
+    RUN(test_wait_for_exclusive);
     RUN(test_misuse);
     RUN(test_holder_limit);
     RUN(test_anonymous_and_fork);
