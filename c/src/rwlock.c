@@ -48,27 +48,29 @@ static uint32_t holders_in_use(const shmring_rwlock_t *lock) {
 int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
     struct rwlock_control *c = lock->control;
     struct rwlock_holder *h = &lock->holders[index];
-    /* The exclusive word first, then the owner: a word naming this entry
+    /* D-a: the exclusive word first, then the owner: a word naming this entry
      * that a later owner wrote is then seen with that owner's generation.
      * SYNC(rw-word): pairs with the CAS in claim_attempt. */
     uint64_t word = load_seq_cst(&c->exclusive);
-    /* SYNC(rw-owner): pairs with the claiming CAS in rwlock_claim_holder. */
+    /* D-a. SYNC(rw-owner): pairs with the claiming CAS in claim_holder
+     * (rwlock_segment.c). */
     uint64_t owner = load_seq_cst(&h->owner);
     uint32_t pid = (uint32_t)owner, generation = (uint32_t)(owner >> 32);
     if (pid == 0) return 0;
     if (pid == lock->pid) return 0; /* this process is alive */
-    /* SYNC(rw-start): pairs with store_release(start_generation) in
-     * rwlock_claim_holder: start_time is this generation's. Otherwise
+    /* D-b. SYNC(rw-start): pairs with store_release(start_generation) in
+     * claim_holder: start_time is this generation's. Otherwise
      * (still being claimed) only existence counts. */
     uint64_t start = 0;
     if (load_acquire(&h->start_generation) == generation) {
         /* Relaxed: published by the acquire load just above. */
         start = load_relaxed(&h->start_time);
     }
-    if (!participant_is_dead(pid, start)) return 0;
+    if (!participant_is_dead(pid, start)) return 0; /* D-c */
     /* Each step is a CAS on the exact value the dead owner left, so
      * recoverers racing each other (or a later owner of the entry) undo
      * nothing twice and nothing of anybody else. */
+    /* D-d */
     if (exclusive_index(lock, word) == index &&
         (uint32_t)(word >> 32) == generation) {
         /* SYNC(rw-word): as above; the dead writer's hold ends, which
@@ -78,13 +80,13 @@ int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
             fetch_add_seq_cst(&c->exclusive_holds, 1);
         }
     }
-    /* SYNC(rw-shared): pairs with the loads in drain_attempt. */
+    /* D-e. SYNC(rw-shared): pairs with the loads in drain_attempt. */
     uint64_t shared = load_seq_cst(&h->shared);
     if ((uint32_t)(shared >> 32) == generation && (uint32_t)shared != 0) {
         /* SYNC(rw-shared): as above; the dead reader's hold ends. */
         cas_seq_cst(&h->shared, &shared, (uint64_t)generation << 32);
     }
-    /* Last, so that a recoverer that dies before it is redone by the next.
+    /* D-f, last: a recoverer that dies before it is redone by the next.
      * SYNC(rw-owner): as above; the entry is free for a new holder. */
     int freed = cas_seq_cst(&h->owner, &owner, (uint64_t)generation << 32);
     if (freed) {

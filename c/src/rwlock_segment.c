@@ -69,20 +69,20 @@ static int claim_holder(shmring_rwlock_t *lock) {
             uint64_t owner = load_seq_cst(&h->owner);
             if ((uint32_t)owner != 0) continue;
             uint32_t generation = (uint32_t)(owner >> 32) + 1;
-            raise_holders_high_water(lock->control, i);
-            /* SYNC(rw-owner): as above. */
+            raise_holders_high_water(lock->control, i); /* H-a */
+            /* H-b. SYNC(rw-owner): as above. */
             if (!cas_seq_cst(&h->owner, &owner,
                              ((uint64_t)generation << 32) | pid)) {
                 continue;
             }
-            /* Relaxed: published by the release store just below. */
+            /* H-c. Relaxed: published by the release store just below. */
             store_relaxed(&h->start_time, start);
             /* SYNC(rw-start): pairs with load_acquire(start_generation) in
              * rwlock_recover_if_dead. */
             store_release(&h->start_generation, generation);
             lock->index = i;
             lock->generation = generation;
-            /* SYNC(rw-shared): no hold yet, in this generation. */
+            /* H-d. SYNC(rw-shared): no hold yet, in this generation. */
             store_seq_cst(&h->shared, (uint64_t)generation << 32);
             return SHMRING_OK;
         }
@@ -101,7 +101,7 @@ static void release_holder(shmring_rwlock_t *lock) {
     rwlock_release_holds(lock);
     struct rwlock_holder *h = &lock->holders[lock->index];
     uint64_t owner = ((uint64_t)lock->generation << 32) | lock->pid;
-    /* SYNC(rw-owner): pairs with load_seq_cst(owner) in claim_holder. A
+    /* H-e. SYNC(rw-owner): pairs with load_seq_cst(owner) in claim_holder. A
      * CAS: the entry stays as it is if it is no longer ours. */
     cas_seq_cst(&h->owner, &owner, (uint64_t)lock->generation << 32);
 }
@@ -219,8 +219,10 @@ static int attach(int fd, uint64_t bytes, uint32_t max_holders,
     lock->fd = fd;
     lock->name = name;
     lock->max_holders = max_holders;
-    lock->control = (struct rwlock_control *)(lock->base + RWLOCK_CONTROL_OFFSET);
-    lock->holders = (struct rwlock_holder *)(lock->base + RWLOCK_HOLDERS_OFFSET);
+    lock->control =
+        (struct rwlock_control *)(lock->base + RWLOCK_CONTROL_OFFSET);
+    lock->holders =
+        (struct rwlock_holder *)(lock->base + RWLOCK_HOLDERS_OFFSET);
     spinner_init(&lock->spin);
     /* Relaxed: a plausibility check of the one counter we index with. */
     if (load_relaxed(&lock->control->holders_high_water) > max_holders) {
@@ -276,7 +278,9 @@ SHMRING_API int shmring_rwlock_create(const char *name, uint32_t max_holders,
         (void)fchmod(fd, mode);
     } else {
         fd = memfd_create("shmring-rwlock", MFD_CLOEXEC);
-        if (fd < 0) return shm_os_error(errno, "cannot create lock segment", NULL);
+        if (fd < 0) {
+            return shm_os_error(errno, "cannot create lock segment", NULL);
+        }
     }
     uint64_t bytes = rwlock_segment_bytes(max_holders);
     int err = posix_fallocate(fd, 0, (off_t)bytes);

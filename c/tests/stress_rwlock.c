@@ -74,9 +74,10 @@ static void reader_hold(struct shared_state *s, shmring_rwlock_t *lock,
 
 static void reader_once(struct shared_state *s, shmring_rwlock_t *lock,
                         tu_rng_t *rng) {
-    int rc = tu_rng_below(rng, 4) == 0
-                 ? shmring_rwlock_lock_shared(lock, (int64_t)tu_rng_below(rng, 200000))
-                 : shmring_rwlock_lock_shared(lock, 5000 * MS * SLOW);
+    int64_t timeout_ns = tu_rng_below(rng, 4) == 0
+                             ? (int64_t)tu_rng_below(rng, 200000)
+                             : 5000 * MS * SLOW;
+    int rc = shmring_rwlock_lock_shared(lock, timeout_ns);
     if (rc == SHMRING_ETIMEOUT) return; /* a short timeout may expire */
     CHECK_OK(rc);
     if (tu_rng_below(rng, 256) == 0) {
@@ -113,7 +114,7 @@ static void writer_once(struct shared_state *s, shmring_rwlock_t *lock,
     atomic_fetch_add(&s->writes, 1);
 }
 
-/* ---- 1. threads ------------------------------------------------------------- */
+/* ---- 1. threads ---------------------------------------------------------- */
 
 struct worker {
     pthread_t thread;
@@ -172,7 +173,7 @@ static void threads_case(uint64_t seed) {
     CHECK_OK(shmring_rwlock_close(lock));
 }
 
-/* ---- 2. writer preference ----------------------------------------------------- */
+/* ---- 2. writer preference ------------------------------------------------ */
 
 struct arriving_reader {
     pthread_t thread;
@@ -250,7 +251,7 @@ static void writer_preference_case(void) {
     CHECK_OK(shmring_rwlock_close(writer));
 }
 
-/* ---- 3. processes ----------------------------------------------------------- */
+/* ---- 3. processes -------------------------------------------------------- */
 
 static void processes_case(uint64_t seed) {
     enum { READERS = 3, WRITERS = 2 };

@@ -87,7 +87,8 @@ static void test_create_open_close(void) {
 
 static void test_bad_arguments(void) {
     shmring_rwlock_t *lock = (shmring_rwlock_t *)1;
-    CHECK_RC(shmring_rwlock_create(unique_name(), 0, 0, NULL), SHMRING_EINVALID);
+    CHECK_RC(shmring_rwlock_create(unique_name(), 0, 0, NULL),
+             SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_create(unique_name(), 65537, 0, &lock),
              SHMRING_EINVALID);
     CHECK(lock == NULL);
@@ -111,7 +112,7 @@ static void test_bad_arguments(void) {
     CHECK(strstr(shmring_last_error(), "NULL") != NULL);
 }
 
-/* ---- holds ----------------------------------------------------------------- */
+/* ---- holds --------------------------------------------------------------- */
 
 static void test_shared_and_exclusive(void) {
     shmring_rwlock_t *a, *b, *c;
@@ -212,7 +213,8 @@ static void test_writer_preference_and_nesting(void) {
     CHECK(exclusive_word_of(reader) != 0); /* the writer waits in line */
     CHECK_EQ_U64(exclusive_held(reader), 0);
     /* A new reader queues behind the waiting writer ... */
-    CHECK_RC(shmring_rwlock_lock_shared(late_reader, 20 * MS), SHMRING_ETIMEOUT);
+    CHECK_RC(shmring_rwlock_lock_shared(late_reader, 20 * MS),
+             SHMRING_ETIMEOUT);
     /* ... but the holder nests at once (no deadlock behind the writer). */
     int64_t t0 = now_ns();
     CHECK_OK(shmring_rwlock_lock_shared(reader, 1000 * MS));
@@ -326,14 +328,24 @@ static void test_anonymous_and_fork(void) {
         int code = 0;
         shmring_rwlock_t *mine = NULL;
         char c;
-        if (shmring_rwlock_try_lock_shared(lock) != SHMRING_EINVALID) code = 2;
-        else if (shmring_rwlock_unlock_exclusive(lock) != SHMRING_EINVALID) code = 3;
-        else if (shmring_rwlock_dup(lock, &mine) != SHMRING_OK) code = 4;
-        else if (shmring_rwlock_try_lock_shared(mine) != SHMRING_ETIMEOUT) code = 5;
-        else if (shmring_rwlock_close(lock) != SHMRING_OK) code = 6; /* unmaps only */
-        else if (read(to_child[0], &c, 1) != 1) code = 7;
-        else if (shmring_rwlock_lock_shared(mine, 2000 * MS) != SHMRING_OK) code = 8;
-        else if (shmring_rwlock_close(mine) != SHMRING_OK) code = 9;
+        /* Each step's failure exits with its own code. */
+        if (shmring_rwlock_try_lock_shared(lock) != SHMRING_EINVALID) {
+            code = 2;
+        } else if (shmring_rwlock_unlock_exclusive(lock) != SHMRING_EINVALID) {
+            code = 3;
+        } else if (shmring_rwlock_dup(lock, &mine) != SHMRING_OK) {
+            code = 4;
+        } else if (shmring_rwlock_try_lock_shared(mine) != SHMRING_ETIMEOUT) {
+            code = 5;
+        } else if (shmring_rwlock_close(lock) != SHMRING_OK) {
+            code = 6; /* the inherited handle: unmaps only */
+        } else if (read(to_child[0], &c, 1) != 1) {
+            code = 7;
+        } else if (shmring_rwlock_lock_shared(mine, 2000 * MS) != SHMRING_OK) {
+            code = 8;
+        } else if (shmring_rwlock_close(mine) != SHMRING_OK) {
+            code = 9;
+        }
         _exit(code);
     }
     sleep_ms(50);
@@ -351,7 +363,7 @@ static void test_anonymous_and_fork(void) {
     CHECK_OK(shmring_rwlock_close(lock));
 }
 
-/* ---- foreign and damaged segments ----------------------------------------- */
+/* ---- foreign and damaged segments ---------------------------------------- */
 
 /* Map a named lock's file for editing. */
 static struct rwlock_header *map_header(const char *name, int *fd_out) {
@@ -427,7 +439,7 @@ static void test_foreign_and_damaged_segments(void) {
     CHECK_OK(shmring_unlink(ring_name));
 }
 
-/* ---- wake-ups and signals --------------------------------------------------- */
+/* ---- wake-ups and signals ------------------------------------------------ */
 
 static void test_wakeups(void) {
     shmring_rwlock_t *a, *b;
