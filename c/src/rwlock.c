@@ -56,8 +56,10 @@ int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
      * (rwlock_segment.c). */
     uint64_t owner = load_seq_cst(&h->owner);
     uint32_t pid = (uint32_t)owner, generation = (uint32_t)(owner >> 32);
+    /* No shortcut for our own pid: the entry may be a dead process's whose
+     * pid this process reuses (common in pid namespaces); the start time
+     * tells them apart. */
     if (pid == 0) return 0;
-    if (pid == lock->pid) return 0; /* this process is alive */
     /* D-b. SYNC(rw-start): pairs with store_release(start_generation) in
      * claim_holder: start_time is this generation's. Otherwise
      * (still being claimed) only existence counts. */

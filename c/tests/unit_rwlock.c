@@ -271,6 +271,51 @@ static void test_wait_for_exclusive(void) {
     CHECK_OK(shmring_rwlock_close(writer));
 }
 
+/* Plant a holder entry holding the lock shared, owned by this process's
+ * pid with the given start time (a forged entry, as a dead process whose
+ * pid we reuse would leave). Relaxed: the test writes a lock nobody else
+ * uses. */
+static void plant_reader(shmring_rwlock_t *lock, uint32_t index,
+                         uint64_t start_time) {
+    struct rwlock_holder *h = &lock->holders[index];
+    uint64_t generation = 7;
+    store_relaxed(&h->owner, (generation << 32) | (uint32_t)getpid());
+    store_relaxed(&h->start_time, start_time);
+    store_relaxed(&h->start_generation, (uint32_t)generation);
+    store_relaxed(&h->shared, (generation << 32) | 1);
+    if (load_relaxed(&lock->control->holders_high_water) < index + 1) {
+        store_relaxed(&lock->control->holders_high_water, index + 1);
+    }
+}
+
+/* A holder entry with this process's pid but another start time is a dead
+ * process whose pid was reused: recovered. With our start time: alive. */
+static void test_recovery_tells_reused_pid(void) {
+    /* liveness.c's reading of /proc/self/stat; 0 where /proc is another
+     * pid namespace's (then only existence counts and this cannot work). */
+    uint64_t mine = process_start_time((uint32_t)getpid());
+    if (mine == 0) {
+        printf("  skipped: /proc does not show this process (pid namespace)\n");
+        return;
+    }
+    shmring_rwlock_t *lock;
+    CHECK_OK(shmring_rwlock_create(NULL, 8, 0, &lock));
+    plant_reader(lock, 5, mine); /* alive: it is us */
+    CHECK_RC(shmring_rwlock_lock_exclusive(lock, 3 * RWLOCK_RECOVER_AFTER_NS),
+             SHMRING_ETIMEOUT);
+    /* Relaxed: as above. */
+    CHECK_EQ_U64(load_relaxed(&lock->control->recovered), 0);
+    plant_reader(lock, 5, mine + 12345); /* our pid, another process */
+    int64_t t0 = now_ns();
+    CHECK_OK(shmring_rwlock_lock_exclusive(lock, 5000 * MS));
+    printf("  a dead holder under our own pid recovered after %.0f ms\n",
+           (now_ns() - t0) / 1e6);
+    CHECK_EQ_U64(load_relaxed(&lock->control->recovered), 1);
+    CHECK_EQ_U64(shared_holds(lock), 0);
+    CHECK_OK(shmring_rwlock_unlock_exclusive(lock));
+    CHECK_OK(shmring_rwlock_close(lock));
+}
+
 static void test_misuse(void) {
     shmring_rwlock_t *a;
     CHECK_OK(shmring_rwlock_create(NULL, 0, 0, &a));
@@ -521,6 +566,7 @@ int main(void) {
     RUN(test_nested_shared);
     RUN(test_writer_preference_and_nesting);
     RUN(test_wait_for_exclusive);
+    RUN(test_recovery_tells_reused_pid);
     RUN(test_misuse);
     RUN(test_holder_limit);
     RUN(test_anonymous_and_fork);
