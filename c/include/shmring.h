@@ -65,6 +65,7 @@ typedef struct shmring_ring shmring_ring_t;
 typedef struct shmring_writer shmring_writer_t;
 typedef struct shmring_reader shmring_reader_t;
 typedef struct shmring_options shmring_options_t;
+typedef struct shmring_rwlock shmring_rwlock_t;
 
 /* ---- Library ------------------------------------------------------------ */
 
@@ -270,6 +271,65 @@ int shmring_reader_skip_to_latest(shmring_reader_t *reader,
 uint64_t shmring_reader_missed(const shmring_reader_t *reader);
 /* Sequence number of the next message this reader will look at. */
 uint64_t shmring_reader_position(const shmring_reader_t *reader);
+
+/* ---- Readers-writer lock ------------------------------------------------ */
+
+/* A process-shared readers-writer lock in its own segment (the seed
+ * library's ReadersWriterLock). A handle is one holder: its holds are its
+ * own, shared holds nest (the seed's nested for_read), and it must not be
+ * used by two threads at once; a thread that needs holds of its own takes
+ * its own handle (shmring_rwlock_dup). Writers are preferred: once a writer
+ * waits, new shared acquires wait behind it, except by a handle that already
+ * holds the lock shared (that never deadlocks behind a waiting writer). A
+ * holder whose process dies (even by SIGKILL) loses its hold about 250 ms
+ * after a waiter has been kept waiting for it; a stopped process is alive
+ * and keeps its hold. */
+
+/* Create a lock. name: "/name" (as for rings), or NULL for an anonymous
+ * lock inherited across fork() (the child calls shmring_rwlock_dup on the
+ * inherited handle). max_holders: handles open at once (1..65536; 0 = 128).
+ * mode: permission bits of a named segment (0 = 0600). Fails with
+ * SHMRING_EEXISTS if the name is taken. */
+int shmring_rwlock_create(const char *name, uint32_t max_holders,
+                          uint32_t mode, shmring_rwlock_t **lock_out);
+/* Attach to a named lock. Waits up to timeout_ns for one still being
+ * created. A segment that is not a lock: SHMRING_ECORRUPT / EVERSION. */
+int shmring_rwlock_open(const char *name, int64_t timeout_ns,
+                        shmring_rwlock_t **lock_out);
+/* A new handle (a new holder) on the same lock, for another thread, or in a
+ * child process on a handle inherited across fork(). */
+int shmring_rwlock_dup(shmring_rwlock_t *lock, shmring_rwlock_t **lock_out);
+/* Release this handle's holds and close it. On a handle inherited across
+ * fork() it only unmaps (the holder is the parent's). Remove a named lock
+ * with shmring_unlink(). */
+int shmring_rwlock_close(shmring_rwlock_t *lock);
+
+/* Shared (read) hold. Timeouts as for rings: try_ = one attempt, timeout
+ * 0 = one attempt, negative = forever. Busy: SHMRING_ETIMEOUT. Nested calls
+ * by a handle that holds it shared succeed at once; each needs its unlock.
+ * SHMRING_EINVALID if the handle holds it exclusively. */
+int shmring_rwlock_try_lock_shared(shmring_rwlock_t *lock);
+int shmring_rwlock_lock_shared(shmring_rwlock_t *lock, int64_t timeout_ns);
+int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock);
+/* Exclusive (write) hold; not recursive. SHMRING_EINVALID if the handle
+ * already holds it (shared or exclusive: an upgrade would deadlock). */
+int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock);
+int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock, int64_t timeout_ns);
+int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock);
+/* The seed's wait_for_write(): lend this handle's shared hold (all its
+ * nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
+ * has ended (one that began before the call counts), and takes the shared
+ * hold back (waiting for it as long as it takes) before returning. OK, or
+ * SHMRING_ETIMEOUT / EINTERRUPTED if no writer had its turn in time: the
+ * hold is back either way. SHMRING_EINVALID without a shared hold. */
+int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
+                                      int64_t timeout_ns);
+/* A snapshot: the shared holds (nested holds each count, as the seed's
+ * readers.value), and 1 if it is held exclusively (a writer still waiting
+ * for readers to leave does not count). Either pointer may be NULL. */
+int shmring_rwlock_state(const shmring_rwlock_t *lock,
+                         uint32_t *shared_holds_out,
+                         uint32_t *exclusive_out);
 
 #ifdef __cplusplus
 }

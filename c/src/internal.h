@@ -95,6 +95,12 @@ struct shmring_reader {
     uint32_t scratch_capacity;
 };
 
+/* segment.c: names and OS errors, shared with rwlock.c */
+/* "/name" or "name" -> a malloc'd "/name"; SHMRING_EINVALID if malformed. */
+int shm_normalize_name(const char *name, char **out);
+/* errno -> a status code, with a message naming what failed and on what. */
+int shm_os_error(int err, const char *what, const char *name);
+
 /* errors.c */
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

@@ -23,7 +23,7 @@
 #define NAME_MAX_BYTES 250
 
 /* "/name" or "name" -> a malloc'd "/name". */
-static int normalize_name(const char *name, char **out) {
+int shm_normalize_name(const char *name, char **out) {
     if (!name) return set_error(SHMRING_EINVALID, "name is NULL");
     const char *bare = name[0] == '/' ? name + 1 : name;
     size_t n = strlen(bare);
@@ -41,7 +41,7 @@ static int normalize_name(const char *name, char **out) {
     return SHMRING_OK;
 }
 
-static int os_error(int err, const char *what, const char *name) {
+int shm_os_error(int err, const char *what, const char *name) {
     const char *text = strerror(err);
     const char *shown = name ? name : "(anonymous)";
     switch (err) {
@@ -174,14 +174,14 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
     if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
     int fd;
     if (name) {
-        if ((rc = normalize_name(name, &ring->name)) != SHMRING_OK) {
+        if ((rc = shm_normalize_name(name, &ring->name)) != SHMRING_OK) {
             free(ring);
             return rc;
         }
         fd = shm_open(ring->name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
                       options->mode);
         if (fd < 0) {
-            rc = os_error(errno, "cannot create segment", ring->name);
+            rc = shm_os_error(errno, "cannot create segment", ring->name);
             goto fail;
         }
         /* The umask must not narrow the mode the caller asked for. */
@@ -189,13 +189,13 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
     } else {
         fd = memfd_create("shmring", MFD_CLOEXEC);
         if (fd < 0) {
-            rc = os_error(errno, "cannot create segment", NULL);
+            rc = shm_os_error(errno, "cannot create segment", NULL);
             goto fail;
         }
     }
     int err = posix_fallocate(fd, 0, (off_t)g.segment_bytes);
     if (err != 0) {
-        rc = os_error(err, "cannot reserve shared memory for", ring->name);
+        rc = shm_os_error(err, "cannot reserve shared memory for", ring->name);
         if (rc == SHMRING_ENOSPACE) {
             set_error(rc,
                       "cannot reserve %llu bytes of shared memory for %s: %s",
@@ -207,7 +207,7 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
     void *base = mmap(NULL, g.segment_bytes, PROT_READ | PROT_WRITE,
                       MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        rc = os_error(errno, "cannot map segment", ring->name);
+        rc = shm_os_error(errno, "cannot map segment", ring->name);
         goto fail_fd;
     }
     close(fd);
@@ -347,7 +347,7 @@ static int validate_tables(const shmring_ring_t *ring) {
 static int check_segment(int fd, const char *name, uint64_t *bytes_out,
                          struct segment_header *copy) {
     struct stat st;
-    if (fstat(fd, &st) != 0) return os_error(errno, "cannot stat", name);
+    if (fstat(fd, &st) != 0) return shm_os_error(errno, "cannot stat", name);
     if (!S_ISREG(st.st_mode)) {
         return set_error(SHMRING_ECORRUPT, "%s is not a regular segment", name);
     }
@@ -360,7 +360,7 @@ static int check_segment(int fd, const char *name, uint64_t *bytes_out,
     }
     void *head = mmap(NULL, sizeof(struct segment_header), PROT_READ,
                       MAP_SHARED, fd, 0);
-    if (head == MAP_FAILED) return os_error(errno, "cannot map", name);
+    if (head == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
     const struct segment_header *live = head;
     /* SYNC(layout-published): pairs with store_release in
      * initialize_segment: the header copied after it is complete. */
@@ -378,11 +378,11 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     *ring_out = NULL;
     shmring_ring_t *ring = calloc(1, sizeof *ring);
     if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
-    int rc = normalize_name(name, &ring->name);
+    int rc = shm_normalize_name(name, &ring->name);
     if (rc != SHMRING_OK) goto fail;
     int fd = shm_open(ring->name, O_RDWR | O_CLOEXEC, 0);
     if (fd < 0) {
-        rc = os_error(errno, "cannot open segment", ring->name);
+        rc = shm_os_error(errno, "cannot open segment", ring->name);
         goto fail;
     }
     struct deadline deadline = deadline_after(timeout_ns);
@@ -407,7 +407,7 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     int map_errno = errno;
     close(fd);
     if (base == MAP_FAILED) {
-        rc = os_error(map_errno, "cannot map segment", ring->name);
+        rc = shm_os_error(map_errno, "cannot map segment", ring->name);
         goto fail;
     }
     attach_views(ring, base, bytes, &header);
@@ -433,10 +433,10 @@ SHMRING_API int shmring_close(shmring_ring_t *ring) {
 
 SHMRING_API int shmring_unlink(const char *name) {
     char *normalized;
-    int rc = normalize_name(name, &normalized);
+    int rc = shm_normalize_name(name, &normalized);
     if (rc != SHMRING_OK) return rc;
     if (shm_unlink(normalized) != 0) {
-        rc = os_error(errno, "cannot unlink segment", normalized);
+        rc = shm_os_error(errno, "cannot unlink segment", normalized);
     }
     free(normalized);
     return rc;
