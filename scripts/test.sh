@@ -50,17 +50,24 @@ fi
 read -r -a extra_flags <<<"${BAZEL_TEST_FLAGS:-}"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/shmring-test.XXXXXX")"
 
-# Test targets `bazel test //...` runs (manual-tagged ones excluded).
-n_tests="$(bz query --noshow_progress 'tests(//...) except attr(tags, "manual", //...)' 2>"$LOGDIR/query.err" | grep -c '^//' || true)"
-if ! [[ "$n_tests" =~ ^[0-9]+$ ]]; then n_tests=0; fi
-if [[ -s "$LOGDIR/query.err" ]] && grep -q ERROR "$LOGDIR/query.err"; then
-  cat "$LOGDIR/query.err" >&2
-fi
-echo "==> $n_tests test target(s) per configuration"
+# Test targets `bazel test //...` runs: manual-tagged ones excluded, and
+# under the sanitizer configs the no-sanitizer ones (.bazelrc filters them).
+count_tests() {
+  local n
+  n="$(bz query --noshow_progress "tests(//...) except attr(tags, \"manual\", //...)$1" 2>"$LOGDIR/query.err" | grep -c '^//' || true)"
+  if [[ -s "$LOGDIR/query.err" ]] && grep -q ERROR "$LOGDIR/query.err"; then
+    cat "$LOGDIR/query.err" >&2
+  fi
+  if [[ "$n" =~ ^[0-9]+$ ]]; then echo "$n"; else echo 0; fi
+}
+n_tests_default="$(count_tests "")"
+n_tests_sanitizer="$(count_tests ' except attr(tags, "no-sanitizer", //...)')"
+echo "==> $n_tests_default test target(s) in the default configuration, $n_tests_sanitizer under sanitizers"
 
 run_config() {
   local name="$1"; shift
-  local log="$LOGDIR/bazel-$name.log" t=$SECONDS rc p f
+  local log="$LOGDIR/bazel-$name.log" t=$SECONDS rc p f n_tests
+  if [[ "$name" == default ]]; then n_tests=$n_tests_default; else n_tests=$n_tests_sanitizer; fi
   echo
   echo "==> bazel test ${*:-} //...   [$name]"
   if ((n_tests == 0)); then

@@ -1,0 +1,58 @@
+"""What writers and readers share: a C handle owned by one process."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Callable, Optional
+
+from ._errors import Invalid
+
+if TYPE_CHECKING:
+    from ._ring import Ring
+
+
+class Handle:
+    """A writer or reader handle of `ring`, valid in the process that opened
+    it. A forked child inherits the Python object but not the membership:
+    there, close() only forgets it, and the child opens its own."""
+
+    _close_handle: Callable[[object], None]
+
+    def __init__(self, ring: "Ring", handle: object) -> None:
+        self._ring = ring
+        self._h: Optional[object] = handle
+        self._pid = os.getpid()
+
+    @property
+    def ring(self) -> "Ring":
+        return self._ring
+
+    @property
+    def closed(self) -> bool:
+        return self._h is None
+
+    def close(self) -> None:
+        """Leave the ring. Idempotent."""
+        handle, self._h = self._h, None
+        if handle is not None and self._pid == os.getpid():
+            type(self)._close_handle(handle)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing left to report to
+            pass
+
+    def __reduce__(self) -> tuple:
+        raise TypeError(
+            f"a shmring {type(self).__name__} belongs to the process that opened it; "
+            "pass the Ring and open a new one in the other process")
+
+    def _closed_error(self) -> Invalid:
+        return Invalid(f"the {type(self).__name__.lower()} is closed")
