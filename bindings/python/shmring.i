@@ -47,6 +47,10 @@
     $result = SWIG_Py_Void();
 }
 %typemap(out) int shmring_is_closed "$result = PyBool_FromLong($1);"
+%typemap(out) Py_ssize_t slot_done {
+    if ($1 < 0) SWIG_fail;
+    $result = PyLong_FromSsize_t($1);
+}
 
 /* ---- Outputs come back as return values -------------------------------- */
 
@@ -228,6 +232,11 @@ PyObject *read_bytes(shmring_reader_t *reader, int64_t timeout_ns) {
 PyObject *read_batch_bytes(shmring_reader_t *reader, uint32_t max_count,
                            int64_t timeout_ns) {
     return shmring_py_read_batch_bytes(reader, max_count, timeout_ns);
+}
+/* Release a view of a slot (peek, peek_batch, reserve_view); returns how
+ * many buffers derived from it are still alive. Call before release/commit. */
+Py_ssize_t slot_done(PyObject *view) {
+    return shmring_py_slot_done(view);
 }
 /* Reserve a slot and return a writable memoryview of its first nbytes. */
 PyObject *reserve_view(shmring_writer_t *writer, uint64_t nbytes,

@@ -78,16 +78,6 @@ void shmring_py_views_free(shmring_py_views *v) {
     memset(v, 0, sizeof *v);
 }
 
-PyObject *shmring_py_view(const void *data, uint64_t length, int flags) {
-    static char empty[1];
-    if (length > PY_SSIZE_T_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "slot larger than PY_SSIZE_T_MAX");
-        return NULL;
-    }
-    return PyMemoryView_FromMemory(data ? (char *)data : empty, (Py_ssize_t)length,
-                                   flags);
-}
-
 PyObject *shmring_py_view_list(const shmring_py_views *v) {
     PyObject *list = PyList_New(v->count);
     if (!list) return NULL;

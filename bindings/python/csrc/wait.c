@@ -23,6 +23,18 @@ int64_t shmring_py_deadline_left(const shmring_py_deadline *d) {
     return left > 0 ? left : 1;
 }
 
+int64_t shmring_py_deadline_slice(const shmring_py_deadline *d) {
+    int64_t left = shmring_py_deadline_left(d);
+    if (left < 0 || left > SHMRING_PY_WAIT_SLICE_NS) return SHMRING_PY_WAIT_SLICE_NS;
+    return left;
+}
+
+int shmring_py_deadline_passed(const shmring_py_deadline *d) {
+    if (d->timeout_ns < 0) return 0;
+    if (d->timeout_ns == 0) return 1;
+    return now_ns() >= d->deadline_ns;
+}
+
 int shmring_py_timeout_ns(PyObject *seconds, int64_t *timeout_ns_out) {
     if (seconds == Py_None) {
         *timeout_ns_out = -1;

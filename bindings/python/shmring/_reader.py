@@ -88,8 +88,8 @@ class Reader(Handle):
     def view(self, timeout: Optional[float] = None) -> "SlotView":
         """Zero-copy read: `with reader.view() as message:` gives a read-only
         memoryview of the next message in its slot, which writers leave
-        alone until the block ends. The view is released on exit: using it
-        afterwards raises ValueError. For a lossy reader the exit raises
+        alone until the block ends. The view is released on exit: using it,
+        or a memoryview made from it, afterwards raises ValueError. For a lossy reader the exit raises
         Lapped if writers overwrote the slot meanwhile: discard what was read."""
         if self._h is None:
             raise self._closed_error()
@@ -185,18 +185,15 @@ class SlotViews:
 
 
 def _release_views(views: List[memoryview], reader: object) -> None:
-    """Release the memoryviews, then the slots behind them. The slots are
-    released even when a buffer made over a view (e.g. a NumPy array) is
-    still alive, so that writers are not held forever; that is reported as
-    BufferError, since such a buffer now shows whatever writers put there."""
+    """Release the memoryviews, then the slots behind them. Buffers made over
+    a view (slices, NumPy arrays) still alive then are reported as
+    BufferError: they now show whatever writers put in the slot. The slots
+    are released all the same, so that writers are not held forever."""
     kept = 0
     for view in views:
-        try:
-            view.release()
-        except BufferError:
-            kept += 1
+        kept += _core.slot_done(view)
     _core.release(reader)
     if kept:
         raise BufferError(
             f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
-            "the with block; the slot was released, copy what you keep")
+            "the with block; copy what you keep")

@@ -48,9 +48,9 @@ class Writer(Handle):
         """Zero-copy write: `with writer.reserve(n) as slot:` gives a writable
         memoryview of n bytes inside the next slot, waiting (up to timeout)
         for one. Leaving the block commits the n bytes as one message; an
-        exception aborts it (readers skip the slot). The view is released on
-        exit: arrays made over it must not outlive the block (BufferError,
-        and the message is aborted)."""
+        exception aborts it (readers skip the slot). The view, and every
+        memoryview or array made over it, is unusable after the block
+        (ValueError); one still alive then aborts the message (BufferError)."""
         if self._h is None:
             raise self._closed_error()
         if not 0 <= nbytes <= self._ring.slot_bytes:
@@ -81,20 +81,14 @@ class Reservation:
         return self._view
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        view = self._view
-        assert view is not None
+        assert self._view is not None
+        kept = _core.slot_done(self._view)
         if exc_type is not None:
             _core.abort(self._writer)
-            try:
-                view.release()
-            except BufferError:
-                pass  # the exception in flight says more than this one
             return
-        try:
-            view.release()
-        except BufferError:
+        if kept:
             _core.abort(self._writer)
             raise BufferError(
-                "a buffer made over the reserved slot (e.g. a NumPy array) is still "
-                "alive after the with block; the message was aborted") from None
+                f"{kept} buffer(s) made over the reserved slot (e.g. a NumPy array) "
+                "outlived the with block; the message was aborted")
         _core.commit(self._writer, self._nbytes)
