@@ -14,7 +14,7 @@ set -euo pipefail
 # abigail-tools      : abidw/abidiff, the ABI guard (c/abi)
 # clang-14, libclang-rt-14-dev: libFuzzer for the fuzz target (c/fuzz)
 # swig, python3-dev  : the Python binding's SWIG wrapper and headers (Bazel build)
-# python3-pytest, python3-hypothesis: the Python tests under Bazel (system python3)
+# python3-pytest, python3-hypothesis, python3-numpy: the Python tests under Bazel (system python3)
 # python3-venv, python3-pip: scripts/test.sh pip-installs the binding into a venv
 PKGS=(
   bazel-bootstrap
@@ -34,6 +34,7 @@ PKGS=(
   python3-dev
   python3-pytest
   python3-hypothesis
+  python3-numpy
   python3-venv
   python3-pip
 )
@@ -75,8 +76,8 @@ for lib in libasan.so libubsan.so libtsan.so; do
   [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \
     || { echo "install-deps: gcc cannot find $lib (sanitizer runtime)" >&2; exit 1; }
 done
-/usr/bin/python3 -c 'import pytest, hypothesis, venv, ensurepip' \
-  || { echo "install-deps: /usr/bin/python3 lacks pytest, hypothesis, venv or ensurepip" >&2; exit 1; }
+/usr/bin/python3 -c 'import pytest, hypothesis, numpy, venv, ensurepip' \
+  || { echo "install-deps: /usr/bin/python3 lacks pytest, hypothesis, numpy, venv or ensurepip" >&2; exit 1; }
 [[ -e "$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]] \
   || { echo "install-deps: Python.h missing (python3-dev)" >&2; exit 1; }
 echo "install-deps: ok (bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), gcc $(gcc -dumpfullversion))"
