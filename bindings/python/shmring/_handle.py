@@ -11,6 +11,16 @@ if TYPE_CHECKING:
     from ._ring import Ring
 
 
+class ZeroCopy:
+    """A zero-copy block (Writer.reserve, Reader.view) on a handle."""
+
+    __slots__ = ()
+
+    def abandon(self) -> None:
+        """The handle is closing: drop the views without touching the ring."""
+        raise NotImplementedError
+
+
 class Handle:
     """A writer or reader handle of `ring`, valid in the process that opened
     it. A forked child inherits the Python object but not the membership:
@@ -22,6 +32,8 @@ class Handle:
         self._ring = ring
         self._h: Optional[object] = handle
         self._pid = os.getpid()
+        # The zero-copy block in progress (a reservation or slot views).
+        self._active: Optional["ZeroCopy"] = None
 
     @property
     def ring(self) -> "Ring":
@@ -32,7 +44,11 @@ class Handle:
         return self._h is None
 
     def close(self) -> None:
-        """Leave the ring. Idempotent."""
+        """Leave the ring. Idempotent. A zero-copy block in progress loses its
+        slot: its views raise ValueError from then on."""
+        if self._active is not None:
+            self._active.abandon()
+            self._active = None
         handle, self._h = self._h, None
         if handle is not None and self._pid == os.getpid():
             type(self)._close_handle(handle)

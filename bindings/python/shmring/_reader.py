@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, List, Optional
 
 from . import _core
-from ._errors import Closed
-from ._handle import Handle
+from ._errors import Closed, Invalid
+from ._handle import Handle, ZeroCopy
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -74,18 +74,19 @@ class Reader(Handle):
 
     def __iter__(self) -> Iterator[bytes]:
         """Every message, as bytes, until the end of the stream."""
-        read_bytes, handle = _core.read_bytes, self._h
-        if handle is None:
-            raise self._closed_error()
+        read_bytes = _core.read_bytes
         try:
             while True:
+                handle = self._h
+                if handle is None:
+                    raise self._closed_error()
                 yield read_bytes(handle, None)
         except Closed:
             return
 
     # ---- zero copy ----------------------------------------------------------
 
-    def view(self, timeout: Optional[float] = None) -> "SlotView":
+    def view(self, timeout: Optional[float] = None) -> "SlotViews":
         """Zero-copy read: `with reader.view() as message:` gives a read-only
         memoryview of the next message in its slot, which writers leave
         alone until the block ends. The view is released on exit: using it,
@@ -93,14 +94,16 @@ class Reader(Handle):
         Lapped if writers overwrote the slot meanwhile: discard what was read."""
         if self._h is None:
             raise self._closed_error()
-        return SlotView(self._h, timeout)
+        return SlotViews(self, 0, timeout)
 
     def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViews":
         """view() for up to max_count consecutive ready messages at once:
         `with reader.view_batch(16) as messages:` (a list of memoryviews)."""
         if self._h is None:
             raise self._closed_error()
-        return SlotViews(self._h, max_count, timeout)
+        if max_count < 1:
+            raise ValueError("max_count must be at least 1")
+        return SlotViews(self, max_count, timeout)
 
     # ---- position -------------------------------------------------------------
 
@@ -140,60 +143,52 @@ class Reader(Handle):
         return f"<shmring.Reader {kind} of {self._ring!r} {state}>"
 
 
-class SlotView:
-    """The context manager of Reader.view(): peeks on entry, releases the
-    memoryview and then the slot on exit."""
-
-    __slots__ = ("_reader", "_timeout", "_view")
-
-    def __init__(self, reader: object, timeout: Optional[float]) -> None:
-        self._reader = reader
-        self._timeout = timeout
-        self._view: Optional[memoryview] = None
-
-    def __enter__(self) -> memoryview:
-        if self._view is not None:
-            raise RuntimeError("a slot view is entered once")
-        self._view = _core.peek(self._reader, self._timeout)
-        return self._view
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self._view is not None
-        _release_views([self._view], self._reader)
-
-
-class SlotViews:
-    """The context manager of Reader.view_batch()."""
+class SlotViews(ZeroCopy):
+    """The context manager of Reader.view() (max_count 0: one memoryview)
+    and Reader.view_batch() (a list of them): peeks on entry, releases the
+    views and then the slots on exit."""
 
     __slots__ = ("_reader", "_max_count", "_timeout", "_views")
 
-    def __init__(self, reader: object, max_count: int, timeout: Optional[float]) -> None:
+    def __init__(self, reader: Reader, max_count: int, timeout: Optional[float]) -> None:
         self._reader = reader
         self._max_count = max_count
         self._timeout = timeout
         self._views: Optional[List[memoryview]] = None
 
-    def __enter__(self) -> List[memoryview]:
-        if self._views is not None:
-            raise RuntimeError("slot views are entered once")
-        self._views = _core.peek_batch(self._reader, self._max_count, self._timeout)
-        return list(self._views)
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        reader = self._reader
+        if reader._h is None:
+            raise reader._closed_error()
+        if reader._active is not None:
+            raise Invalid("one view block at a time per reader")
+        if self._max_count:
+            views = _core.peek_batch(reader._h, self._max_count, self._timeout)
+            self._views = views
+            reader._active = self
+            return list(views)
+        view = _core.peek(reader._h, self._timeout)
+        self._views = [view]
+        reader._active = self
+        return view
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self._views is not None
-        _release_views(self._views, self._reader)
+        reader, views = self._reader, self._views
+        if views is None:  # abandoned: the reader closed, which released the slots
+            return
+        reader._active = self._views = None
+        kept = 0
+        for view in views:
+            kept += _core.slot_done(view)
+        # Released even if buffers made over a view are alive, so that writers
+        # are not held forever; those buffers now show whatever writers put there.
+        _core.release(reader._h)
+        if kept:
+            raise BufferError(
+                f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
+                "the with block; copy what you keep")
 
-
-def _release_views(views: List[memoryview], reader: object) -> None:
-    """Release the memoryviews, then the slots behind them. Buffers made over
-    a view (slices, NumPy arrays) still alive then are reported as
-    BufferError: they now show whatever writers put in the slot. The slots
-    are released all the same, so that writers are not held forever."""
-    kept = 0
-    for view in views:
-        kept += _core.slot_done(view)
-    _core.release(reader)
-    if kept:
-        raise BufferError(
-            f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
-            "the with block; copy what you keep")
+    def abandon(self) -> None:
+        for view in self._views or ():
+            _core.slot_done(view)
+        self._views = None

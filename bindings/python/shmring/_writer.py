@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from . import _core
-from ._errors import TooLarge
-from ._handle import Handle
+from ._errors import Invalid, TooLarge
+from ._handle import Handle, ZeroCopy
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -55,40 +55,55 @@ class Writer(Handle):
             raise self._closed_error()
         if not 0 <= nbytes <= self._ring.slot_bytes:
             raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
-        return Reservation(self._h, nbytes, timeout)
+        return Reservation(self, nbytes, timeout)
 
     def __repr__(self) -> str:
         state = "closed" if self._h is None else "open"
         return f"<shmring.Writer of {self._ring!r} {state}>"
 
 
-class Reservation:
+class Reservation(ZeroCopy):
     """The context manager of Writer.reserve(): claims the slot on entry,
     commits or aborts it on exit."""
 
     __slots__ = ("_writer", "_nbytes", "_timeout", "_view")
 
-    def __init__(self, writer: object, nbytes: int, timeout: Optional[float]) -> None:
+    def __init__(self, writer: Writer, nbytes: int, timeout: Optional[float]) -> None:
         self._writer = writer
         self._nbytes = nbytes
         self._timeout = timeout
         self._view: Optional[memoryview] = None
 
     def __enter__(self) -> memoryview:
-        if self._view is not None:
-            raise RuntimeError("a reservation is entered once")
-        self._view = _core.reserve_view(self._writer, self._nbytes, self._timeout)
+        writer = self._writer
+        if writer._h is None:
+            raise writer._closed_error()
+        if writer._active is not None:
+            raise Invalid("one reservation at a time per writer")
+        self._view = _core.reserve_view(writer._h, self._nbytes, self._timeout)
+        writer._active = self
         return self._view
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self._view is not None
-        kept = _core.slot_done(self._view)
+        writer, view = self._writer, self._view
+        if view is None:  # abandoned: the writer closed, which aborted the slot
+            if exc_type is None:
+                raise Invalid("the writer was closed during the reservation; "
+                              "the message was aborted")
+            return
+        writer._active = self._view = None
+        kept = _core.slot_done(view)
         if exc_type is not None:
-            _core.abort(self._writer)
+            _core.abort(writer._h)
             return
         if kept:
-            _core.abort(self._writer)
+            _core.abort(writer._h)
             raise BufferError(
                 f"{kept} buffer(s) made over the reserved slot (e.g. a NumPy array) "
                 "outlived the with block; the message was aborted")
-        _core.commit(self._writer, self._nbytes)
+        _core.commit(writer._h, self._nbytes)
+
+    def abandon(self) -> None:
+        if self._view is not None:
+            _core.slot_done(self._view)
+            self._view = None

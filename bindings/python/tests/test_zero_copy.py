@@ -154,3 +154,39 @@ def test_a_slice_kept_past_a_view_is_reported(pair):
     del part
     writer.write(b"after")
     assert reader.read() == b"after"
+
+
+def test_closing_the_ring_inside_a_view_invalidates_the_view(ring):
+    writer, reader = ring.writer(), ring.reader()
+    writer.write(b"going away")
+    with reader.view() as message:
+        ring.close()  # unmaps the slot: the view must not reach it any more
+        with pytest.raises(ValueError, match="released"):
+            bytes(message)
+    assert reader.closed
+
+
+def test_closing_the_writer_inside_a_reservation_aborts_it(ring):
+    writer, reader = ring.writer(), ring.reader()
+    with pytest.raises(shmring.Invalid, match="aborted"):
+        with writer.reserve(4) as slot:
+            writer.close()
+            with pytest.raises(ValueError, match="released"):
+                slot[0] = 1
+    with pytest.raises(shmring.Closed):  # nothing delivered, then end of stream
+        reader.try_read()
+
+
+def test_one_zero_copy_block_at_a_time(pair):
+    writer, reader = pair
+    writer.write(b"x")
+    with writer.reserve(1) as slot:
+        slot[0] = ord("y")
+        with pytest.raises(shmring.Invalid, match="one reservation"):
+            with writer.reserve(1):
+                pass
+    with reader.view():
+        with pytest.raises(shmring.Invalid, match="one view"):
+            with reader.view():
+                pass
+    assert reader.read() == b"y"
