@@ -12,13 +12,17 @@
  *     shmring._errors (set_error_classes), with shmring_last_error() as message.
  *   - Outputs (handles, lengths, counts) are returned, not passed in.
  *   - timeout_ns arguments take seconds (int or float) or None (forever).
- *     Waits release the GIL; a wait interrupted by a signal runs the Python
- *     handlers (PyErr_CheckSignals) and, unless one raised, waits again for
- *     the time left before the same deadline (CPython's semaphore pattern).
+ *     Waits release the GIL and run in slices of at most 50 ms; after a
+ *     slice interrupted by a signal, or one that ended before the deadline,
+ *     the Python handlers run (PyErr_CheckSignals) and, unless one raised,
+ *     the wait goes on against the same absolute deadline (CPython's
+ *     semaphore pattern; csrc/shmring_py.h, SHMRING_PY_WAIT).
  *   - Data in: any C-contiguous buffer (bytes, bytearray, memoryview,
  *     NumPy arrays ...), no intermediate bytes. Data out: into a writable
  *     buffer (read), as new bytes (read_bytes, read_batch_bytes), or as
- *     memoryviews of the slot (peek, peek_batch), valid until release.
+ *     memoryviews of the slot (peek, peek_batch, reserve_view) to be ended
+ *     with slot_done() before release/commit.
+ *   - An int return is a status: None when it is OK (except is_closed).
  *
  * Typemaps are keyed by parameter names, so functions added to the header
  * later are wrapped too (handles as opaque pointers) without changes here.
