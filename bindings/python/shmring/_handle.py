@@ -65,7 +65,7 @@ class Handle:
         except Exception:  # interpreter shutdown: nothing left to report to
             pass
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[object, ...]:
         raise TypeError(
             f"a shmring {type(self).__name__} belongs to the process that opened it; "
             "pass the Ring and open a new one in the other process")

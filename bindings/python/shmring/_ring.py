@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import weakref
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 from . import _core
 from ._errors import Invalid
 
 if TYPE_CHECKING:
+    from ._handle import Handle
     from ._reader import Reader
     from ._writer import Writer
+
+_H = TypeVar("_H", bound="Handle")
 
 
 class Ring:
@@ -37,7 +40,7 @@ class Ring:
         self._name: Optional[str] = _core.name(handle)
         self._slot_bytes: int = _core.slot_bytes(handle)
         self._slot_count: int = _core.slot_count(handle)
-        self._handles: "weakref.WeakSet[Writer | Reader]" = weakref.WeakSet()
+        self._handles: "weakref.WeakSet[Handle]" = weakref.WeakSet()
 
     @classmethod
     def create(
@@ -93,10 +96,10 @@ class Ring:
         (the name and the stream stay). Idempotent."""
         if self._h is None:
             return
-        for handle in list(self._handles):
-            handle.close()
-        handle, self._h = self._h, None
-        _core.close(handle)
+        for member in list(self._handles):
+            member.close()
+        ring_handle, self._h = self._h, None
+        _core.close(ring_handle)
 
     def unlink(self) -> None:
         """Remove the ring's name (once, by one process); processes attached
@@ -117,7 +120,7 @@ class Ring:
         except Exception:  # interpreter shutdown: nothing left to report to
             pass
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[object, ...]:
         if self._name is None:
             raise TypeError(
                 "an anonymous shmring.Ring cannot be pickled: it is shared only "
@@ -223,7 +226,7 @@ class Ring:
             raise Invalid("the ring is closed")
         return self._h
 
-    def _track(self, handle):  # type: ignore[no-untyped-def]
+    def _track(self, handle: _H) -> _H:
         self._handles.add(handle)
         return handle
 

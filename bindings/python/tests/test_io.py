@@ -2,6 +2,7 @@
 end of stream and the errors of each."""
 
 import array
+import ctypes
 import time
 
 import pytest
@@ -19,7 +20,8 @@ def pair(ring):
     bytes, bytearray, memoryview,
     lambda b: array.array("B", b),
     lambda b: memoryview(bytearray(b"??" + b))[2:],
-], ids=["bytes", "bytearray", "memoryview", "array", "sliced-memoryview"])
+    lambda b: (ctypes.c_char * len(b)).from_buffer_copy(b),
+], ids=["bytes", "bytearray", "memoryview", "array", "sliced-memoryview", "ctypes"])
 def test_write_takes_any_contiguous_buffer(pair, make):
     writer, reader = pair
     writer.write(make(b"payload"))
@@ -217,3 +219,14 @@ def test_reader_table_limit(name):
             ring.reader()
         first.close()
         ring.reader()
+
+
+def test_ctypes_structures_go_in_and_come_back(pair):
+    class Record(ctypes.Structure):
+        _fields_ = [("id", ctypes.c_uint32), ("value", ctypes.c_double)]
+
+    writer, reader = pair
+    writer.write(Record(7, 2.5))
+    out = Record()
+    assert reader.read_into(out) == ctypes.sizeof(Record)
+    assert (out.id, out.value) == (7, 2.5)
