@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import weakref
 from typing import TYPE_CHECKING, Optional, TypeVar
 
@@ -33,14 +32,25 @@ class Ring:
     cannot be pickled.
     """
 
-    def __init__(self, handle: object) -> None:
-        """Wrap a ring handle from shmring._core; use create() or attach()."""
-        self._h: Optional[object] = handle
-        self._pid = os.getpid()
-        self._name: Optional[str] = _core.name(handle)
-        self._slot_bytes: int = _core.slot_bytes(handle)
-        self._slot_count: int = _core.slot_count(handle)
-        self._handles: "weakref.WeakSet[Handle]" = weakref.WeakSet()
+    _h: Optional[object] = None  # a ring whose making failed has nothing to close
+    _name: Optional[str]
+    _slot_bytes: int
+    _slot_count: int
+    _handles: "weakref.WeakSet[Handle]"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("make a ring with shmring.Ring.create(...) or shmring.Ring.attach(name)")
+
+    @classmethod
+    def _wrap(cls, handle: object) -> "Ring":
+        """A Ring around a ring handle of shmring._core."""
+        ring = cls.__new__(cls)
+        ring._h = handle
+        ring._name = _core.name(handle)
+        ring._slot_bytes = _core.slot_bytes(handle)
+        ring._slot_count = _core.slot_count(handle)
+        ring._handles = weakref.WeakSet()
+        return ring
 
     @classmethod
     def create(
@@ -80,14 +90,14 @@ class Ring:
             handle = _core.create(name, slot_bytes, slot_count, options)
         finally:
             _core.options_destroy(options)
-        return cls(handle)
+        return cls._wrap(handle)
 
     @classmethod
     def attach(cls, name: str, *, timeout: Optional[float] = 1.0) -> "Ring":
         """Attach to the named ring made by any process, in any language,
         waiting up to `timeout` seconds (None: forever) for one still being
         created. Raises NotFound, Corrupt or VersionMismatch."""
-        return cls(_core.open(name, timeout))
+        return cls._wrap(_core.open(name, timeout))
 
     # ---- lifecycle -------------------------------------------------------
 

@@ -137,3 +137,8 @@ def test_exception_classes_keep_their_standard_meanings():
     assert issubclass(shmring.PermissionDenied, PermissionError)
     codes = {cls.code for cls in shmring.Error.__subclasses__()}
     assert len(codes) == len(shmring.Error.__subclasses__())  # one class per code
+
+
+def test_rings_are_made_by_create_or_attach_only():
+    with pytest.raises(TypeError, match="Ring.create"):
+        shmring.Ring("/frames")

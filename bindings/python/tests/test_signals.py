@@ -2,6 +2,7 @@
 that return let the wait go on to the same deadline, and waits release the
 GIL."""
 
+import os
 import signal
 import threading
 import time
@@ -40,6 +41,19 @@ def test_ctrl_c_interrupts_a_read_that_waits_forever(ring, alarm):
     with pytest.raises(KeyboardInterrupt):
         reader.read()
     assert time.monotonic() - start < 5
+
+
+def test_sigint_interrupts_a_blocked_read_with_keyboard_interrupt(ring):
+    """A real Ctrl-C: SIGINT sent to the process, Python's default handler."""
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    reader = ring.reader()
+    timer = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            reader.read(timeout=10)
+    finally:
+        timer.join()
 
 
 @pytest.mark.parametrize("blocking_call", ["read", "read_into", "view", "read_batch",
