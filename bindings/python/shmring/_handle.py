@@ -50,8 +50,11 @@ class Handle:
             self._active.abandon()
             self._active = None
         handle, self._h = self._h, None
-        if handle is not None and self._pid == os.getpid():
+        if handle is None:
+            return
+        if self._pid == os.getpid():
             type(self)._close_handle(handle)
+        self._ring._forget()
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         return self

@@ -36,7 +36,13 @@ class Ring:
     _name: Optional[str]
     _slot_bytes: int
     _slot_count: int
+    # The writers and readers opened here: weakly, so that one dropped by its
+    # user closes itself; and counted, because the garbage collector clears
+    # weak references before it runs finalizers: the segment is unmapped only
+    # once every handle has closed (see close and _forget).
     _handles: "weakref.WeakSet[Handle]"
+    _open_handles: int
+    _closing: bool
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("make a ring with shmring.Ring.create(...) or shmring.Ring.attach(name)")
@@ -50,6 +56,8 @@ class Ring:
         ring._slot_bytes = _core.slot_bytes(handle)
         ring._slot_count = _core.slot_count(handle)
         ring._handles = weakref.WeakSet()
+        ring._open_handles = 0
+        ring._closing = False
         return ring
 
     @classmethod
@@ -104,12 +112,13 @@ class Ring:
     def close(self) -> None:
         """Close this process's writers and readers of the ring, then detach
         (the name and the stream stay). Idempotent."""
-        if self._h is None:
+        if self._h is None or self._closing:
             return
+        self._closing = True
         for member in list(self._handles):
             member.close()
-        ring_handle, self._h = self._h, None
-        _core.close(ring_handle)
+        if self._open_handles == 0:
+            self._detach()
 
     def unlink(self) -> None:
         """Remove the ring's name (once, by one process); processes attached
@@ -141,7 +150,7 @@ class Ring:
 
     def __repr__(self) -> str:
         name = "anonymous" if self._name is None else repr(self._name)
-        if self._h is None:
+        if self.closed:
             return f"<shmring.Ring {name} closed>"
         state = " stream ended" if self.stream_ended else ""
         return (f"<shmring.Ring {name} slot_bytes={self._slot_bytes} "
@@ -227,18 +236,30 @@ class Ring:
     @property
     def closed(self) -> bool:
         """True once this process has closed (detached from) the ring."""
-        return self._h is None
+        return self._h is None or self._closing
 
     # ---- internals ---------------------------------------------------------
 
     def _handle(self) -> object:
-        if self._h is None:
+        if self._h is None or self._closing:
             raise Invalid("the ring is closed")
         return self._h
 
     def _track(self, handle: _H) -> _H:
         self._handles.add(handle)
+        self._open_handles += 1
         return handle
+
+    def _forget(self) -> None:
+        """A writer or reader of this ring has closed."""
+        self._open_handles -= 1
+        if self._closing and self._open_handles == 0:
+            self._detach()
+
+    def _detach(self) -> None:
+        ring_handle, self._h = self._h, None
+        if ring_handle is not None:
+            _core.close(ring_handle)
 
 
 def unlink(name: str) -> None:

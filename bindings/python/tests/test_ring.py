@@ -1,6 +1,9 @@
 """shmring.Ring: create, attach, options, lifecycle, pickling, errors."""
 
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -142,3 +145,25 @@ def test_exception_classes_keep_their_standard_meanings():
 def test_rings_are_made_by_create_or_attach_only():
     with pytest.raises(TypeError, match="Ring.create"):
         shmring.Ring("/frames")
+
+
+def test_garbage_collected_rings_and_handles_close_in_a_safe_order():
+    # The collector clears weak references before finalizers run, in any
+    # order: a ring must not unmap its segment while a handle is still open.
+    code = textwrap.dedent("""
+        import gc, shmring
+        for _ in range(20):
+            ring = shmring.Ring.create(slot_bytes=8, slot_count=2)
+            cycle = [ring, ring.writer(), ring.reader()]
+            cycle.append(cycle)
+            del ring, cycle
+            gc.collect()
+        ring = shmring.Ring.create(slot_bytes=8, slot_count=2)
+        writer, reader = ring.writer(), ring.reader()
+        def keep():  # module globals <-> function: collected at exit
+            return ring, writer, reader
+        print("ok")
+        """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
