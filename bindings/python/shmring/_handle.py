@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 from ._errors import Invalid
 
 if TYPE_CHECKING:
     from ._ring import Ring
+
+
+_Self = TypeVar("_Self", bound="Handle")
 
 
 class ZeroCopy:
@@ -56,7 +59,7 @@ class Handle:
             type(self)._close_handle(handle)
         self._ring._forget()
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self: _Self) -> _Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

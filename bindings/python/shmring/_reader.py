@@ -86,7 +86,7 @@ class Reader(Handle):
 
     # ---- zero copy ----------------------------------------------------------
 
-    def view(self, timeout: Optional[float] = None) -> "SlotViews":
+    def view(self, timeout: Optional[float] = None) -> "SlotView":
         """Zero-copy read: `with reader.view() as message:` gives a read-only
         memoryview of the next message in its slot, which writers leave
         alone until the block ends. The view is released on exit: using it,
@@ -94,16 +94,16 @@ class Reader(Handle):
         Lapped if writers overwrote the slot meanwhile: discard what was read."""
         if self._h is None:
             raise self._closed_error()
-        return SlotViews(self, 0, timeout)
+        return SlotView(self, timeout)
 
-    def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViews":
+    def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViewBatch":
         """view() for up to max_count consecutive ready messages at once:
         `with reader.view_batch(16) as messages:` (a list of memoryviews)."""
         if self._h is None:
             raise self._closed_error()
         if max_count < 1:
             raise ValueError("max_count must be at least 1")
-        return SlotViews(self, max_count, timeout)
+        return SlotViewBatch(self, max_count, timeout)
 
     # ---- position -------------------------------------------------------------
 
@@ -143,34 +143,24 @@ class Reader(Handle):
         return f"<shmring.Reader {kind} of {self._ring!r} {state}>"
 
 
-class SlotViews(ZeroCopy):
-    """The context manager of Reader.view() (max_count 0: one memoryview)
-    and Reader.view_batch() (a list of them): peeks on entry, releases the
-    views and then the slots on exit."""
+class _SlotBlock(ZeroCopy):
+    """A block of zero-copy reads: the views are released, and then the
+    slots behind them, when it ends."""
 
-    __slots__ = ("_reader", "_max_count", "_timeout", "_views")
+    __slots__ = ("_reader", "_timeout", "_views")
 
-    def __init__(self, reader: Reader, max_count: int, timeout: Optional[float]) -> None:
+    def __init__(self, reader: Reader, timeout: Optional[float]) -> None:
         self._reader = reader
-        self._max_count = max_count
         self._timeout = timeout
         self._views: Optional[List[memoryview]] = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def _begin(self) -> object:
         reader = self._reader
         if reader._h is None:
             raise reader._closed_error()
         if reader._active is not None:
             raise Invalid("one view block at a time per reader")
-        if self._max_count:
-            views = _core.peek_batch(reader._h, self._max_count, self._timeout)
-            self._views = views
-            reader._active = self
-            return list(views)
-        view = _core.peek(reader._h, self._timeout)
-        self._views = [view]
-        reader._active = self
-        return view
+        return reader._h
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         reader, views = self._reader, self._views
@@ -192,3 +182,31 @@ class SlotViews(ZeroCopy):
         for view in self._views or ():
             _core.slot_done(view)
         self._views = None
+
+
+class SlotView(_SlotBlock):
+    """The context manager of Reader.view(): one read-only memoryview."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> memoryview:
+        view = _core.peek(self._begin(), self._timeout)
+        self._views = [view]
+        self._reader._active = self
+        return view
+
+
+class SlotViewBatch(_SlotBlock):
+    """The context manager of Reader.view_batch(): a list of them."""
+
+    __slots__ = ("_max_count",)
+
+    def __init__(self, reader: Reader, max_count: int, timeout: Optional[float]) -> None:
+        super().__init__(reader, timeout)
+        self._max_count = max_count
+
+    def __enter__(self) -> List[memoryview]:
+        views = _core.peek_batch(self._begin(), self._max_count, self._timeout)
+        self._views = views
+        self._reader._active = self
+        return list(views)

@@ -27,6 +27,8 @@ USER_PROGRAM = textwrap.dedent("""
                 sizes = [len(v) for v in views]
             for message in reader:
                 print(message.hex(), n, data, size, first, sizes)
+            with ring.reader() as other:
+                print(other.position)
     """)
 
 
@@ -49,7 +51,12 @@ def test_a_user_program_type_checks(tmp_path):
     assert status == 0, out + err
 
 
-def test_misuse_is_caught(tmp_path):
-    out, _, status = run_mypy(tmp_path, USER_PROGRAM.replace(
-        "reader.read(timeout=None)", 'reader.read(timeout="soon")'))
-    assert status == 1 and 'Argument "timeout" to "read"' in out
+@pytest.mark.parametrize("good, bad, complaint", [
+    ("reader.read(timeout=None)", 'reader.read(timeout="soon")', 'Argument "timeout" to "read"'),
+    ("first: int = view[0]", "first: str = view[0]", "Incompatible types in assignment"),
+    ("len(v) for v in views", "v.hex(1, 2, 3) for v in views", '"hex" of "memoryview"'),
+])
+def test_misuse_is_caught(tmp_path, good, bad, complaint):
+    assert good in USER_PROGRAM
+    out, _, status = run_mypy(tmp_path, USER_PROGRAM.replace(good, bad))
+    assert status == 1 and complaint in out, out
