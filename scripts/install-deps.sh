@@ -13,6 +13,9 @@ set -euo pipefail
 # pkg-config, binutils (nm, readelf): install check
 # abigail-tools      : abidw/abidiff, the ABI guard (c/abi)
 # clang-14, libclang-rt-14-dev: libFuzzer for the fuzz target (c/fuzz)
+# swig, python3-dev  : the Python binding's SWIG wrapper and headers (Bazel build)
+# python3-pytest, python3-hypothesis, python3-numpy: the Python tests under Bazel (system python3)
+# python3-venv, python3-pip: scripts/test.sh pip-installs the binding into a venv
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -27,6 +30,13 @@ PKGS=(
   abigail-tools
   clang-14
   libclang-rt-14-dev
+  swig
+  python3-dev
+  python3-pytest
+  python3-hypothesis
+  python3-numpy
+  python3-venv
+  python3-pip
 )
 
 missing=()
@@ -58,7 +68,7 @@ else
 fi
 
 # Sanity checks (fail loudly if the environment is not usable).
-for t in bazel gcc g++ pkg-config nm readelf abidiff clang-14; do
+for t in bazel gcc g++ pkg-config nm readelf abidiff clang-14 swig; do
   command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
 done
 [[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }
@@ -66,4 +76,8 @@ for lib in libasan.so libubsan.so libtsan.so; do
   [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \
     || { echo "install-deps: gcc cannot find $lib (sanitizer runtime)" >&2; exit 1; }
 done
+/usr/bin/python3 -c 'import pytest, hypothesis, numpy, venv, ensurepip' \
+  || { echo "install-deps: /usr/bin/python3 lacks pytest, hypothesis, numpy, venv or ensurepip" >&2; exit 1; }
+[[ -e "$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]] \
+  || { echo "install-deps: Python.h missing (python3-dev)" >&2; exit 1; }
 echo "install-deps: ok (bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), gcc $(gcc -dumpfullversion))"

@@ -6,14 +6,18 @@
 #   3. bazel test --config=asan //...     AddressSanitizer + UBSan
 #   4. bazel test --config=tsan //...     ThreadSanitizer
 #   5. tests/install/check_install.sh     install into a temp prefix, build a consumer
+#   6. tests/install/check_python_pip.sh  pip install ./bindings/python[test] into a
+#                                         fresh venv, pip wheel, pytest on the install
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
-# target once per configuration, plus the install check. Exit status is nonzero
-# if anything failed.
+# target once per configuration (the Python py_tests, tagged no-sanitizer, only
+# in the default one), plus the install check, plus each pytest test of step 6.
+# Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
 #   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
+#   SHMRING_SKIP_PYTHON_PIP=1             skip step 6
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
 #   SHMRING_BAZEL_SHUTDOWN=1              stop the Bazel server at the end (.ci/run sets it)
@@ -50,17 +54,24 @@ fi
 read -r -a extra_flags <<<"${BAZEL_TEST_FLAGS:-}"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/shmring-test.XXXXXX")"
 
-# Test targets `bazel test //...` runs (manual-tagged ones excluded).
-n_tests="$(bz query --noshow_progress 'tests(//...) except attr(tags, "manual", //...)' 2>"$LOGDIR/query.err" | grep -c '^//' || true)"
-if ! [[ "$n_tests" =~ ^[0-9]+$ ]]; then n_tests=0; fi
-if [[ -s "$LOGDIR/query.err" ]] && grep -q ERROR "$LOGDIR/query.err"; then
-  cat "$LOGDIR/query.err" >&2
-fi
-echo "==> $n_tests test target(s) per configuration"
+# Test targets `bazel test //...` runs: manual-tagged ones excluded, and
+# under the sanitizer configs the no-sanitizer ones (.bazelrc filters them).
+count_tests() {
+  local n
+  n="$(bz query --noshow_progress "tests(//...) except attr(tags, \"manual\", //...)$1" 2>"$LOGDIR/query.err" | grep -c '^//' || true)"
+  if [[ -s "$LOGDIR/query.err" ]] && grep -q ERROR "$LOGDIR/query.err"; then
+    cat "$LOGDIR/query.err" >&2
+  fi
+  if [[ "$n" =~ ^[0-9]+$ ]]; then echo "$n"; else echo 0; fi
+}
+n_tests_default="$(count_tests "")"
+n_tests_sanitizer="$(count_tests ' except attr(tags, "no-sanitizer", //...)')"
+echo "==> $n_tests_default test target(s) in the default configuration, $n_tests_sanitizer under sanitizers"
 
 run_config() {
   local name="$1"; shift
-  local log="$LOGDIR/bazel-$name.log" t=$SECONDS rc p f
+  local log="$LOGDIR/bazel-$name.log" t=$SECONDS rc p f n_tests
+  if [[ "$name" == default ]]; then n_tests=$n_tests_default; else n_tests=$n_tests_sanitizer; fi
   echo
   echo "==> bazel test ${*:-} //...   [$name]"
   if ((n_tests == 0)); then
@@ -100,6 +111,22 @@ if [[ -z "${SHMRING_SKIP_INSTALL_CHECK:-}" ]]; then
     failed=$(( failed + 1 )); r=FAILED
   fi
   summary+=("install check: $r, $(phase_time $t)")
+fi
+
+if [[ -z "${SHMRING_SKIP_PYTHON_PIP:-}" ]]; then
+  t=$SECONDS
+  echo
+  echo "==> tests/install/check_python_pip.sh"
+  bash tests/install/check_python_pip.sh 2>&1 | tee "$LOGDIR/python-pip.log"
+  rc=${PIPESTATUS[0]}
+  tally="$(grep -E '^python \(pip\): [0-9]+ passed, [0-9]+ failed$' "$LOGDIR/python-pip.log" | tail -n 1)"
+  p="$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$tally")"
+  f="$(sed -E 's/.*, ([0-9]+) failed$/\1/' <<<"$tally")"
+  if ! [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then p=0; f=1; fi
+  if (( rc != 0 && f == 0 )); then f=1; fi
+  passed=$(( passed + p ))
+  failed=$(( failed + f ))
+  summary+=("python (pip venv): $p passed, $f failed, $(phase_time $t)")
 fi
 
 echo

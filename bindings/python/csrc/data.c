@@ -1,0 +1,215 @@
+/* data.c -- buffers in, bytes and memoryviews out, for the Python binding. */
+#include "shmring_py.h" /* first: Python.h sets the feature macros */
+
+#include <string.h>
+
+int shmring_py_max_count(PyObject *obj, uint32_t *count_out) {
+    unsigned long long n = PyLong_AsUnsignedLongLong(obj);
+    if (n == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            n = 0; /* negative: reported below */
+        } else {
+            return -1;
+        }
+    }
+    if (n < 1 || n > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "max_count must be 1 .. 2**32-1");
+        return -1;
+    }
+    *count_out = (uint32_t)n;
+    return 0;
+}
+
+int shmring_py_buffers_get(shmring_py_buffers *b, PyObject *sequence) {
+    PyObject *fast = PySequence_Fast(sequence, "write_batch takes a sequence of buffers");
+    if (!fast) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if ((uint64_t)n > UINT32_MAX) {
+        Py_DECREF(fast);
+        PyErr_SetString(PyExc_ValueError, "write_batch takes at most 2**32-1 messages");
+        return -1;
+    }
+    size_t slots = n > 0 ? (size_t)n : 1;
+    b->views = PyMem_Calloc(slots, sizeof *b->views);
+    b->datas = PyMem_Calloc(slots, sizeof *b->datas);
+    b->lengths = PyMem_Calloc(slots, sizeof *b->lengths);
+    if (!b->views || !b->datas || !b->lengths) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyObject_GetBuffer(items[i], &b->views[i], PyBUF_SIMPLE) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        b->count++; /* each view holds a reference to its object */
+        b->datas[i] = b->views[i].buf;
+        b->lengths[i] = (uint64_t)b->views[i].len;
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+void shmring_py_buffers_release(shmring_py_buffers *b) {
+    for (uint32_t i = 0; i < b->count; i++) PyBuffer_Release(&b->views[i]);
+    PyMem_Free(b->views);
+    PyMem_Free(b->datas);
+    PyMem_Free(b->lengths);
+    memset(b, 0, sizeof *b);
+}
+
+int shmring_py_views_alloc(shmring_py_views *v, uint32_t max_count) {
+    v->datas = PyMem_Calloc(max_count, sizeof *v->datas);
+    v->lengths = PyMem_Calloc(max_count, sizeof *v->lengths);
+    v->count = 0;
+    if (!v->datas || !v->lengths) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+void shmring_py_views_free(shmring_py_views *v) {
+    PyMem_Free(v->datas);
+    PyMem_Free(v->lengths);
+    memset(v, 0, sizeof *v);
+}
+
+PyObject *shmring_py_view_list(const shmring_py_views *v) {
+    PyObject *list = PyList_New(v->count);
+    if (!list) return NULL;
+    for (uint32_t i = 0; i < v->count; i++) {
+        PyObject *view = shmring_py_view(v->datas[i], v->lengths[i], PyBUF_READ);
+        if (!view) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, view);
+    }
+    return list;
+}
+
+PyObject *shmring_py_length_list(const uint64_t *lengths, uint32_t count) {
+    PyObject *list = PyList_New(count);
+    if (!list) return NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        PyObject *n = PyLong_FromUnsignedLongLong(lengths[i]);
+        if (!n) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, n);
+    }
+    return list;
+}
+
+/* New bytes objects with copies of count messages; NULL on failure. */
+static PyObject *copy_messages(const void *const *datas, const uint64_t *lengths,
+                               uint32_t count) {
+    PyObject *list = PyList_New(count);
+    if (!list) return NULL;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)lengths[i]);
+        if (!bytes) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, bytes);
+        total += lengths[i];
+    }
+    SHMRING_PY_COPY(total, {
+        for (uint32_t i = 0; i < count; i++) {
+            if (lengths[i]) {
+                memcpy(PyBytes_AS_STRING(PyList_GET_ITEM(list, i)), datas[i],
+                       lengths[i]);
+            }
+        }
+    });
+    return list;
+}
+
+/* Peek up to max_count messages (one when single), copy them, release.
+ * A lossy reader whose slots were overwritten during the copy
+ * (SHMRING_ELAPPED) discards the copies and reads again, within the same
+ * deadline. */
+static PyObject *read_copies(shmring_reader_t *reader, uint32_t max_count,
+                             int single, int64_t timeout_ns) {
+    shmring_py_views views = {0};
+    if (shmring_py_views_alloc(&views, max_count) < 0) {
+        shmring_py_views_free(&views);
+        return NULL;
+    }
+    shmring_py_deadline deadline;
+    shmring_py_deadline_start(&deadline, timeout_ns);
+    PyObject *result = NULL;
+    for (;;) {
+        int status;
+        int64_t timeout = shmring_py_deadline_left(&deadline);
+        if (single) {
+            SHMRING_PY_WAIT(status, timeout,
+                            status = shmring_peek(reader, views.datas,
+                                                  views.lengths, timeout));
+            views.count = status == SHMRING_OK ? 1 : 0;
+        } else {
+            SHMRING_PY_WAIT(status, timeout,
+                            status = shmring_peek_batch(reader, views.datas,
+                                                        views.lengths, max_count,
+                                                        &views.count, timeout));
+        }
+        if (status == SHMRING_PY_SIGNALLED) break;
+        if (status < 0) {
+            shmring_py_raise(status);
+            break;
+        }
+        PyObject *copies = copy_messages(views.datas, views.lengths, views.count);
+        status = shmring_release(reader);
+        if (status == SHMRING_OK && copies) {
+            result = copies;
+            break;
+        }
+        Py_XDECREF(copies);
+        if (!copies) break;
+        if (status != SHMRING_ELAPPED) {
+            shmring_py_raise(status);
+            break;
+        }
+    }
+    shmring_py_views_free(&views);
+    if (result && single) {
+        PyObject *bytes = PyList_GET_ITEM(result, 0);
+        Py_INCREF(bytes);
+        Py_DECREF(result);
+        return bytes;
+    }
+    return result;
+}
+
+PyObject *shmring_py_read_bytes(shmring_reader_t *reader, int64_t timeout_ns) {
+    return read_copies(reader, 1, 1, timeout_ns);
+}
+
+PyObject *shmring_py_read_batch_bytes(shmring_reader_t *reader,
+                                      uint32_t max_count, int64_t timeout_ns) {
+    if (max_count == 0) {
+        PyErr_SetString(PyExc_ValueError, "max_count must be at least 1");
+        return NULL;
+    }
+    return read_copies(reader, max_count, 0, timeout_ns);
+}
+
+PyObject *shmring_py_reserve_view(shmring_writer_t *writer, uint64_t nbytes,
+                                  int64_t timeout_ns) {
+    void *slot = NULL;
+    int status;
+    SHMRING_PY_WAIT(status, timeout_ns,
+                    status = shmring_reserve(writer, &slot, timeout_ns));
+    if (status == SHMRING_PY_SIGNALLED) return NULL;
+    if (status < 0) return shmring_py_raise(status);
+    PyObject *view = shmring_py_view(slot, nbytes, PyBUF_WRITE);
+    if (!view) shmring_abort(writer);
+    return view;
+}

@@ -1,0 +1,139 @@
+/*
+ * shmring_py.h -- the C side of the Python binding that SWIG cannot
+ * generate: deadlines and the GIL, exceptions, buffers and memoryviews.
+ * Used only by shmring.i; no ring logic lives here (that is c/src).
+ */
+#ifndef SHMRING_PY_H
+#define SHMRING_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "shmring.h"
+
+/* ---- Waiting: CPython's semaphore pattern --------------------------------- */
+
+/* An absolute CLOCK_MONOTONIC deadline for a relative timeout
+ * (negative = forever, 0 = try once). */
+typedef struct {
+    int64_t timeout_ns;
+    int64_t deadline_ns;
+} shmring_py_deadline;
+
+/* The longest a call waits without the GIL before Python's signal handlers
+ * get a chance to run. The core reports SHMRING_EINTERRUPTED only when a
+ * signal lands during its futex sleep; one that lands while it spins, or in
+ * another thread, is noticed at the end of the slice. */
+#define SHMRING_PY_WAIT_SLICE_NS INT64_C(50000000)
+
+void shmring_py_deadline_start(shmring_py_deadline *d, int64_t timeout_ns);
+/* The timeout that is left: negative and 0 stay as they were; a positive
+ * timeout never drops below 1 ns, so that a call past the deadline reports
+ * SHMRING_ETIMEOUT like the first call would. */
+int64_t shmring_py_deadline_left(const shmring_py_deadline *d);
+/* The timeout for the next slice of the wait: the time left, at most
+ * SHMRING_PY_WAIT_SLICE_NS. */
+int64_t shmring_py_deadline_slice(const shmring_py_deadline *d);
+/* 1 once a finite deadline has passed (always for a try-once timeout). */
+int shmring_py_deadline_passed(const shmring_py_deadline *d);
+
+/* A status that is no shmring code: a signal handler raised an exception. */
+#define SHMRING_PY_SIGNALLED 1
+
+/* Run ACTION (which assigns STATUS and reads TIMEOUT) without the GIL, in
+ * slices of the wait. After a slice that was interrupted
+ * (SHMRING_EINTERRUPTED) or ended before the deadline (SHMRING_ETIMEOUT), run
+ * the Python signal handlers with the GIL: if one raised, STATUS becomes
+ * SHMRING_PY_SIGNALLED; else wait again, against the same deadline. */
+#define SHMRING_PY_WAIT(STATUS, TIMEOUT, ACTION)                              \
+    do {                                                                      \
+        shmring_py_deadline shmring_py_deadline_;                             \
+        shmring_py_deadline_start(&shmring_py_deadline_, (TIMEOUT));          \
+        for (;;) {                                                            \
+            (TIMEOUT) = shmring_py_deadline_slice(&shmring_py_deadline_);     \
+            Py_BEGIN_ALLOW_THREADS                                            \
+            ACTION;                                                           \
+            Py_END_ALLOW_THREADS                                              \
+            if ((STATUS) != SHMRING_EINTERRUPTED &&                           \
+                ((STATUS) != SHMRING_ETIMEOUT ||                              \
+                 shmring_py_deadline_passed(&shmring_py_deadline_))) {        \
+                break;                                                        \
+            }                                                                 \
+            if (PyErr_CheckSignals() < 0) {                                   \
+                (STATUS) = SHMRING_PY_SIGNALLED;                              \
+                break;                                                        \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+
+/* Copies of at least this many bytes run without the GIL. */
+#define SHMRING_PY_GIL_FREE_BYTES ((uint64_t)64 * 1024)
+
+#define SHMRING_PY_COPY(NBYTES, ACTION)                   \
+    do {                                                  \
+        if ((uint64_t)(NBYTES) >= SHMRING_PY_GIL_FREE_BYTES) { \
+            Py_BEGIN_ALLOW_THREADS                        \
+            ACTION;                                       \
+            Py_END_ALLOW_THREADS                          \
+        } else {                                          \
+            ACTION;                                       \
+        }                                                 \
+    } while (0)
+
+/* Seconds (int or float, >= 0) or None (forever) to nanoseconds. */
+int shmring_py_timeout_ns(PyObject *seconds, int64_t *timeout_ns_out);
+
+/* ---- Exceptions ---------------------------------------------------------- */
+
+/* table: {status code (int): exception class}. */
+PyObject *shmring_py_set_error_classes(PyObject *table);
+/* Raise the class registered for status (RuntimeError if none) with
+ * shmring_last_error() as message. Returns NULL. */
+PyObject *shmring_py_raise(int status);
+
+/* ---- Buffers and views ---------------------------------------------------- */
+
+/* A count argument of 1 .. UINT32_MAX. */
+int shmring_py_max_count(PyObject *obj, uint32_t *count_out);
+
+/* The buffers of a sequence of buffer objects, held until released. */
+typedef struct {
+    Py_buffer *views;
+    const void **datas;
+    uint64_t *lengths;
+    uint32_t count;
+} shmring_py_buffers;
+int shmring_py_buffers_get(shmring_py_buffers *b, PyObject *sequence);
+void shmring_py_buffers_release(shmring_py_buffers *b);
+
+/* Room for the views of a peek_batch. */
+typedef struct {
+    const void **datas;
+    uint64_t *lengths;
+    uint32_t count;
+} shmring_py_views;
+int shmring_py_views_alloc(shmring_py_views *v, uint32_t max_count);
+void shmring_py_views_free(shmring_py_views *v);
+
+/* A memoryview of length bytes of a slot at data (PyBUF_READ or
+ * PyBUF_WRITE), exported by a SlotBuffer (slot_buffer.c). */
+PyObject *shmring_py_view(const void *data, uint64_t length, int flags);
+/* Release such a view and stop its SlotBuffer from exporting more. Returns
+ * how many exports are still alive (memoryviews or arrays derived from the
+ * view, which still show the slot), or -1 with an exception set. */
+Py_ssize_t shmring_py_slot_done(PyObject *view);
+/* The first v->count views as a list of read-only memoryviews. */
+PyObject *shmring_py_view_list(const shmring_py_views *v);
+/* A list of count lengths. */
+PyObject *shmring_py_length_list(const uint64_t *lengths, uint32_t count);
+
+/* ---- Python-shaped calls --------------------------------------------------- */
+
+PyObject *shmring_py_read_bytes(shmring_reader_t *reader, int64_t timeout_ns);
+PyObject *shmring_py_read_batch_bytes(shmring_reader_t *reader,
+                                      uint32_t max_count, int64_t timeout_ns);
+PyObject *shmring_py_reserve_view(shmring_writer_t *writer, uint64_t nbytes,
+                                  int64_t timeout_ns);
+
+#endif /* SHMRING_PY_H */

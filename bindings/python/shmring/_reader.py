@@ -1,0 +1,212 @@
+"""shmring.Reader: take messages out of the ring, copied or in place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, List, Optional
+
+from . import _core
+from ._errors import Closed, Invalid
+from ._handle import Handle, ZeroCopy
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    from ._ring import Ring
+
+
+class Reader(Handle):
+    """A reader of a Ring (`ring.reader(group=None, lossy=False)`), starting
+    at the next message written after it joined. `timeout` is seconds; None
+    waits as long as it takes (like queue.get), and Ctrl-C interrupts the
+    wait. At end of stream, once drained, reads raise Closed and iteration
+    stops. Not to be shared between threads."""
+
+    _close_handle = staticmethod(_core.reader_close)
+
+    def __init__(self, ring: "Ring", handle: object, group: Optional[str],
+                 lossy: bool) -> None:
+        super().__init__(ring, handle)
+        self._group = group
+        self._lossy = lossy
+
+    # ---- copies ----------------------------------------------------------
+
+    def read(self, timeout: Optional[float] = None) -> bytes:
+        """The next message, as new bytes. Raises Timeout, Closed."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.read_bytes(self._h, timeout)
+
+    def try_read(self) -> bytes:
+        """The next message if one is ready now, else raise Empty."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.read_bytes(self._h, 0)
+
+    def read_into(self, buffer: "Buffer", timeout: Optional[float] = None) -> int:
+        """Copy the next message into a writable buffer (bytearray,
+        memoryview, NumPy array ...) and return its length. A buffer too
+        small raises TooLarge and leaves the message in the ring."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.read(self._h, buffer, timeout)
+
+    def try_read_into(self, buffer: "Buffer") -> int:
+        """read_into() if a message is ready now, else raise Empty."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.try_read(self._h, buffer)
+
+    def read_batch(self, max_count: int, timeout: Optional[float] = None) -> List[bytes]:
+        """Up to max_count ready messages as new bytes; waits only while none
+        is ready."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.read_batch_bytes(self._h, max_count, timeout)
+
+    def read_batch_into(self, buffer: "Buffer", max_count: int,
+                        timeout: Optional[float] = None) -> List[int]:
+        """Copy up to max_count ready messages back to back into a writable
+        buffer; returns their lengths."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.read_batch(self._h, buffer, max_count, timeout)
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Every message, as bytes, until the end of the stream."""
+        read_bytes = _core.read_bytes
+        try:
+            while True:
+                handle = self._h
+                if handle is None:
+                    raise self._closed_error()
+                yield read_bytes(handle, None)
+        except Closed:
+            return
+
+    # ---- zero copy ----------------------------------------------------------
+
+    def view(self, timeout: Optional[float] = None) -> "SlotView":
+        """Zero-copy read: `with reader.view() as message:` gives a read-only
+        memoryview of the next message in its slot, which writers leave
+        alone until the block ends. The view is released on exit: using it,
+        or a memoryview made from it, afterwards raises ValueError. For a lossy reader the exit raises
+        Lapped if writers overwrote the slot meanwhile: discard what was read."""
+        if self._h is None:
+            raise self._closed_error()
+        return SlotView(self, timeout)
+
+    def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViewBatch":
+        """view() for up to max_count consecutive ready messages at once:
+        `with reader.view_batch(16) as messages:` (a list of memoryviews)."""
+        if self._h is None:
+            raise self._closed_error()
+        if max_count < 1:
+            raise ValueError("max_count must be at least 1")
+        return SlotViewBatch(self, max_count, timeout)
+
+    # ---- position -------------------------------------------------------------
+
+    def skip_to_latest(self) -> int:
+        """Jump to the newest message; returns how many were passed over.
+        Not for group members (Invalid)."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.reader_skip_to_latest(self._h)
+
+    @property
+    def missed(self) -> int:
+        """Messages passed over so far: lapped (lossy) or skipped."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.reader_missed(self._h)
+
+    @property
+    def position(self) -> int:
+        """Sequence number of the next message this reader will look at."""
+        if self._h is None:
+            raise self._closed_error()
+        return _core.reader_position(self._h)
+
+    @property
+    def group(self) -> Optional[str]:
+        return self._group
+
+    @property
+    def lossy(self) -> bool:
+        return self._lossy
+
+    def __repr__(self) -> str:
+        kind = (f"group={self._group!r}" if self._group is not None
+                else "lossy" if self._lossy else "broadcast")
+        state = "closed" if self._h is None else f"position={self.position}"
+        return f"<shmring.Reader {kind} of {self._ring!r} {state}>"
+
+
+class _SlotBlock(ZeroCopy):
+    """A block of zero-copy reads: the views are released, and then the
+    slots behind them, when it ends."""
+
+    __slots__ = ("_reader", "_timeout", "_views")
+
+    def __init__(self, reader: Reader, timeout: Optional[float]) -> None:
+        self._reader = reader
+        self._timeout = timeout
+        self._views: Optional[List[memoryview]] = None
+
+    def _begin(self) -> object:
+        reader = self._reader
+        if reader._h is None:
+            raise reader._closed_error()
+        if reader._active is not None:
+            raise Invalid("one view block at a time per reader")
+        return reader._h
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        reader, views = self._reader, self._views
+        if views is None:  # abandoned: the reader closed, which released the slots
+            return
+        reader._active = self._views = None
+        kept = 0
+        for view in views:
+            kept += _core.slot_done(view)
+        # Released even if buffers made over a view are alive, so that writers
+        # are not held forever; those buffers now show whatever writers put there.
+        _core.release(reader._h)
+        if kept:
+            raise BufferError(
+                f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
+                "the with block; copy what you keep")
+
+    def abandon(self) -> None:
+        for view in self._views or ():
+            _core.slot_done(view)
+        self._views = None
+
+
+class SlotView(_SlotBlock):
+    """The context manager of Reader.view(): one read-only memoryview."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> memoryview:
+        view = _core.peek(self._begin(), self._timeout)
+        self._views = [view]
+        self._reader._active = self
+        return view
+
+
+class SlotViewBatch(_SlotBlock):
+    """The context manager of Reader.view_batch(): a list of them."""
+
+    __slots__ = ("_max_count",)
+
+    def __init__(self, reader: Reader, max_count: int, timeout: Optional[float]) -> None:
+        super().__init__(reader, timeout)
+        self._max_count = max_count
+
+    def __enter__(self) -> List[memoryview]:
+        views = _core.peek_batch(self._begin(), self._max_count, self._timeout)
+        self._views = views
+        self._reader._active = self
+        return list(views)

@@ -1,0 +1,62 @@
+"""The package's annotations and stubs (py.typed) hold under mypy --strict,
+and catch misuse in a user's program. Runs where mypy is installed (the pip
+venv of scripts/test.sh: the [test] extra)."""
+
+import os
+import textwrap
+
+import pytest
+
+mypy_api = pytest.importorskip("mypy.api")
+
+USER_PROGRAM = textwrap.dedent("""
+    import shmring
+
+    def main() -> None:
+        with shmring.Ring.create(slot_bytes=64, slot_count=8) as ring:
+            writer, reader = ring.writer(), ring.reader(group="g")
+            writer.write(b"x", timeout=1.5)
+            n: int = writer.write_batch([b"a", bytearray(b"b")])
+            with writer.reserve(4) as slot:
+                slot[:] = b"abcd"
+            data: bytes = reader.read(timeout=None)
+            size: int = reader.read_into(bytearray(64))
+            with reader.view() as view:
+                first: int = view[0]
+            with reader.view_batch(4) as views:
+                sizes = [len(v) for v in views]
+            for message in reader:
+                print(message.hex(), n, data, size, first, sizes)
+            with ring.reader() as other:
+                print(other.position)
+    """)
+
+
+MYPY = ["--strict", "--no-incremental", "--cache-dir", os.devnull]
+
+
+def run_mypy(tmp_path, program):
+    path = tmp_path / "user.py"
+    path.write_text(program)
+    return mypy_api.run([*MYPY, str(path)])
+
+
+def test_the_package_type_checks():
+    out, err, status = mypy_api.run([*MYPY, "-p", "shmring"])
+    assert status == 0, out + err
+
+
+def test_a_user_program_type_checks(tmp_path):
+    out, err, status = run_mypy(tmp_path, USER_PROGRAM)
+    assert status == 0, out + err
+
+
+@pytest.mark.parametrize("good, bad, complaint", [
+    ("reader.read(timeout=None)", 'reader.read(timeout="soon")', 'Argument "timeout" to "read"'),
+    ("first: int = view[0]", "first: str = view[0]", "Incompatible types in assignment"),
+    ("len(v) for v in views", "v.hex(1, 2, 3) for v in views", '"hex" of "memoryview"'),
+])
+def test_misuse_is_caught(tmp_path, good, bad, complaint):
+    assert good in USER_PROGRAM
+    out, _, status = run_mypy(tmp_path, USER_PROGRAM.replace(good, bad))
+    assert status == 1 and complaint in out, out

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The Python binding the way a user gets it: `pip install ./bindings/python`
+# into a fresh venv builds the C core and the SWIG wrapper from source (SWIG
+# comes from PyPI), then the pytest suite runs against that installation.
+# Also checks that `pip wheel ./bindings/python` gives a wheel with the
+# extension, the stubs and py.typed.
+#
+# Builds from a copy of c/ and bindings/python/ (same relative layout), so
+# no earlier build output in the checkout is reused.
+#
+# Last line: "python (pip): N passed, N failed" (pytest's counts; a broken
+# install counts as 1 failed). Exit 0 only if everything passed.
+# Env: PYTHON=python3.x to choose the interpreter (default /usr/bin/python3);
+#      KEEP_WORK=1 to keep the temporary venv and copy.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/shmring-pip.XXXXXX")"
+cleanup() { if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi; }
+trap cleanup EXIT
+
+broken() {
+  echo "FAIL: $*" >&2
+  echo "python (pip): 0 passed, 1 failed"
+  exit 1
+}
+
+mkdir -p "$WORK/src/bindings"
+cp -r "$ROOT/c" "$WORK/src/c"
+cp -r "$ROOT/bindings/python" "$WORK/src/bindings/python"
+rm -rf "$WORK/src/bindings/python/build" "$WORK/src/bindings/python/"*.egg-info \
+       "$WORK/src/bindings/python/shmring_wrap.c"
+
+"$PYTHON" -m venv "$WORK/venv" || broken "$PYTHON -m venv"
+VPY="$WORK/venv/bin/python"
+"$VPY" -m pip install -q --upgrade pip || broken "pip upgrade"
+echo "==> pip install ./bindings/python[test]"
+"$VPY" -m pip install -q "$WORK/src/bindings/python[test]" || broken "pip install ./bindings/python[test]"
+
+echo "==> pip wheel ./bindings/python"
+"$VPY" -m pip wheel -q --no-deps -w "$WORK/wheels" "$WORK/src/bindings/python" || broken "pip wheel"
+"$VPY" - "$WORK/wheels" <<'PY' || broken "wheel contents"
+import pathlib, sys, zipfile
+[wheel] = pathlib.Path(sys.argv[1]).glob("shmring-*.whl")
+names = zipfile.ZipFile(wheel).namelist()
+need = ["shmring/__init__.py", "shmring/py.typed", "shmring/_core.pyi"]
+missing = [n for n in need if n not in names]
+if not any(n.startswith("shmring/_core.") and n.endswith(".so") for n in names):
+    missing.append("shmring/_core*.so")
+if missing:
+    sys.exit(f"{wheel.name} lacks {missing}")
+print(f"ok: {wheel.name}")
+PY
+
+# Run from outside the source tree: `import shmring` must be the installed one.
+cd "$WORK" || broken "cd $WORK"
+"$VPY" -c 'import shmring, sys; sys.exit("site-packages" not in shmring.__file__)' \
+  || broken "import shmring does not come from the venv"
+echo "==> pytest bindings/python/tests (installed package)"
+"$VPY" -m pytest -q -p no:cacheprovider "$ROOT/bindings/python/tests" 2>&1 | tee "$WORK/pytest.log"
+rc=${PIPESTATUS[0]}
+summary="$(tail -n 1 "$WORK/pytest.log")"
+passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+failed=0
+for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do
+  failed=$(( failed + n ))
+done
+if (( rc != 0 && failed == 0 )); then failed=1; fi
+echo "python (pip): $passed passed, $failed failed"
+(( rc == 0 ))
