@@ -13,6 +13,7 @@ set -euo pipefail
 # pkg-config, binutils (nm, readelf): install check
 # abigail-tools      : abidw/abidiff, the ABI guard (c/abi)
 # clang-14, libclang-rt-14-dev: libFuzzer for the fuzz target (c/fuzz)
+# libclang-dev       : libclang for bindgen (bindings/rust/shmring-sys)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -27,6 +28,7 @@ PKGS=(
   abigail-tools
   clang-14
   libclang-rt-14-dev
+  libclang-dev
 )
 
 missing=()
@@ -61,6 +63,7 @@ fi
 for t in bazel gcc g++ pkg-config nm readelf abidiff clang-14; do
   command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
 done
+compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null || { echo "install-deps: libclang.so missing (libclang-dev)" >&2; exit 1; }
 [[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }
 for lib in libasan.so libubsan.so libtsan.so; do
   [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \

@@ -6,14 +6,20 @@
 #   3. bazel test --config=asan //...     AddressSanitizer + UBSan
 #   4. bazel test --config=tsan //...     ThreadSanitizer
 #   5. tests/install/check_install.sh     install into a temp prefix, build a consumer
+#   6. bindings/rust: cargo test (with doc tests), cargo clippy --all-targets -- -D warnings
+#   7. bindings/go and tests/cross/go: go vet; bindings/go: go test -race
+#   8. tests/cross/run.sh                 every language against every other
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
-# target once per configuration, plus the install check. Exit status is nonzero
-# if anything failed.
+# target once per configuration, plus the install check, every cargo and Go test
+# function (doc tests included), clippy and vet once each, and every
+# cross-language run. Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
 #   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
+#   SHMRING_SKIP_BINDINGS=1               skip steps 6-8
+#   CARGO_TARGET_DIR=dir                  cargo's build dir (default under ~/.cache/shmring)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
 #   SHMRING_BAZEL_SHUTDOWN=1              stop the Bazel server at the end (.ci/run sets it)
@@ -100,6 +106,14 @@ if [[ -z "${SHMRING_SKIP_INSTALL_CHECK:-}" ]]; then
     failed=$(( failed + 1 )); r=FAILED
   fi
   summary+=("install check: $r, $(phase_time $t)")
+fi
+
+if [[ -z "${SHMRING_SKIP_BINDINGS:-}" ]]; then
+  # shellcheck source=lib/bindings.sh
+  source "$ROOT/scripts/lib/bindings.sh"
+  run_rust
+  run_go
+  run_cross
 fi
 
 echo
