@@ -19,7 +19,7 @@
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
 #   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
 #   SHMRING_SKIP_BINDINGS=1               skip steps 6-8
-#   CARGO_TARGET_DIR=dir                  cargo's build dir (default under ~/.cache/shmring)
+#   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
 #   SHMRING_BAZEL_SHUTDOWN=1              stop the Bazel server at the end (.ci/run sets it)

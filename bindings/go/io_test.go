@@ -91,7 +91,11 @@ func TestReserveCommitsOrAborts(t *testing.T) {
 		defer func() { recover() }()
 		w.Reserve(shmring.Forever, func(slot []byte) (int, error) { panic("fill panics") })
 	}()
-	err := w.Reserve(shmring.Forever, func(slot []byte) (int, error) {
+	err := w.Reserve(shmring.Forever, func(slot []byte) (int, error) { return 17, nil })
+	if !errors.Is(err, shmring.ErrTooLarge) {
+		t.Fatalf("17 bytes into a 16-byte slot: %v", err)
+	}
+	err = w.Reserve(shmring.Forever, func(slot []byte) (int, error) {
 		if len(slot) != 16 {
 			t.Errorf("slot of %d bytes", len(slot))
 		}
@@ -104,7 +108,7 @@ func TestReserveCommitsOrAborts(t *testing.T) {
 		t.Fatalf("aborted slots must be skipped: %q, %v", m, err)
 	}
 	stats, err := ring.Stats()
-	if err != nil || stats.Writers[0].Aborted != 2 {
+	if err != nil || stats.Writers[0].Aborted != 3 { // fill error, panic, failed commit
 		t.Fatalf("stats %+v, %v", stats, err)
 	}
 }

@@ -65,9 +65,10 @@ func (w *Writer) TryWrite(data []byte) error {
 
 // Reserve claims the next slot (waiting up to timeout for space) and calls
 // fill with it, slot-size bytes to write in place. fill returns the
-// message length to commit; if it returns an error (or panics) the slot is
-// aborted, every reader skips it, and Reserve returns that error. The
-// slice must not be used after fill returns.
+// message length to commit. If fill returns an error (or panics), or the
+// commit fails (ErrTooLarge: more than the slot), the slot is aborted,
+// every reader skips it, and Reserve returns that error. The slice must
+// not be used after fill returns.
 func (w *Writer) Reserve(timeout time.Duration, fill func(slot []byte) (int, error)) error {
 	if w.raw == nil {
 		return w.closedError()
@@ -86,8 +87,9 @@ func (w *Writer) Reserve(timeout time.Duration, fill func(slot []byte) (int, err
 	if err != nil {
 		return err
 	}
-	committed = true
-	return call(func() C.int { return C.shmring_commit(w.raw, C.uint64_t(n)) })
+	err = call(func() C.int { return C.shmring_commit(w.raw, C.uint64_t(n)) })
+	committed = err == nil
+	return err
 }
 
 // Close leaves the ring; with close-on-last-writer the last writer ends

@@ -5,8 +5,9 @@
 # Cargo builds into $CARGO_TARGET_DIR (default: a cache dir outside the tree,
 # so a second run skips the bindgen build); Go uses its own build cache.
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${SHMRING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/shmring}/cargo-target}"
-for _dir in "$HOME/.cargo/bin" /usr/local/go/bin; do
+_shmring_cache="${SHMRING_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-${TMPDIR:-/tmp}}/.cache}/shmring}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$_shmring_cache/cargo-target}"
+for _dir in "${HOME:-/root}/.cargo/bin" /root/.cargo/bin /usr/local/go/bin; do
   [[ -d "$_dir" && ":$PATH:" != *":$_dir:"* ]] && PATH="$PATH:$_dir"
 done
 export PATH
@@ -24,7 +25,7 @@ tally() {
 # require TOOL PHASE: a missing toolchain is a failure, not a silent skip.
 require() {
   command -v "$1" >/dev/null 2>&1 && return 0
-  echo "$1 not found (looked in PATH and $HOME/.cargo/bin, /usr/local/go/bin)" >&2
+  echo "$1 not found (looked in PATH, ~/.cargo/bin, /root/.cargo/bin, /usr/local/go/bin)" >&2
   tally "$2" 0 1 127 "$SECONDS"
   return 1
 }

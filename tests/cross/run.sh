@@ -15,7 +15,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-export PATH="$PATH:/root/.cargo/bin:/usr/local/go/bin"
+export PATH="$PATH:${HOME:-/root}/.cargo/bin:/root/.cargo/bin:/usr/local/go/bin"
 
 # To add a language: append it here, write build_<lang>, and add its
 # commands to producer() and consumer().

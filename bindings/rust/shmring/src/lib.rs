@@ -7,6 +7,27 @@
 //! Blocking calls retry after a signal handler interrupts them, with the
 //! time left. Zero copy: [`Writer::reserve`] and [`Reader::peek`].
 //!
+//! [`Ring`] is `Send + Sync`; [`Writer`] and [`Reader`] are `Send` but not
+//! `Sync` (a C writer or reader handle is for one thread at a time):
+//!
+//! ```
+//! fn send_sync<T: Send + Sync>() {}
+//! fn send<T: Send>() {}
+//! send_sync::<shmring::Ring>();
+//! send::<shmring::Writer>();
+//! send::<shmring::Reader>();
+//! ```
+//!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<shmring::Reader>(); // error: `NonNull<shmring_reader>` cannot be shared between threads
+//! ```
+//!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<shmring::Writer>();
+//! ```
+//!
 //! The readers-writer lock being added to the C header
 //! (`shmring_rwlock_*`) is in `shmring-sys` but not wrapped here yet.
 

@@ -114,11 +114,14 @@ pub struct Reservation<'w> {
 }
 
 impl Reservation<'_> {
-    /// Publishes the first `length` bytes of the slot as one message.
+    /// Publishes the first `length` bytes of the slot as one message. If
+    /// that fails ([`crate::Error::TooLarge`]: more than the slot), the
+    /// reservation is aborted.
     pub fn commit(mut self, length: usize) -> Result<()> {
-        self.finished = true;
         // SAFETY: a reservation is open on this writer.
-        check(unsafe { sys::shmring_commit(self.writer.raw.as_ptr(), length as u64) })
+        let status = unsafe { sys::shmring_commit(self.writer.raw.as_ptr(), length as u64) };
+        self.finished = status == sys::SHMRING_OK as i32; // else dropping aborts
+        check(status)
     }
 
     /// Gives the slot up: every reader skips it.

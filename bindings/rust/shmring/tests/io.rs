@@ -68,12 +68,14 @@ fn reservations_commit_abort_and_abort_on_drop() {
         let mut dropped = writer.reserve(None).unwrap();
         dropped[0] = 9;
     }
+    let too_long = writer.reserve(None).unwrap();
+    assert!(matches!(too_long.commit(17), Err(Error::TooLarge(_))), "17 bytes in a 16-byte slot");
     let mut slot = writer.reserve(None).unwrap();
     slot[..2].copy_from_slice(b"ok");
     slot.commit(2).unwrap();
     assert_eq!(reader.read_vec(Some(Duration::ZERO)).unwrap(), b"ok", "aborted slots are skipped");
     assert!(matches!(reader.read_vec(Some(Duration::ZERO)), Err(Error::Empty(_) | Error::Timeout(_))));
-    assert_eq!(ring.stats().unwrap().writers[0].aborted, 2);
+    assert_eq!(ring.stats().unwrap().writers[0].aborted, 3, "abort, drop, failed commit");
 }
 
 #[test]
