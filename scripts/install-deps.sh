@@ -16,6 +16,7 @@ set -euo pipefail
 # swig, python3-dev  : the Python binding's SWIG wrapper and headers (Bazel build)
 # python3-pytest, python3-hypothesis, python3-numpy: the Python tests under Bazel (system python3)
 # python3-venv, python3-pip: scripts/test.sh pip-installs the binding into a venv
+# libclang-dev       : libclang for bindgen (bindings/rust/shmring-sys)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -37,6 +38,7 @@ PKGS=(
   python3-numpy
   python3-venv
   python3-pip
+  libclang-dev
 )
 
 missing=()
@@ -71,6 +73,7 @@ fi
 for t in bazel gcc g++ pkg-config nm readelf abidiff clang-14 swig; do
   command -v "$t" >/dev/null 2>&1 || { echo "install-deps: $t not found after install" >&2; exit 1; }
 done
+compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null || { echo "install-deps: libclang.so missing (libclang-dev)" >&2; exit 1; }
 [[ -d /usr/share/bazel/rules/java ]] || { echo "install-deps: /usr/share/bazel/rules/java missing (bazel-rules-java)" >&2; exit 1; }
 for lib in libasan.so libubsan.so libtsan.so; do
   [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \

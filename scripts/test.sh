@@ -8,16 +8,22 @@
 #   5. tests/install/check_install.sh     install into a temp prefix, build a consumer
 #   6. tests/install/check_python_pip.sh  pip install ./bindings/python[test] into a
 #                                         fresh venv, pip wheel, pytest on the install
+#   7. bindings/rust: cargo test (with doc tests), cargo clippy --all-targets -- -D warnings
+#   8. bindings/go and tests/cross/go: go vet; bindings/go: go test -race
+#   9. tests/cross/run.sh                 every language against every other
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
-# in the default one), plus the install check, plus each pytest test of step 6.
-# Exit status is nonzero if anything failed.
+# in the default one), plus the install check, each pytest test of step 6,
+# every cargo and Go test function (doc tests included), clippy and vet once
+# each, and every cross-language run. Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
 #   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
 #   SHMRING_SKIP_PYTHON_PIP=1             skip step 6
+#   SHMRING_SKIP_BINDINGS=1               skip steps 7-9
+#   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
 #   SHMRING_BAZEL_SHUTDOWN=1              stop the Bazel server at the end (.ci/run sets it)
@@ -127,6 +133,14 @@ if [[ -z "${SHMRING_SKIP_PYTHON_PIP:-}" ]]; then
   passed=$(( passed + p ))
   failed=$(( failed + f ))
   summary+=("python (pip venv): $p passed, $f failed, $(phase_time $t)")
+fi
+
+if [[ -z "${SHMRING_SKIP_BINDINGS:-}" ]]; then
+  # shellcheck source=lib/bindings.sh
+  source "$ROOT/scripts/lib/bindings.sh"
+  run_rust
+  run_go
+  run_cross
 fi
 
 echo

@@ -1,0 +1,3 @@
+module github.com/shmring/shmring/bindings/go
+
+go 1.22

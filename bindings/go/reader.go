@@ -1,0 +1,200 @@
+package shmring
+
+// #include <stdlib.h>
+// #include "shmring.h"
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// ContextPollInterval is the longest a ReadContext or ViewContext call
+// blocks in C before it looks at its context again: a cancelled context
+// ends the call within about this long.
+const ContextPollInterval = 10 * time.Millisecond
+
+// Reader reads messages from a ring: a broadcast reader, a group member or
+// a lossy reader. It is not safe for concurrent use.
+type Reader struct {
+	ring      *Ring
+	raw       *C.shmring_reader_t
+	slotBytes uint64
+}
+
+// Reader joins as a broadcast reader: it sees every message; writers wait
+// for it.
+func (r *Ring) Reader() (*Reader, error) { return r.openReader(nil, 0) }
+
+// GroupReader joins group (1..31 bytes): each message goes to one member.
+func (r *Ring) GroupReader(group string) (*Reader, error) {
+	if group == "" || strings.IndexByte(group, 0) >= 0 {
+		return nil, invalid(fmt.Sprintf("group name %q must be 1..31 bytes without NUL", group))
+	}
+	cgroup := C.CString(group)
+	defer C.free(unsafe.Pointer(cgroup))
+	return r.openReader(cgroup, 0)
+}
+
+// LossyReader joins as a lossy reader: it never holds writers back; when
+// lapped it skips to the oldest message still in the ring.
+func (r *Ring) LossyReader() (*Reader, error) { return r.openReader(nil, C.SHMRING_READER_LOSSY) }
+
+func (r *Ring) openReader(group *C.char, flags C.uint32_t) (*Reader, error) {
+	raw, err := r.acquire()
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reader{ring: r, slotBytes: uint64(C.shmring_slot_bytes(raw))}
+	if err := call(func() C.int { return C.shmring_reader_open(raw, group, flags, &rd.raw) }); err != nil {
+		r.releaseHandle()
+		return nil, err
+	}
+	return rd, nil
+}
+
+func (rd *Reader) closedError() error {
+	return &Error{Code: int(C.SHMRING_ECLOSED), Detail: "the reader was closed", kind: ErrClosed}
+}
+
+// Read copies the next message into buf, waiting up to timeout, and
+// returns its length. ErrClosed at end of stream; ErrTooLarge if buf is
+// too small (the message stays).
+func (rd *Reader) Read(buf []byte, timeout time.Duration) (int, error) {
+	if rd.raw == nil {
+		return 0, rd.closedError()
+	}
+	var n C.uint64_t
+	p := bytePtr(buf)
+	err := callWaiting(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_read(rd.raw, p, C.uint64_t(len(buf)), &n, ns)
+	})
+	return int(n), err
+}
+
+// TryRead copies the next message if one is ready, else ErrEmpty.
+func (rd *Reader) TryRead(buf []byte) (int, error) {
+	return rd.Read(buf, 0)
+}
+
+// ReadMessage returns the next message in a new slice.
+func (rd *Reader) ReadMessage(timeout time.Duration) ([]byte, error) {
+	buf := make([]byte, rd.slotBytes)
+	n, err := rd.Read(buf, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// ReadContext is Read with no timeout that a cancelled (or expired)
+// context interrupts within ContextPollInterval; it then returns ctx.Err().
+func (rd *Reader) ReadContext(ctx context.Context, buf []byte) (int, error) {
+	var n int
+	err := pollContext(ctx, func(slice time.Duration) error {
+		var err error
+		n, err = rd.Read(buf, slice)
+		return err
+	})
+	return n, err
+}
+
+// pollContext repeats wait with short timeouts until it ends with anything
+// but ErrTimeout (or ErrEmpty, from a zero timeout at the deadline), or ctx
+// is done.
+func pollContext(ctx context.Context, wait func(time.Duration) error) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		slice := ContextPollInterval
+		if deadline, ok := ctx.Deadline(); ok {
+			slice = max(min(slice, time.Until(deadline)), 0)
+		}
+		if err := wait(slice); !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrEmpty) {
+			return err
+		}
+	}
+}
+
+// View calls fn with a zero-copy view of the next message (waiting up to
+// timeout for one), in its slot, and then releases the slot. The slice is
+// valid only inside fn: copy what must outlive it. View returns fn's error;
+// otherwise the release's (ErrLapped: a lossy reader's view was
+// overwritten while fn ran, so discard what it read).
+func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+	if rd.raw == nil {
+		return rd.closedError()
+	}
+	var data unsafe.Pointer
+	var n C.uint64_t
+	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_peek(rd.raw, &data, &n, ns) }); err != nil {
+		return err
+	}
+	released := false
+	defer func() {
+		if !released {
+			C.shmring_release(rd.raw)
+		}
+	}()
+	var message []byte
+	if n > 0 {
+		message = unsafe.Slice((*byte)(data), int(n))
+	}
+	fnErr := fn(message)
+	released = true
+	releaseErr := call(func() C.int { return C.shmring_release(rd.raw) })
+	if fnErr != nil {
+		return fnErr
+	}
+	return releaseErr
+}
+
+// ViewContext is View with no timeout that a cancelled context interrupts
+// within ContextPollInterval while waiting for a message.
+func (rd *Reader) ViewContext(ctx context.Context, fn func(message []byte) error) error {
+	return pollContext(ctx, func(slice time.Duration) error { return rd.View(slice, fn) })
+}
+
+// SkipToLatest jumps to the newest message and returns how many were
+// passed over. Not for group members (ErrInvalid).
+func (rd *Reader) SkipToLatest() (uint64, error) {
+	if rd.raw == nil {
+		return 0, rd.closedError()
+	}
+	var skipped C.uint64_t
+	err := call(func() C.int { return C.shmring_reader_skip_to_latest(rd.raw, &skipped) })
+	return uint64(skipped), err
+}
+
+// Missed counts the messages this reader passed over (lapped or skipped).
+func (rd *Reader) Missed() uint64 {
+	if rd.raw == nil {
+		return 0
+	}
+	return uint64(C.shmring_reader_missed(rd.raw))
+}
+
+// Position is the sequence number of the next message this reader will
+// look at.
+func (rd *Reader) Position() uint64 {
+	if rd.raw == nil {
+		return 0
+	}
+	return uint64(C.shmring_reader_position(rd.raw))
+}
+
+// Close leaves the ring. Closing twice is a no-op.
+func (rd *Reader) Close() error {
+	if rd.raw == nil {
+		return nil
+	}
+	raw := rd.raw
+	rd.raw = nil
+	defer rd.ring.releaseHandle()
+	return call(func() C.int { return C.shmring_reader_close(raw) })
+}

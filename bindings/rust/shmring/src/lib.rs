@@ -1,0 +1,54 @@
+//! Safe Rust API for shmring: a multiple-writer, multiple-reader ring in
+//! shared memory, shared by processes in any language (C, Python, Rust, Go).
+//!
+//! A [`Ring`] is attached by name (or anonymous); [`Writer`]s and
+//! [`Reader`]s (broadcast, group member, lossy) are made from it. Timeouts
+//! are `Option<Duration>`: `None` waits forever, a zero duration tries once.
+//! Blocking calls retry after a signal handler interrupts them, with the
+//! time left. Zero copy: [`Writer::reserve`] and [`Reader::peek`].
+//!
+//! [`Ring`] is `Send + Sync`; [`Writer`] and [`Reader`] are `Send` but not
+//! `Sync` (a C writer or reader handle is for one thread at a time):
+//!
+//! ```
+//! fn send_sync<T: Send + Sync>() {}
+//! fn send<T: Send>() {}
+//! send_sync::<shmring::Ring>();
+//! send::<shmring::Writer>();
+//! send::<shmring::Reader>();
+//! ```
+//!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<shmring::Reader>(); // error: `NonNull<shmring_reader>` cannot be shared between threads
+//! ```
+//!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<shmring::Writer>();
+//! ```
+//!
+//! The readers-writer lock being added to the C header
+//! (`shmring_rwlock_*`) is in `shmring-sys` but not wrapped here yet.
+
+mod error;
+mod reader;
+mod ring;
+mod stats;
+mod timeout;
+mod writer;
+
+pub use error::{Error, Result};
+pub use reader::{Messages, Peek, Reader};
+pub use ring::{Ring, RingOptions};
+pub use stats::{ReaderKind, ReaderStats, Stats, WriterStats};
+pub use writer::{Reservation, Writer};
+
+/// Version of the loaded C library: `(major << 16) | (minor << 8) | patch`.
+pub fn version() -> u32 {
+    // SAFETY: no arguments, no state.
+    unsafe { shmring_sys::shmring_version() }
+}
+
+/// The shared-memory layout version this library writes and accepts.
+pub const LAYOUT_VERSION: u32 = shmring_sys::SHMRING_LAYOUT_VERSION;
