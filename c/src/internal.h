@@ -84,7 +84,7 @@ struct shmring_reader {
      * the batch taken now comes from it. */
     struct reader_entry *adopted;
     int from_adopted;
-    int end_reaped;                   /* looked for dead members at the end */
+    uint32_t end_looks;               /* orphan checks at the end so far */
     uint64_t redelivered;
     uint64_t stuck_at;                /* position it found nothing at */
     int64_t stuck_since_ns;           /* since when; 0 = not yet */

@@ -96,7 +96,9 @@ struct control {
     atomic_u32 writers_high_water;    /* entries [0, hw) may be in use */
     atomic_u32 readers_high_water;
     atomic_u32 groups_high_water;
-    atomic_u64 registry_lock_start_time; /* the holder's; 0 = not yet known */
+    /* The holder's (start time << 22) | pid, 0 until it stores it: a
+     * waiter trusts the start time only where the pid is the holder's. */
+    atomic_u64 registry_lock_owner;
     uint8_t pad5[SHM_BLOCK - 24];
     /* blocks 6-7: ring-wide statistics. */
     atomic_u64 readers_reaped;        /* entries of dead readers freed */
@@ -181,8 +183,7 @@ _Static_assert(offsetof(struct control, writers_joined) == 392, "abi");
 _Static_assert(offsetof(struct control, skip_floor) == 400, "abi");
 _Static_assert(offsetof(struct control, registry_lock) == 512, "abi");
 _Static_assert(offsetof(struct control, groups_high_water) == 524, "abi");
-_Static_assert(offsetof(struct control, registry_lock_start_time) == 528,
-               "abi");
+_Static_assert(offsetof(struct control, registry_lock_owner) == 528, "abi");
 _Static_assert(offsetof(struct control, readers_reaped) == 640, "abi");
 _Static_assert(offsetof(struct control, writers_reaped) == 648, "abi");
 _Static_assert(offsetof(struct control, slots_abandoned) == 656, "abi");

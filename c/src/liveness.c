@@ -57,15 +57,20 @@ uint64_t process_start_time(uint32_t pid) {
     return read_proc_stat(pid, &state, &start) ? start : 0;
 }
 
+/* Existence only (zombies and reused pids look alive): EPERM means a
+ * process of another user, alive. */
+static int pid_is_gone(uint32_t pid) {
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 int participant_is_dead(uint32_t pid, uint64_t start_time) {
     if (pid == 0) return 0;
-    if (!proc_is_ours()) {
-        /* Existence only (zombies and reused pids look alive). */
-        return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-    }
+    if (!proc_is_ours()) return pid_is_gone(pid);
     char state;
     uint64_t now_start;
-    if (!read_proc_stat(pid, &state, &now_start)) return 1;
+    /* /proc may hide other users' processes (hidepid) or be out of file
+     * descriptors: unreadable is not dead. */
+    if (!read_proc_stat(pid, &state, &now_start)) return pid_is_gone(pid);
     if (state == 'Z' || state == 'X') return 1;
     return start_time != 0 && now_start != start_time;
 }

@@ -306,14 +306,17 @@ static int take_orphaned(shmring_reader_t *r, struct batch *b) {
     }
 }
 
+/* Times a member at the end of the stream looks for orphans again. */
+#define END_LOOKS_MAX 64u
+
 /* At end of stream, members that died holding messages may not have been
  * found yet (no writer waits any more): look once, so their messages are
  * redelivered before this member reports the end. 1: orphans to take. */
 static int orphans_at_end(shmring_reader_t *r) {
-    if (!r->end_reaped) {
-        r->end_reaped = 1;
-        reap_dead_readers(r->ring);
-    }
+    if (r->end_looks == 0) reap_dead_readers(r->ring);
+    /* Bounded: an adoption that cannot get the registry lock (its holder
+     * stopped) must not keep this member from ever reporting the end. */
+    if (r->end_looks++ >= END_LOOKS_MAX) return 0;
     /* SYNC(orphans): pairs with the fetch_add in orphans_keep_hold_locked. */
     return load_seq_cst(&r->group->orphans) > 0;
 }

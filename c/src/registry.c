@@ -18,20 +18,73 @@
 
 #define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
 
+/* registry_lock_owner: the holder's pid in the low bits (pid_max is at
+ * most 2^22), its start time above, so that a waiter never judges a holder
+ * by another process's start time. */
+#define OWNER_PID_BITS 22
+#define OWNER_PID_MASK ((1u << OWNER_PID_BITS) - 1)
+
+/* The start time the owner word gives for `holder`, or 0 (existence only)
+ * when the word names another process or is not stored yet. */
+static uint64_t holder_start_time(const struct control *c, uint32_t holder) {
+    /* SYNC(registry): after the lock word; pairs with the owner stores in
+     * registry_lock and registry_unlock. */
+    uint64_t owner = load_seq_cst(&c->registry_lock_owner);
+    return (owner & OWNER_PID_MASK) == holder ? owner >> OWNER_PID_BITS : 0;
+}
+
+/* Counts a dead holder may have left half updated, recounted from the
+ * entries (under the lock, after a takeover): writers_open, each group's
+ * members and orphans; a group with no member left is freed. */
+static void repair_counts_locked(shmring_ring_t *ring) {
+    const struct segment_header *h = ring->header;
+    struct control *c = ring->control;
+    uint32_t writers = 0;
+    for (uint32_t i = 0; i < h->max_writers; i++) {
+        /* Relaxed: entries change only under the registry lock we hold. */
+        writers += load_relaxed(&ring->writers[i].state) == SHM_ENTRY_ACTIVE;
+    }
+    store_seq_cst(&c->writers_open, writers); /* SYNC(registry) */
+    for (uint32_t gi = 0; gi < h->max_groups; gi++) {
+        struct group_entry *g = &ring->groups[gi];
+        /* Relaxed: as above. */
+        if (load_relaxed(&g->state) != SHM_ENTRY_ACTIVE) continue;
+        uint32_t members = 0, orphans = 0;
+        for (uint32_t i = 0; i < h->max_readers; i++) {
+            const struct reader_entry *e = &ring->readers[i];
+            /* Relaxed: as above. */
+            uint32_t state = load_relaxed(&e->state);
+            if (load_relaxed(&e->kind) != SHM_READER_GROUP_MEMBER ||
+                load_relaxed(&e->group_index) != gi) {
+                continue;
+            }
+            members += state == SHM_ENTRY_ACTIVE;
+            orphans += state == SHM_ENTRY_ORPHAN;
+        }
+        store_seq_cst(&g->members, members); /* SYNC(registry) */
+        store_seq_cst(&g->orphans, orphans); /* SYNC(orphans) */
+        if (members == 0) {
+            orphans_free_group_locked(ring, gi, g);
+            store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
+        }
+    }
+}
+
 int registry_lock(shmring_ring_t *ring) {
-    atomic_u32 *lock = &ring->control->registry_lock;
+    struct control *c = ring->control;
+    atomic_u32 *lock = &c->registry_lock;
     uint32_t me = (uint32_t)getpid();
+    uint64_t owner = (process_start_time(me) << OWNER_PID_BITS) | me;
     int64_t give_up = monotonic_ns() + REGISTRY_LOCK_TIMEOUT_NS;
+    int took_over = 0;
     for (;;) {
         uint32_t holder = 0;
         /* SYNC(registry): pairs with store_seq_cst(lock, 0) in
          * registry_unlock; the tables written under the lock are visible. */
         if (cas_seq_cst(lock, &holder, me)) break;
-        /* SYNC(registry): after the lock word; 0 or this holder's start
-         * time (cleared before every release), so 0 checks existence only. */
-        uint64_t started = load_seq_cst(&ring->control->registry_lock_start_time);
-        if (participant_is_dead(holder, started) &&
-            cas_seq_cst(lock, &holder, me)) {
+        if (participant_is_dead(holder, holder_start_time(c, holder)) &&
+            cas_seq_cst(lock, &holder, me)) { /* SYNC(registry) */
+            took_over = 1;
             break;
         }
         if (monotonic_ns() > give_up) {
@@ -42,15 +95,15 @@ int registry_lock(shmring_ring_t *ring) {
         nanosleep(&(struct timespec){0, 20000}, NULL);
     }
     /* SYNC(registry): read by waiters after the lock word. */
-    store_seq_cst(&ring->control->registry_lock_start_time,
-                  process_start_time(me));
+    store_seq_cst(&c->registry_lock_owner, owner);
+    if (took_over) repair_counts_locked(ring);
     return SHMRING_OK;
 }
 
 void registry_unlock(shmring_ring_t *ring) {
     /* SYNC(registry): cleared first, so a waiter that reads our pid never
-     * pairs it with a later holder's start time. */
-    store_seq_cst(&ring->control->registry_lock_start_time, 0);
+     * pairs it with a later holder's owner word. */
+    store_seq_cst(&ring->control->registry_lock_owner, 0);
     /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
     store_seq_cst(&ring->control->registry_lock, 0);
 }
@@ -63,6 +116,8 @@ static void raise_high_water(atomic_u32 *high_water, uint32_t index) {
 }
 
 int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
+    uint32_t pid = (uint32_t)getpid();
+    uint64_t start_time = process_start_time(pid); /* outside the lock */
     int rc = registry_lock(ring);
     if (rc != SHMRING_OK) return rc;
     struct control *c = ring->control;
@@ -76,8 +131,8 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
         struct writer_entry *e = &ring->writers[i];
         /* Relaxed: entries change state only under the registry lock. */
         if (load_relaxed(&e->state) != SHM_ENTRY_FREE) continue;
-        e->pid = (uint32_t)getpid();
-        e->start_time = process_start_time(e->pid);
+        e->pid = pid;
+        e->start_time = start_time;
         /* Relaxed: statistics, read by observers only. */
         store_relaxed(&e->messages, 0);
         store_relaxed(&e->bytes, 0);
@@ -241,6 +296,8 @@ static uint32_t reap_locked(shmring_ring_t *ring) {
 int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
                         const char *group_name, struct reader_entry **out,
                         struct group_entry **group_out) {
+    uint32_t pid = (uint32_t)getpid();
+    uint64_t start_time = process_start_time(pid); /* outside the lock */
     int rc = registry_lock(ring);
     if (rc != SHMRING_OK) return rc;
     struct control *c = ring->control;
@@ -270,11 +327,9 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
             return set_error(SHMRING_ELIMIT, "all %u group entries are in use",
                              ring->header->max_groups);
         }
-        /* SYNC(registry): changed only under the registry lock. */
-        fetch_add_seq_cst(&g->members, 1);
     }
-    e->pid = (uint32_t)getpid();
-    e->start_time = process_start_time(e->pid);
+    e->pid = pid;
+    e->start_time = start_time;
     /* Relaxed: published by the seq_cst store of state below. */
     store_relaxed(&e->kind, kind);
     store_relaxed(&e->group_index, group_index);
@@ -295,6 +350,10 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
      * SYNC(tail-claim): pairs with the cas_seq_cst on tail in claim_slots. */
     store_seq_cst(&e->position, load_seq_cst(&c->tail));
     raise_high_water(&c->readers_high_water, index);
+    /* Counted next to the state store: a joiner that dies in between
+     * leaves a count the next takeover of the lock repairs.
+     * SYNC(registry): changed only under the registry lock. */
+    if (g) fetch_add_seq_cst(&g->members, 1);
     /* SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate. */
     store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
     /* SYNC(tail-claim): as above; SYNC(reader-progress) for the store. */

@@ -56,10 +56,12 @@ void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
     store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
-/* How many of the k slots from sequence `first` on are free of an
- * unfinished message. Readers' gates never pass an unpublished message,
- * but with no gating reader (none, or only lossy ones) a writer could lap
- * another writer still filling the slot: it must wait for that publish. */
+/* How many of the k slots from sequence `first` on hold a published
+ * previous message. Readers' gates never pass an unpublished message, but
+ * a gate can be past one (no gating reader, only lossy ones, or an idle
+ * reader gated at skip_floor), and a writer must never lap a slot whose
+ * claimer has not published it yet: not begun (the stamp is still from the
+ * lap before), or being filled. */
 static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
                                 uint32_t k) {
     uint64_t initial = ring->header->initial_sequence;
@@ -69,7 +71,11 @@ static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
         /* SYNC(slot-published): pairs with store_seq_cst(stamp) in
          * publish_slot: the other writer's payload happens before ours. */
         uint64_t stamp = load_acquire(&slot_at(ring, first + i)->stamp);
-        if (stamp == stamp_writing(previous)) return i;
+        /* A newer stamp: our tail is stale, the CAS will fail anyway. */
+        if (stamp != stamp_published(previous) &&
+            stamp_distance(stamp, previous) <= 0) {
+            return i;
+        }
     }
     return k;
 }
@@ -138,9 +144,11 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         uint32_t k = want < space ? want : (uint32_t)space;
         k = reusable_prefix(ring, tail, k);
         if (k == 0) {
-            /* Lapping a slot nobody publishes: its writer may be dead. */
+            /* Lapping a slot nobody publishes: its writer may be dead.
+             * Our own stale record must not hold the recovery back. */
+            clear_claim(w);
             if (stuck_long(w)) recover_abandoned(ring, tail - ring->slot_count);
-            return claim_failed(w, SHMRING_EFULL);
+            return SHMRING_EFULL;
         }
         /* Record the claim before making it. SYNC(claim-record): the CAS
          * below publishes it to a recoverer's load of tail; release, so a

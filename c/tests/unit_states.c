@@ -594,6 +594,39 @@ static void test_full_wakeup(uint64_t start) {
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* A claim whose writer died after its CAS on tail and before marking the
+ * slot (its stamp is still the previous lap's): with no gating reader, a
+ * writer must not lap that slot while it may still be filled, and once
+ * recovery finds no live claimer it publishes it as abandoned. */
+static void test_unbegun_claim_not_lapped(uint64_t start) {
+    shmring_ring_t *ring = ring_at(start, MSG_MAX, 4, 0);
+    if (!ring) return;
+    shmring_reader_t *lossy;
+    shmring_writer_t *w;
+    CHECK_OK(shmring_reader_open(ring, NULL, SHMRING_READER_LOSSY, &lossy));
+    CHECK_OK(shmring_writer_open(ring, &w));
+    /* A full lap first, so the claimed slot holds a published message. */
+    for (uint64_t tag = 0; tag < 4; tag++) CHECK_OK(write_tag(w, tag));
+    /* The dead claimer: tail moves, nothing else. */
+    fetch_add_seq_cst(&ring->control->tail, 1);
+    for (uint64_t tag = 5; tag < 8; tag++) CHECK_OK(write_tag(w, tag));
+    CHECK_RC(write_tag(w, 8), SHMRING_EFULL); /* would lap the claimed slot */
+    uint8_t buf[MSG_MAX];
+    msg_make(buf, 8);
+    int64_t t0 = now_ns();
+    CHECK_OK(shmring_write(w, buf, msg_length(8), 2000000000ll));
+    CHECK(now_ns() - t0 < 1000000000ll);
+    shmring_stats_t *stats;
+    uint64_t abandoned = 0;
+    CHECK_OK(shmring_stats_read(ring, &stats));
+    CHECK_OK(shmring_stats_ring(stats, SHMRING_STAT_SLOTS_ABANDONED, &abandoned));
+    shmring_stats_free(stats);
+    CHECK_EQ_U64(abandoned, 1);
+    CHECK_OK(shmring_writer_close(w));
+    CHECK_OK(shmring_reader_close(lossy));
+    CHECK_OK(shmring_close(ring));
+}
+
 /* ---- the registry lock held by a dead, a reused or a live pid ---------- */
 
 static void *open_writer_thread(void *arg) {
@@ -616,7 +649,7 @@ static void test_registry_lock_holders(uint64_t start) {
 
     /* A dead holder (its pid is free), start time not yet stored. */
     store_seq_cst(&c->registry_lock, (uint32_t)child);
-    store_seq_cst(&c->registry_lock_start_time, 0);
+    store_seq_cst(&c->registry_lock_owner, 0);
     shmring_writer_t *w;
     int64_t t0 = now_ns();
     CHECK_OK(shmring_writer_open(ring, &w));
@@ -629,25 +662,57 @@ static void test_registry_lock_holders(uint64_t start) {
     uint64_t real_start = process_start_time(parent);
     if (real_start != 0) { /* 0: no /proc to tell, existence only */
         store_seq_cst(&c->registry_lock, parent);
-        store_seq_cst(&c->registry_lock_start_time, real_start + 12345);
+        store_seq_cst(&c->registry_lock_owner,
+                      ((real_start + 12345) << 22) | parent);
         CHECK_OK(shmring_writer_open(ring, &w));
         CHECK_OK(shmring_writer_close(w));
     }
 
+    /* A live holder whose owner word still names the dead holder it took
+     * the lock from (it has not stored its own yet): judged by existence,
+     * so waited for, not taken over. */
+    store_seq_cst(&c->registry_lock, parent);
+    store_seq_cst(&c->registry_lock_owner, (12345ull << 22) | (uint32_t)child);
+    pthread_t early;
+    CHECK(pthread_create(&early, NULL, open_writer_thread, ring) == 0);
+    sleep_ms(100);
+    CHECK_EQ_U64(load_seq_cst(&c->registry_lock), parent);
+    store_seq_cst(&c->registry_lock_owner, 0);
+    store_seq_cst(&c->registry_lock, 0);
+    void *early_writer = NULL;
+    CHECK(pthread_join(early, &early_writer) == 0 && early_writer != NULL);
+    if (early_writer) CHECK_OK(shmring_writer_close(early_writer));
+
     /* A live holder, with its own start time: waited for. */
     store_seq_cst(&c->registry_lock, parent);
-    store_seq_cst(&c->registry_lock_start_time, real_start);
+    store_seq_cst(&c->registry_lock_owner, (real_start << 22) | parent);
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, open_writer_thread, ring) == 0);
     sleep_ms(300);
     CHECK_EQ_U64(load_seq_cst(&c->registry_lock), parent); /* still held */
     CHECK_EQ_U64(load_seq_cst(&c->writers_open), 0);
-    store_seq_cst(&c->registry_lock_start_time, 0);
+    store_seq_cst(&c->registry_lock_owner, 0);
     store_seq_cst(&c->registry_lock, 0); /* the holder lets go */
     void *joined = NULL;
     CHECK(pthread_join(thread, &joined) == 0);
     CHECK(joined != NULL);
     if (joined) CHECK_OK(shmring_writer_close(joined));
+
+    /* A holder that died half way through a change leaves counts wrong;
+     * the process that takes the lock over recounts them. */
+    shmring_reader_t *member;
+    CHECK_OK(shmring_reader_open(ring, "g", 0, &member));
+    struct group_entry *g = &ring->groups[0];
+    store_seq_cst(&g->members, 5);         /* joiners that died half way */
+    store_seq_cst(&c->writers_open, 7);
+    store_seq_cst(&c->registry_lock, (uint32_t)child); /* and the lock */
+    store_seq_cst(&c->registry_lock_owner, 0);
+    CHECK_OK(shmring_writer_open(ring, &w)); /* takes over, repairs */
+    CHECK_EQ_U64(load_seq_cst(&g->members), 1);
+    CHECK_EQ_U64(load_seq_cst(&c->writers_open), 1);
+    CHECK_OK(shmring_writer_close(w));
+    CHECK_OK(shmring_reader_close(member));
+    CHECK_EQ_U64(load_seq_cst(&g->state), SHM_ENTRY_FREE); /* last one left */
     CHECK_OK(shmring_close(ring));
 }
 
@@ -675,6 +740,7 @@ int main(void) {
         RUN_AT(test_full_ring, s);
         RUN_AT(test_two_slots, s);
         RUN_AT(test_full_wakeup, s);
+        RUN_AT(test_unbegun_claim_not_lapped, s);
     }
     RUN_AT(test_registry_lock_holders, 0);
     printf("%d failure(s)\n", g_failures);
