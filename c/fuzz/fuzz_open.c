@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmring.h"
@@ -76,9 +77,20 @@ static void edit_valid_ring(const uint8_t *data, size_t size) {
     close(fd);
 }
 
+/* The segment name: pid plus a start-time nonce, since sandboxed runs can
+ * share both their pid and /dev/shm (two runs once edited one segment). */
+static void choose_name(void) {
+    if (name[0]) return;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    snprintf(name, sizeof name, "/shmring-fuzz-%d-%llx", (int)getpid(),
+             (unsigned long long)t.tv_sec * 1000000000ull +
+                 (unsigned long long)t.tv_nsec);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 5) return 0;
-    snprintf(name, sizeof name, "/shmring-fuzz-%d", (int)getpid());
+    choose_name();
     shm_unlink(name);
     if (data[0] & 1) {
         edit_valid_ring(data, size);
