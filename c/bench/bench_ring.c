@@ -461,8 +461,11 @@ int bench_run_case(const struct bench_options *o, int topology, int mode,
     }
     char name[64];
     if (o->named) {
-        snprintf(name, sizeof name, "/shmring_bench_%d_%u", (int)getpid(),
-                 case_counter++);
+        /* pid + a time nonce: sandboxed runs can share pids and /dev/shm. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        snprintf(name, sizeof name, "/shmring_bench_%d_%lx_%u", (int)getpid(),
+                 (unsigned long)now.tv_nsec, case_counter++);
         c.name = name;
     }
     shmring_options_t *opts;
