@@ -9,6 +9,7 @@
 # build counts one failure and is left out). Exit status 0 only if all passed.
 #
 #   CROSS_LANGS="c rust go"   languages to run (default: all of ALL_LANGS)
+#   PYTHON=python3.x          the interpreter of the Python venv (python/venv.sh)
 #   CROSS_COUNT=2000          messages per writer
 #   CARGO_TARGET_DIR          where cargo builds the Rust programs
 set -uo pipefail
@@ -19,7 +20,7 @@ export PATH="$PATH:${HOME:-/root}/.cargo/bin:/root/.cargo/bin:/usr/local/go/bin"
 
 # To add a language: append it here, write build_<lang>, and add its
 # commands to producer() and consumer().
-ALL_LANGS=(c rust go)
+ALL_LANGS=(c python rust go)
 read -r -a LANGS <<<"${CROSS_LANGS:-${ALL_LANGS[*]}}"
 COUNT="${CROSS_COUNT:-2000}"
 SLOT_BYTES=256
@@ -43,6 +44,15 @@ build_c() {
       "$obj/libshmring.a" -lpthread -o "$BIN/c-$program" || return 1
   done
 }
+# The Python programs run in a venv with `pip install ./bindings/python`
+# (cached by python/venv.sh). Until the package has statistics, the producer
+# reads the participant counts through a libshmring.so (python/participants.py).
+build_python() {
+  PY="$(bash "$HERE/python/venv.sh")" || return 1
+  gcc -std=c11 -O2 -shared -fPIC -I"$ROOT/c/include" "$ROOT"/c/src/*.c -lpthread \
+    -o "$BIN/libshmring.so" || return 1
+  export SHMRING_CROSS_LIBSHMRING="$BIN/libshmring.so"
+}
 build_rust() {
   (cd "$ROOT/bindings/rust" && cargo build --quiet -p shmring-cross)
 }
@@ -55,6 +65,7 @@ producer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-producer" "$@" ;;
+    python) "$PY" "$HERE/python/producer.py" "$@" ;;
     rust) "$RUST_BIN/cross-producer" "$@" ;;
     go) "$BIN/go-producer" "$@" ;;
   esac
@@ -63,6 +74,7 @@ consumer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-consumer" "$@" ;;
+    python) "$PY" "$HERE/python/consumer.py" "$@" ;;
     rust) "$RUST_BIN/cross-consumer" "$@" ;;
     go) "$BIN/go-consumer" "$@" ;;
   esac
