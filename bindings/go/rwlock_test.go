@@ -128,7 +128,7 @@ func TestRWLockWriterPreferenceAndHandOver(t *testing.T) {
 	select {
 	case err := <-got:
 		t.Fatalf("the writer got in past a shared hold: %v", err)
-	case <-time.After(short):
+	case <-time.After(4 * short):
 	}
 	wantErr(t, l[2].RLock(short), shmring.ErrTimeout) // behind the waiting writer
 	must(t, l[0].RLock(0))                            // nested: never waits

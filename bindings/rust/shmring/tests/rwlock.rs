@@ -74,7 +74,7 @@ fn a_waiting_writer_gets_the_lock_when_readers_leave_and_new_readers_wait_behind
         tx.send(()).unwrap();
         thread::sleep(SHORT);
     });
-    assert!(rx.recv_timeout(SHORT).is_err(), "the writer got in past a shared hold");
+    assert!(rx.recv_timeout(4 * SHORT).is_err(), "the writer got in past a shared hold");
     // Writer preference: a new shared hold waits behind the waiting writer,
     // a nested one of a holder does not.
     assert!(matches!(late.read(Some(SHORT)), Err(Error::Timeout(_))));
