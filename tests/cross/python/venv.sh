@@ -6,7 +6,8 @@
 # being that of the sources pip builds (c/src, c/include, bindings/python
 # without its tests) and of the interpreter: a run whose sources did not
 # change reuses it, a change installs afresh. pip builds from a copy of those
-# folders, so no build output lands in the checkout.
+# folders, so no build output lands in the checkout. Venvs of other hashes
+# unused for 7 days are removed.
 #   PYTHON=python3.x      the interpreter (default /usr/bin/python3, as
 #                         tests/install/check_python_pip.sh)
 #   SHMRING_CACHE_DIR     instead of ~/.cache/shmring
@@ -22,7 +23,8 @@ hash="$(
     "$PYTHON" -c 'import sys; print(sys.version)'
     find c/src c/include bindings/python -type f \
       -not -path 'bindings/python/tests/*' -not -path 'bindings/python/build/*' \
-      -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -name 'shmring_wrap.c' \
+      -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.*' \
+      -not -name 'shmring_wrap.c' \
       -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-16
 )"
@@ -46,4 +48,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
   mv -T "$tmp" "$venv" 2>/dev/null || rm -rf "$tmp"
 fi
 [[ -x "$venv/bin/python" ]] || { echo "no Python at $venv/bin/python" >&2; exit 1; }
+touch "$venv/.used"
+find "$CACHE" -mindepth 2 -maxdepth 2 -name .used -mtime +7 -printf '%h\0' 2>/dev/null \
+  | xargs -0 -r rm -rf
 echo "$venv/bin/python"
