@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmring.h"
@@ -78,7 +79,15 @@ static void edit_valid_ring(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 5) return 0;
-    snprintf(name, sizeof name, "/shmring-fuzz-%d", (int)getpid());
+    if (!name[0]) {
+        /* The pid alone is not unique: Bazel's linux-sandbox runs tests in
+         * pid namespaces, so concurrent runs (other checkouts on the same
+         * machine) share pids, and /dev/shm. A clock nonce tells them apart. */
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        snprintf(name, sizeof name, "/shmring-fuzz-%d-%lx", (int)getpid(),
+                 (unsigned long)t.tv_sec * 1000000000ul + (unsigned long)t.tv_nsec);
+    }
     shm_unlink(name);
     if (data[0] & 1) {
         edit_valid_ring(data, size);
