@@ -15,6 +15,7 @@
 // the module must sit in the shmring repository tree); with the build tag
 // shmring_system it links the installed libshmring.so.1 via pkg-config.
 //
-// The readers-writer lock being added to the C header (shmring_rwlock_*)
-// is not wrapped yet.
+// RWLock is the C core's process-shared readers-writer lock: RLock/RUnlock
+// and Lock/Unlock with timeouts (and context forms), WaitForExclusive,
+// State; one handle per holder (Dup).
 package shmring

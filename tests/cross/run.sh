@@ -9,6 +9,7 @@
 # build counts one failure and is left out). Exit status 0 only if all passed.
 #
 #   CROSS_LANGS="c rust go"   languages to run (default: all of ALL_LANGS)
+#   PYTHON=python3.x          the interpreter of the Python venv (python/venv.sh)
 #   CROSS_COUNT=2000          messages per writer
 #   CARGO_TARGET_DIR          where cargo builds the Rust programs
 set -uo pipefail
@@ -19,7 +20,7 @@ export PATH="$PATH:${HOME:-/root}/.cargo/bin:/root/.cargo/bin:/usr/local/go/bin"
 
 # To add a language: append it here, write build_<lang>, and add its
 # commands to producer() and consumer().
-ALL_LANGS=(c rust go)
+ALL_LANGS=(c python rust go)
 read -r -a LANGS <<<"${CROSS_LANGS:-${ALL_LANGS[*]}}"
 COUNT="${CROSS_COUNT:-2000}"
 SLOT_BYTES=256
@@ -38,16 +39,26 @@ build_c() {
   local obj="$WORK/c-obj"
   mkdir -p "$obj"
   (cd "$obj" && gcc -std=c11 -O2 -I"$ROOT/c/include" -c "$ROOT"/c/src/*.c && ar rcs libshmring.a ./*.o) || return 1
-  for program in producer consumer; do
+  for program in producer consumer locker; do
     gcc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/c/include" "$HERE/c/$program.c" \
       "$obj/libshmring.a" -lpthread -o "$BIN/c-$program" || return 1
   done
+}
+# The Python programs run in a venv with `pip install ./bindings/python`
+# (cached by python/venv.sh). Until the package has statistics, the producer
+# reads the participant counts through a libshmring.so (python/participants.py).
+build_python() {
+  PY="$(bash "$HERE/python/venv.sh")" || return 1
+  gcc -std=c11 -O2 -shared -fPIC -I"$ROOT/c/include" "$ROOT"/c/src/*.c -lpthread \
+    -o "$BIN/libshmring.so" || return 1
+  export SHMRING_CROSS_LIBSHMRING="$BIN/libshmring.so"
 }
 build_rust() {
   (cd "$ROOT/bindings/rust" && cargo build --quiet -p shmring-cross)
 }
 build_go() {
-  (cd "$HERE/go" && go build -o "$BIN/go-producer" ./cmd/producer && go build -o "$BIN/go-consumer" ./cmd/consumer)
+  (cd "$HERE/go" && go build -o "$BIN/go-producer" ./cmd/producer && go build -o "$BIN/go-consumer" ./cmd/consumer \
+    && go build -o "$BIN/go-locker" ./cmd/locker)
 }
 
 # producer LANG NAME ARGS... / consumer LANG NAME ARGS... (see README.md)
@@ -55,6 +66,7 @@ producer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-producer" "$@" ;;
+    python) "$PY" "$HERE/python/producer.py" "$@" ;;
     rust) "$RUST_BIN/cross-producer" "$@" ;;
     go) "$BIN/go-producer" "$@" ;;
   esac
@@ -63,8 +75,22 @@ consumer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-consumer" "$@" ;;
+    python) "$PY" "$HERE/python/consumer.py" "$@" ;;
     rust) "$RUST_BIN/cross-consumer" "$@" ;;
     go) "$BIN/go-consumer" "$@" ;;
+  esac
+}
+
+# locker LANG NAME ARGS...: the rwlock check's program (see README.md). The
+# Python package has no readers-writer lock yet (issue #4), so Python has no
+# locker and sits the rwlock check out.
+LOCKER_LANGS=(c rust go)
+locker() {
+  local lang="$1"; shift
+  case "$lang" in
+    c) "$BIN/c-locker" "$@" ;;
+    rust) "$RUST_BIN/cross-locker" "$@" ;;
+    go) "$BIN/go-locker" "$@" ;;
   esac
 }
 
@@ -169,6 +195,50 @@ run_layout() {
   return $rc
 }
 
+# Waits up to 10 s for a file.
+wait_file() {
+  local i
+  for ((i = 0; i < 1000; i++)); do
+    [[ -e "$1" ]] && return 0
+    sleep 0.01
+  done
+  echo "$1 never appeared"
+  return 1
+}
+
+# A lock created by $1, which holds it exclusively; the lockers of the other
+# arguments (every language with one) each fail to get a shared and an
+# exclusive hold within 100 ms, and see it held exclusively; then, all
+# waiting for a shared hold when $1 lets go, they all get one and hold it
+# until each has seen them all in the lock's state; finally one takes it
+# exclusively.
+run_rwlock() {
+  new_ring
+  local holder="$1" flags="$WORK/lock-$rings" lang pids=()
+  shift
+  mkdir -p "$flags"
+  locker "$holder" "$ring" --create --exclusive --timeout 0 --ready "$flags/held" --until "$flags/release" &
+  local h=$!
+  wait_file "$flags/held" || { touch "$flags/release"; wait $h; return 1; }
+  for lang in "$@"; do
+    locker "$lang" "$ring" --shared --timeout 100 --busy || { touch "$flags/release"; wait $h; return 1; }
+    locker "$lang" "$ring" --exclusive --timeout 100 --busy || { touch "$flags/release"; wait $h; return 1; }
+  done
+  for lang in "$@"; do
+    locker "$lang" "$ring" --shared --timeout 10000 --wait-shared $# \
+      --ready "$flags/saw-$lang" --until "$flags/done" &
+    pids+=($!)
+  done
+  sleep 0.2
+  touch "$flags/release"
+  for lang in "$@"; do
+    wait_file "$flags/saw-$lang" || break
+  done
+  touch "$flags/done"
+  wait_all $h "${pids[@]}" || return 1
+  locker "$1" "$ring" --exclusive --timeout 1000
+}
+
 # run TITLE FUNCTION ARGS...: one counted test; output shown on failure.
 run() {
   local title="$1"; shift
@@ -220,6 +290,16 @@ for p in "${LANGS[@]}"; do
   run "group of ${LANGS[*]} fed by $p" run_mixed_group "$p"
   run "layout of a ring created by $p" run_layout "$p"
 done
+
+lockers=()
+for lang in "${LANGS[@]}"; do
+  [[ " ${LOCKER_LANGS[*]} " == *" $lang "* ]] && lockers+=("$lang")
+done
+if ((${#lockers[@]} >= 2)); then
+  for h in "${lockers[@]}"; do
+    run "rwlock held by $h, taken by ${lockers[*]}" run_rwlock "$h" "${lockers[@]}"
+  done
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

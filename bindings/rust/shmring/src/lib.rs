@@ -16,6 +16,7 @@
 //! send_sync::<shmring::Ring>();
 //! send::<shmring::Writer>();
 //! send::<shmring::Reader>();
+//! send::<shmring::RwLock>();
 //! ```
 //!
 //! ```compile_fail
@@ -28,12 +29,19 @@
 //! sync::<shmring::Writer>();
 //! ```
 //!
-//! The readers-writer lock being added to the C header
-//! (`shmring_rwlock_*`) is in `shmring-sys` but not wrapped here yet.
+//! [`RwLock`] is the C core's process-shared readers-writer lock, held
+//! through [`ReadGuard`] and [`WriteGuard`]; it is `Send`, not `Sync` (a
+//! thread takes its own holder with [`RwLock::dup`]):
+//!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<shmring::RwLock>();
+//! ```
 
 mod error;
 mod reader;
 mod ring;
+mod rwlock;
 mod stats;
 mod timeout;
 mod writer;
@@ -41,6 +49,7 @@ mod writer;
 pub use error::{Error, Result};
 pub use reader::{Messages, Peek, Reader};
 pub use ring::{Ring, RingOptions};
+pub use rwlock::{LockState, ReadGuard, RwLock, WriteGuard};
 pub use stats::{ReaderKind, ReaderStats, Stats, WriterStats};
 pub use writer::{Reservation, Writer};
 

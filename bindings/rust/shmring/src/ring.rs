@@ -60,7 +60,7 @@ pub struct Ring {
     handle: Arc<RingHandle>,
 }
 
-fn c_name(name: &str) -> Result<CString> {
+pub(crate) fn c_name(name: &str) -> Result<CString> {
     CString::new(name).map_err(|_| Error::Invalid(format!("ring name {name:?} contains a NUL byte")))
 }
 
