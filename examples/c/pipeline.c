@@ -91,7 +91,11 @@ int main(int argc, char **argv) {
     }
     if (frame_bytes < 16) frame_bytes = 16;
     char name[64];
-    snprintf(name, sizeof name, "/shmring-pipeline-%d", (int)getpid());
+    /* pid + a time nonce: sandboxed runs can share pids and /dev/shm. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(name, sizeof name, "/shmring-pipeline-%d-%lx", (int)getpid(),
+             (unsigned long)now.tv_nsec);
     shmring_ring_t *ring;
     int rc = shmring_create(name, frame_bytes, slots, NULL, &ring);
     if (rc) die("create", rc);
