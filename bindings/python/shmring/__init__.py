@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._reader import Reader
 from ._ring import Ring, unlink
+from ._stats import ReaderStats, RingStats, WriterStats
 from ._writer import Writer
 
 __version__ = "0.1.0"
@@ -45,4 +46,5 @@ __all__ = [
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",
     "SystemFailure",
+    "RingStats", "WriterStats", "ReaderStats",
 ]

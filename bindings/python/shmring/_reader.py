@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional
 from . import _core
 from ._errors import Closed, Invalid
 from ._handle import Handle, ZeroCopy
+from ._stats import ReaderStats, only
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -127,6 +128,21 @@ class Reader(Handle):
         if self._h is None:
             raise self._closed_error()
         return _core.reader_position(self._h)
+
+    def stats(self) -> ReaderStats:
+        """This reader's entry in ring.stats(), found by process, kind, group
+        and position (the C core has no call naming a handle's entry): two
+        readers of one process alike in all of these raise Invalid."""
+        if self._h is None:
+            raise self._closed_error()
+        entries = self._ring.stats().reader_stats
+        kind = "member" if self._group is not None else "lossy" if self._lossy else "broadcast"
+        mine = [r for r in entries
+                if r.pid == self._pid and r.kind == kind and r.group == self._group]
+        if len(mine) > 1 and kind != "member":
+            position = _core.reader_position(self._h)
+            mine = [r for r in mine if r.position == position]
+        return only(mine, "this reader")
 
     @property
     def group(self) -> Optional[str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from . import _core
 from ._errors import Invalid, TooLarge
 from ._handle import Handle, ZeroCopy
+from ._stats import WriterStats, only
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -56,6 +57,15 @@ class Writer(Handle):
         if not 0 <= nbytes <= self._ring.slot_bytes:
             raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
         return Reservation(self, nbytes, timeout)
+
+    def stats(self) -> WriterStats:
+        """This writer's entry in ring.stats(): the only writer of this
+        process (the C core has no call naming a handle's entry; with several
+        writers in one process this raises Invalid)."""
+        if self._h is None:
+            raise self._closed_error()
+        entries = self._ring.stats().writer_stats
+        return only([w for w in entries if w.pid == self._pid], "this writer")
 
     def __repr__(self) -> str:
         state = "closed" if self._h is None else "open"
