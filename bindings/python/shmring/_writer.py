@@ -10,6 +10,7 @@ from ._handle import Handle, ZeroCopy
 from ._stats import WriterStats, only
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
     from typing_extensions import Buffer
 
 
@@ -57,6 +58,18 @@ class Writer(Handle):
         if not 0 <= nbytes <= self._ring.slot_bytes:
             raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
         return Reservation(self, nbytes, timeout)
+
+    def write_array(self, array: "ArrayLike", timeout: Optional[float] = None) -> None:
+        """Write a NumPy array (or anything numpy.asarray takes) as one
+        message that Reader.read_array() and view_array() turn back into an
+        array of the same dtype and shape: a small header, then the data,
+        copied once, straight into the slot. ImportError without NumPy;
+        TooLarge if header and data do not fit in a slot."""
+        from ._arrays import write_array
+
+        if self._h is None:
+            raise self._closed_error()
+        write_array(self, array, timeout)
 
     def stats(self) -> WriterStats:
         """This writer's entry in ring.stats(): the only writer of this
