@@ -33,6 +33,7 @@ from ._errors import (
     TooLarge,
     VersionMismatch,
 )
+from ._aio import AsyncReader, AsyncWriter
 from ._reader import Reader
 from ._ring import Ring, unlink
 from ._stats import ReaderStats, RingStats, WriterStats
@@ -46,5 +47,5 @@ __all__ = [
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",
     "SystemFailure",
-    "RingStats", "WriterStats", "ReaderStats",
+    "RingStats", "WriterStats", "ReaderStats", "AsyncReader", "AsyncWriter",
 ]
