@@ -20,16 +20,15 @@ from __future__ import annotations
 import ast
 import struct
 import sys
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
-from ._errors import Invalid
+from ._errors import Invalid, TooLarge
 from ._reader import Reader, SlotView
+from ._writer import Reservation, Writer
 
 if TYPE_CHECKING:
     import numpy
-    from numpy.typing import ArrayLike, NDArray
-
-    from ._writer import Writer
+    from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 MAGIC = b"SHMA"
 _FIXED = struct.Struct("<4sBBHI")
@@ -126,14 +125,50 @@ class ArrayView(SlotView):
 
     def _exports_allowed(self) -> int:
         array, self._array = self._array, None
-        if array is None:
-            return 0
-        # slot_done counts the one export of the flat array behind it. Beyond
-        # the `as` name, references to the array (an alias) or to that flat
-        # array (the base of every slice and view made from it) mean
-        # something outlives the block: BufferError. Expected: `array`,
-        # getrefcount's argument and the `as` name; array.base and the
-        # argument. (CPython's counts; an interpreter that counts fewer lets
-        # an escape through, never fails a clean block.)
-        alone = sys.getrefcount(array) <= 3 and sys.getrefcount(array.base) <= 2
-        return 1 if alone else 0
+        return 1 if array is not None and _alone(array) else 0
+
+
+def _alone(array: "NDArray[Any]") -> bool:
+    """Whether nothing but the caller's `as` name holds `array`, the block's
+    array over a slot, which at the block's end holds the slot's one buffer
+    export (slot_done counts it) through the flat array frombuffer made.
+    Other references to the array (another name) or to that flat array (the
+    base of every slice and view made from it) mean something outlives the
+    block. Expected: the caller's `array` and `as` name and getrefcount's
+    argument; array.base and the argument. (CPython's counts; an interpreter
+    that counts fewer lets an escape through, never fails a clean block.)"""
+    return sys.getrefcount(array) <= 4 and sys.getrefcount(array.base) <= 2
+
+
+class ArrayReservation(Reservation):
+    """The context manager of Writer.reserve_array(): a writable array over
+    the next slot, after the header; committed at the block's end."""
+
+    __slots__ = ("_head", "_shape", "_dtype", "_array")
+
+    def __init__(self, writer: Writer, shape: Union[int, Tuple[int, ...]],
+                 dtype: "DTypeLike", timeout: Optional[float]) -> None:
+        np = _numpy()
+        self._dtype = np.dtype(dtype)
+        self._shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        self._head = header(self._dtype, self._shape)
+        nbytes = len(self._head) + self._dtype.itemsize * int(np.prod(self._shape))
+        if nbytes > writer.ring.slot_bytes:
+            raise TooLarge(f"an array of {nbytes} bytes with its header does not fit "
+                           f"in a slot of {writer.ring.slot_bytes}")
+        super().__init__(writer, nbytes, timeout)
+        self._array: "Optional[NDArray[Any]]" = None
+
+    def __enter__(self) -> "NDArray[Any]":  # type: ignore[override]
+        np = _numpy()
+        slot = super().__enter__()
+        slot[:len(self._head)] = self._head
+        flat = np.frombuffer(slot, self._dtype, count=int(np.prod(self._shape)),
+                             offset=len(self._head))
+        array: "NDArray[Any]" = flat.reshape(self._shape)
+        self._array = array
+        return array
+
+    def _exports_allowed(self) -> int:
+        array, self._array = self._array, None
+        return 1 if array is not None and _alone(array) else 0

@@ -109,3 +109,31 @@ with shmring.Ring.create(slot_bytes=64, slot_count=2) as ring:
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert "need NumPy: pip install numpy" in run.stdout
+
+
+def test_reserve_array_fills_the_slot_in_place(pair):
+    writer, reader = pair
+    with writer.reserve_array((2, 3), np.float64, timeout=1) as frame:
+        assert frame.flags.writeable and frame.shape == (2, 3)
+        frame[:] = 7.0
+        frame[1, 2] = -1.0
+    with writer.reserve_array(4, "<u2") as row:
+        row[:] = [1, 2, 3, 4]
+    assert reader.read_array().tolist() == [[7.0, 7.0, 7.0], [7.0, 7.0, -1.0]]
+    with reader.view_array() as view:
+        assert (view.dtype, view.tolist()) == (np.dtype("<u2"), [1, 2, 3, 4])
+
+
+def test_reserve_array_aborts_on_errors_and_escapes(pair):
+    writer, reader = pair
+    with pytest.raises(RuntimeError):
+        with writer.reserve_array(2, np.int8) as frame:
+            raise RuntimeError("abort")
+    with pytest.raises(BufferError, match="the message was aborted"):
+        with writer.reserve_array(2, np.int8) as frame:
+            kept = frame[:1]
+    assert kept is not None
+    with pytest.raises(shmring.TooLarge):
+        writer.reserve_array((64, 64), np.uint8)
+    writer.write(b"only this")
+    assert reader.read() == b"only this"  # the aborted arrays were skipped

@@ -33,6 +33,8 @@ USER_PROGRAM = textwrap.dedent("""
             lag: int = reader.stats().lag
             sent: int = writer.stats().messages
             writer.write_array([[1, 2], [3, 4]])
+            with writer.reserve_array((2, 2), "f8") as frame:
+                frame[:] = 1.0
             total = float(reader.read_array().sum())
             with reader.view_array() as array:
                 total += float(array.sum())
