@@ -6,6 +6,8 @@ import argparse
 import multiprocessing
 from typing import List, Optional
 
+from ._payload import HEADER
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -62,8 +64,6 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
     for ok, message in checks:
         if not ok:
             p.error(message)
-    from ._payload import HEADER
-
     if flags.verify_writes and flags.slot_bytes < HEADER.size:
         p.error(f"--slot-bytes must be at least {HEADER.size} with --verify_writes "
                 "(sequence number and CRC32)")
