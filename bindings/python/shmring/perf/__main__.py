@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 
 from .._ring import Ring
 from ._flags import parse, slot_count
-from ._report import Progress, Result, summary_table
+from ._report import Progress, Result, process_report, summary_table
 from ._roles import START_TIMEOUT, Role, configure_logging, plan, run
 
 #: Seconds between progress updates.
@@ -47,9 +47,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _run(ring: Ring, flags: argparse.Namespace, roles: List[Role]) -> int:
     ctx = multiprocessing.get_context(flags.start_method)
     start = ctx.Barrier(len(roles) + 1)
-    print_lock, results = ctx.Lock(), ctx.Queue()
+    results = ctx.Queue()
     processes = [ctx.Process(target=run, name=role.label,
-                             args=(role, ring, flags, start, print_lock, results))
+                             args=(role, ring, flags, start, results))
                  for role in roles]
     for process in processes:
         process.start()
@@ -66,20 +66,22 @@ def _run(ring: Ring, flags: argparse.Namespace, roles: List[Role]) -> int:
     began = time.monotonic()
     progress = Progress(ring.stats())
     while True:
-        _collect(results, collected, TICK)
+        _collect(results, collected, TICK, progress)
         progress.update(time.monotonic() - began, ring.stats())
         if not any(p.is_alive() for p in processes):
             break
     progress.end()
     for process in processes:
         process.join()
-    while len(collected) < len(roles) and _collect(results, collected, 1.0):
+    while len(collected) < len(roles) and _collect(results, collected, 1.0, progress):
         pass
     return _summarize(ring, roles, processes, collected)
 
 
-def _collect(results: Any, collected: Dict[str, Result], timeout: float) -> bool:
-    """Take the results that arrive within `timeout` seconds; False if none."""
+def _collect(results: Any, collected: Dict[str, Result], timeout: float,
+             progress: Progress) -> bool:
+    """Take the results that arrive within `timeout` seconds and print each
+    one's report (the seed's) as it comes; False if none came."""
     deadline = time.monotonic() + timeout
     got = False
     while True:
@@ -88,6 +90,8 @@ def _collect(results: Any, collected: Dict[str, Result], timeout: float) -> bool
         except queue.Empty:
             return got
         collected[result.label] = result
+        progress.clear()
+        print(process_report(result), flush=True)
         got = True
 
 

@@ -78,6 +78,13 @@ class Progress:
             self._stream.write(line + "\n")
         self._stream.flush()
 
+    def clear(self) -> None:
+        """Blank the line on a terminal, before other output."""
+        if self._tty and self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0
+
     def end(self) -> None:
         if self._tty and self._width:
             self._stream.write("\n")

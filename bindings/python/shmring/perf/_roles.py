@@ -14,7 +14,7 @@ from typing import Any, List, Optional
 from .._errors import Closed, Full, Lapped
 from .._ring import Ring
 from ._payload import Checker, Source
-from ._report import Result, process_report
+from ._report import Result
 
 log = logging.getLogger("shmring.perf")
 
@@ -55,16 +55,15 @@ def configure_logging(debug: bool) -> None:
 
 
 def run(role: Role, ring: Ring, flags: argparse.Namespace, start: Any,
-        print_lock: Any, results: Any) -> None:
-    """A process's whole life: join, wait for the others, work, report."""
+        results: Any) -> None:
+    """A process's whole life: join, wait for the others, work, send the
+    result to the parent (which prints its report)."""
     configure_logging(flags.debug)
     try:
         result = (_write if role.kind == "writer" else _read)(role, ring, flags, start)
     except BaseException:
         start.abort()  # the others stop waiting for this one
         raise
-    with print_lock:
-        print(process_report(result), flush=True)
     results.put(result)
 
 
