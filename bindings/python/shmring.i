@@ -247,4 +247,9 @@ PyObject *reserve_view(shmring_writer_t *writer, uint64_t nbytes,
                        int64_t timeout_ns) {
     return shmring_py_reserve_view(writer, nbytes, timeout_ns);
 }
+/* One statistics snapshot: (ring fields, [writer tuples], [reader tuples]),
+ * in the field order of csrc/stats.c; shmring/_stats.py names them. */
+PyObject *stats(const shmring_ring_t *ring) {
+    return shmring_py_stats(ring);
+}
 %}

@@ -135,5 +135,8 @@ PyObject *shmring_py_read_batch_bytes(shmring_reader_t *reader,
                                       uint32_t max_count, int64_t timeout_ns);
 PyObject *shmring_py_reserve_view(shmring_writer_t *writer, uint64_t nbytes,
                                   int64_t timeout_ns);
+/* A statistics snapshot (stats.c): (ring fields, [writer tuples],
+ * [reader tuples]), the field order being stats.c's. */
+PyObject *shmring_py_stats(const shmring_ring_t *ring);
 
 #endif /* SHMRING_PY_H */

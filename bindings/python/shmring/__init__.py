@@ -33,8 +33,10 @@ from ._errors import (
     TooLarge,
     VersionMismatch,
 )
+from ._aio import AsyncReader, AsyncWriter
 from ._reader import Reader
 from ._ring import Ring, unlink
+from ._stats import ReaderStats, RingStats, WriterStats
 from ._writer import Writer
 
 __version__ = "0.1.0"
@@ -45,4 +47,5 @@ __all__ = [
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",
     "SystemFailure",
+    "RingStats", "WriterStats", "ReaderStats", "AsyncReader", "AsyncWriter",
 ]

@@ -1,7 +1,7 @@
 # The SWIG-generated low-level binding (shmring.i). Handles are opaque SWIG
 # pointer objects; timeouts are seconds or None (forever); statuses < 0 raise
 # the classes of shmring._errors.
-from typing import Any, Dict, List, Optional, Sequence, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from typing_extensions import Buffer
 
@@ -26,6 +26,9 @@ SHMRING_ELAPPED: int
 SHMRING_ENOMEM: int
 SHMRING_ESYSTEM: int
 SHMRING_READER_LOSSY: int
+SHMRING_KIND_BROADCAST: int
+SHMRING_KIND_GROUP_MEMBER: int
+SHMRING_KIND_LOSSY: int
 SHMRING_LAYOUT_VERSION: int
 SHMRING_VERSION: int
 SHMRING_VERSION_MAJOR: int
@@ -91,3 +94,12 @@ def slot_done(view: memoryview) -> int: ...
 def reader_skip_to_latest(reader: Handle) -> int: ...
 def reader_missed(reader: Handle) -> int: ...
 def reader_position(reader: Handle) -> int: ...
+
+# (next_sequence, closed, writers, readers, writers_joined, writers_reaped,
+#  readers_reaped, slots_abandoned), [(pid, alive, messages, waits, bytes,
+#  aborted)], [(pid, alive, kind, position, lag, messages, waits, missed,
+#  redelivered, group)]
+def stats(ring: Handle) -> Tuple[
+    Tuple[int, int, int, int, int, int, int, int],
+    List[Tuple[int, int, int, int, int, int]],
+    List[Tuple[int, int, int, int, int, int, int, int, int, Optional[str]]]]: ...

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional
 
 from . import _core
 from ._errors import Closed, Invalid
 from ._handle import Handle, ZeroCopy
+from ._stats import ReaderStats, only
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
     from typing_extensions import Buffer
 
+    from ._arrays import ArrayView
     from ._ring import Ring
 
 
@@ -105,6 +108,30 @@ class Reader(Handle):
             raise ValueError("max_count must be at least 1")
         return SlotViewBatch(self, max_count, timeout)
 
+    # ---- NumPy arrays (written by Writer.write_array) ---------------------------
+
+    def read_array(self, timeout: Optional[float] = None) -> "NDArray[Any]":
+        """The next message, written by write_array(), as a new NumPy array
+        of the same dtype and shape (one copy). Invalid if the message is not
+        an array; ImportError without NumPy."""
+        from ._arrays import read_array
+
+        if self._h is None:
+            raise self._closed_error()
+        return read_array(self, timeout)
+
+    def view_array(self, timeout: Optional[float] = None) -> "ArrayView":
+        """Zero-copy read_array(): `with reader.view_array() as a:` gives a
+        read-only array over the message in its slot, valid inside the block
+        only (as view(): afterwards it shows whatever writers put there).
+        Anything made from it that outlives the block (a slice, another
+        name) makes the block raise BufferError: copy what you keep."""
+        from ._arrays import ArrayView
+
+        if self._h is None:
+            raise self._closed_error()
+        return ArrayView(self, timeout)
+
     # ---- position -------------------------------------------------------------
 
     def skip_to_latest(self) -> int:
@@ -127,6 +154,21 @@ class Reader(Handle):
         if self._h is None:
             raise self._closed_error()
         return _core.reader_position(self._h)
+
+    def stats(self) -> ReaderStats:
+        """This reader's entry in ring.stats(), found by process, kind, group
+        and position (the C core has no call naming a handle's entry): two
+        readers of one process alike in all of these raise Invalid."""
+        if self._h is None:
+            raise self._closed_error()
+        entries = self._ring.stats().reader_stats
+        kind = "member" if self._group is not None else "lossy" if self._lossy else "broadcast"
+        mine = [r for r in entries
+                if r.pid == self._pid and r.kind == kind and r.group == self._group]
+        if len(mine) > 1 and kind != "member":
+            position = _core.reader_position(self._h)
+            mine = [r for r in mine if r.position == position]
+        return only(mine, "this reader")
 
     @property
     def group(self) -> Optional[str]:
@@ -167,16 +209,21 @@ class _SlotBlock(ZeroCopy):
         if views is None:  # abandoned: the reader closed, which released the slots
             return
         reader._active = self._views = None
-        kept = 0
+        kept = -self._exports_allowed()
         for view in views:
             kept += _core.slot_done(view)
         # Released even if buffers made over a view are alive, so that writers
         # are not held forever; those buffers now show whatever writers put there.
         _core.release(reader._h)
-        if kept:
+        if kept > 0:
             raise BufferError(
                 f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
                 "the with block; copy what you keep")
+
+    def _exports_allowed(self) -> int:
+        """Buffers over the views that may outlive the block (ArrayView's array
+        under the `as` name)."""
+        return 0
 
     def abandon(self) -> None:
         for view in self._views or ():

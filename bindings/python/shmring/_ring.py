@@ -11,6 +11,7 @@ from ._errors import Invalid
 if TYPE_CHECKING:
     from ._handle import Handle
     from ._reader import Reader
+    from ._stats import RingStats
     from ._writer import Writer
 
 _H = TypeVar("_H", bound="Handle")
@@ -185,6 +186,13 @@ class Ring:
         """Move every reader and group to the newest message, so writers stop
         waiting for them (the seed's force_reader_sync)."""
         _core.skip_all_to_latest(self._handle())
+
+    def stats(self) -> "RingStats":
+        """A snapshot of the ring's counters and of every writer and reader
+        (any process's): see shmring.RingStats."""
+        from ._stats import snapshot
+
+        return snapshot(self._handle())
 
     # ---- geometry and state ------------------------------------------------
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from . import _core
 from ._errors import Invalid, TooLarge
 from ._handle import Handle, ZeroCopy
+from ._stats import WriterStats, only
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from ._arrays import ArrayReservation
     from typing_extensions import Buffer
 
 
@@ -57,6 +61,41 @@ class Writer(Handle):
             raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
         return Reservation(self, nbytes, timeout)
 
+    def write_array(self, array: "ArrayLike", timeout: Optional[float] = None) -> None:
+        """Write a NumPy array (or anything numpy.asarray takes) as one
+        message that Reader.read_array() and view_array() turn back into an
+        array of the same dtype and shape: a small header, then the data,
+        copied once, straight into the slot. ImportError without NumPy;
+        TooLarge if header and data do not fit in a slot."""
+        from ._arrays import write_array
+
+        if self._h is None:
+            raise self._closed_error()
+        write_array(self, array, timeout)
+
+    def reserve_array(self, shape: Union[int, Tuple[int, ...]], dtype: "DTypeLike",
+                      timeout: Optional[float] = None) -> "ArrayReservation":
+        """Zero-copy write_array(): `with writer.reserve_array((h, w), "u1")
+        as a:` gives a writable array of that shape and dtype inside the next
+        slot (after write_array's header); fill it in place, and the block's
+        end commits it as one message (an exception aborts it). As with
+        reserve(), anything made from `a` that outlives the block (a slice,
+        another name) aborts the message with BufferError."""
+        from ._arrays import ArrayReservation
+
+        if self._h is None:
+            raise self._closed_error()
+        return ArrayReservation(self, shape, dtype, timeout)
+
+    def stats(self) -> WriterStats:
+        """This writer's entry in ring.stats(): the only writer of this
+        process (the C core has no call naming a handle's entry; with several
+        writers in one process this raises Invalid)."""
+        if self._h is None:
+            raise self._closed_error()
+        entries = self._ring.stats().writer_stats
+        return only([w for w in entries if w.pid == self._pid], "this writer")
+
     def __repr__(self) -> str:
         state = "closed" if self._h is None else "open"
         return f"<shmring.Writer of {self._ring!r} {state}>"
@@ -92,16 +131,21 @@ class Reservation(ZeroCopy):
                               "the message was aborted")
             return
         writer._active = self._view = None
-        kept = _core.slot_done(view)
+        kept = _core.slot_done(view) - self._exports_allowed()
         if exc_type is not None:
             _core.abort(writer._h)
             return
-        if kept:
+        if kept > 0:
             _core.abort(writer._h)
             raise BufferError(
                 f"{kept} buffer(s) made over the reserved slot (e.g. a NumPy array) "
                 "outlived the with block; the message was aborted")
         _core.commit(writer._h, self._nbytes)
+
+    def _exports_allowed(self) -> int:
+        """Buffers over the slot that may outlive the block (the array of
+        reserve_array under the `as` name)."""
+        return 0
 
     def abandon(self) -> None:
         if self._view is not None:

@@ -29,6 +29,25 @@ USER_PROGRAM = textwrap.dedent("""
                 print(message.hex(), n, data, size, first, sizes)
             with ring.reader() as other:
                 print(other.position)
+            ring_stats: shmring.RingStats = ring.stats()
+            lag: int = reader.stats().lag
+            sent: int = writer.stats().messages
+            writer.write_array([[1, 2], [3, 4]])
+            with writer.reserve_array((2, 2), "f8") as frame:
+                frame[:] = 1.0
+            total = float(reader.read_array().sum())
+            with reader.view_array() as array:
+                total += float(array.sum())
+            print(ring_stats.next_sequence, lag, sent, total)
+
+    async def consume(ring: shmring.Ring) -> None:
+        writer = shmring.AsyncWriter(ring.writer())
+        await writer.write(b"x", timeout=1.0)
+        async with shmring.AsyncReader(ring.reader()) as reader:
+            first: bytes = await reader.read(timeout=None)
+            async for message in reader:
+                print(first, message.hex())
+        await writer.aclose()
     """)
 
 
@@ -55,6 +74,10 @@ def test_a_user_program_type_checks(tmp_path):
     ("reader.read(timeout=None)", 'reader.read(timeout="soon")', 'Argument "timeout" to "read"'),
     ("first: int = view[0]", "first: str = view[0]", "Incompatible types in assignment"),
     ("len(v) for v in views", "v.hex(1, 2, 3) for v in views", '"hex" of "memoryview"'),
+    ("lag: int = reader.stats().lag", "lag: str = reader.stats().lag",
+     "Incompatible types in assignment"),
+    ("first: bytes = await reader.read(", "first: bytes = reader.read(",
+     "Incompatible types in assignment"),
 ])
 def test_misuse_is_caught(tmp_path, good, bad, complaint):
     assert good in USER_PROGRAM
