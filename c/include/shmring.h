@@ -171,6 +171,10 @@ typedef struct shmring_stats shmring_stats_t;
 #define SHMRING_STAT_MISSED 25u         /* readers: lapped or skipped over   */
 #define SHMRING_STAT_REDELIVERED 26u    /* members: messages taken over from
                                            a member that died                 */
+#define SHMRING_STAT_ENTRY 27u          /* the participant's entry in its
+                                           table: shmring_writer_entry_index /
+                                           shmring_reader_entry_index of its
+                                           handle                             */
 
 /* Reader kinds (SHMRING_STAT_KIND). */
 #define SHMRING_KIND_BROADCAST 1u
@@ -190,6 +194,10 @@ int shmring_stats_writer(const shmring_stats_t *stats, uint32_t index,
                          uint32_t field, uint64_t *value_out);
 int shmring_stats_reader(const shmring_stats_t *stats, uint32_t index,
                          uint32_t field, uint64_t *value_out);
+/* The entry a handle occupies in its table (SHMRING_STAT_ENTRY), so a
+ * handle can find its own participant in a snapshot; UINT32_MAX for NULL. */
+uint32_t shmring_writer_entry_index(const shmring_writer_t *writer);
+uint32_t shmring_reader_entry_index(const shmring_reader_t *reader);
 /* A group member's group name; NULL for other readers or a bad index. Valid
  * until shmring_stats_free. */
 const char *shmring_stats_reader_group(const shmring_stats_t *stats,

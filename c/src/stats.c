@@ -18,11 +18,11 @@ _Static_assert(SHMRING_KIND_LOSSY == SHM_READER_LOSSY, "kinds");
 enum { RING_FIELDS = SHMRING_STAT_SLOTS_ABANDONED + 1 };
 
 struct writer_stats {
-    uint64_t pid, alive, messages, waits, bytes, aborted;
+    uint64_t entry, pid, alive, messages, waits, bytes, aborted;
 };
 
 struct reader_stats {
-    uint64_t pid, alive, messages, waits, kind, position, lag, missed;
+    uint64_t entry, pid, alive, messages, waits, kind, position, lag, missed;
     uint64_t redelivered;
     char group[SHM_GROUP_NAME_BYTES]; /* "" unless a member */
 };
@@ -45,6 +45,7 @@ static void read_writers(const shmring_ring_t *ring, shmring_stats_t *s,
         /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
         if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
         struct writer_stats *w = &s->writers[s->writer_count++];
+        w->entry = i;
         w->pid = e->pid;
         w->alive = !participant_is_dead(e->pid, e->start_time);
         /* Relaxed: statistics (here and below). */
@@ -82,6 +83,7 @@ static void read_readers(const shmring_ring_t *ring, shmring_stats_t *s,
         /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
         if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
         struct reader_stats *r = &s->readers[s->reader_count++];
+        r->entry = i;
         r->pid = e->pid;
         r->alive = !participant_is_dead(e->pid, e->start_time);
         /* Relaxed: published by the state load above. */
@@ -190,6 +192,7 @@ SHMRING_API int shmring_stats_writer(const shmring_stats_t *stats,
     if (rc != SHMRING_OK) return rc;
     const struct writer_stats *w = &stats->writers[index];
     switch (field) {
+    case SHMRING_STAT_ENTRY: *value_out = w->entry; break;
     case SHMRING_STAT_PID: *value_out = w->pid; break;
     case SHMRING_STAT_ALIVE: *value_out = w->alive; break;
     case SHMRING_STAT_MESSAGES: *value_out = w->messages; break;
@@ -209,6 +212,7 @@ SHMRING_API int shmring_stats_reader(const shmring_stats_t *stats,
     if (rc != SHMRING_OK) return rc;
     const struct reader_stats *r = &stats->readers[index];
     switch (field) {
+    case SHMRING_STAT_ENTRY: *value_out = r->entry; break;
     case SHMRING_STAT_PID: *value_out = r->pid; break;
     case SHMRING_STAT_ALIVE: *value_out = r->alive; break;
     case SHMRING_STAT_MESSAGES: *value_out = r->messages; break;
@@ -228,4 +232,12 @@ SHMRING_API const char *shmring_stats_reader_group(const shmring_stats_t *stats,
     if (!stats || index >= stats->reader_count) return NULL;
     const struct reader_stats *r = &stats->readers[index];
     return r->kind == SHM_READER_GROUP_MEMBER ? r->group : NULL;
+}
+
+SHMRING_API uint32_t shmring_writer_entry_index(const shmring_writer_t *w) {
+    return w ? (uint32_t)(w->entry - w->ring->writers) : UINT32_MAX;
+}
+
+SHMRING_API uint32_t shmring_reader_entry_index(const shmring_reader_t *r) {
+    return r ? (uint32_t)(r->entry - r->ring->readers) : UINT32_MAX;
 }

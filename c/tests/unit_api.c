@@ -1805,6 +1805,9 @@ static void test_stats(void) {
     CHECK_EQ_U64(v, 5 * sizeof(uint32_t));
     CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_ABORTED, &v));
     CHECK_EQ_U64(v, 1);
+    CHECK_OK(shmring_stats_writer(s, 0, SHMRING_STAT_ENTRY, &v));
+    CHECK_EQ_U64(v, shmring_writer_entry_index(w));
+    CHECK_EQ_U64(shmring_writer_entry_index(NULL), UINT32_MAX);
 
     uint32_t b = stats_reader_of_kind(s, SHMRING_KIND_BROADCAST);
     CHECK(b < 3);
@@ -1822,6 +1825,10 @@ static void test_stats(void) {
           strcmp(shmring_stats_reader_group(s, m), "stats-group") == 0);
     CHECK_OK(shmring_stats_reader(s, m, SHMRING_STAT_POSITION, &v));
     CHECK_EQ_U64(v, shmring_reader_position(member));
+    CHECK_OK(shmring_stats_reader(s, m, SHMRING_STAT_ENTRY, &v));
+    CHECK_EQ_U64(v, shmring_reader_entry_index(member));
+    CHECK(shmring_reader_entry_index(member) !=
+          shmring_reader_entry_index(broadcast));
     uint32_t l = stats_reader_of_kind(s, SHMRING_KIND_LOSSY);
     CHECK(l < 3);
     CHECK_OK(shmring_stats_reader(s, l, SHMRING_STAT_MISSED, &v));

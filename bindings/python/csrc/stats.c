@@ -16,12 +16,14 @@ static const uint32_t ring_fields[] = {
 static const uint32_t writer_fields[] = {
     SHMRING_STAT_PID,   SHMRING_STAT_ALIVE, SHMRING_STAT_MESSAGES,
     SHMRING_STAT_WAITS, SHMRING_STAT_BYTES, SHMRING_STAT_ABORTED,
+    SHMRING_STAT_ENTRY,
 };
 /* The group name (None unless a member) follows these in a reader's tuple. */
 static const uint32_t reader_fields[] = {
     SHMRING_STAT_PID,      SHMRING_STAT_ALIVE,    SHMRING_STAT_KIND,
     SHMRING_STAT_POSITION, SHMRING_STAT_LAG,      SHMRING_STAT_MESSAGES,
     SHMRING_STAT_WAITS,    SHMRING_STAT_MISSED,   SHMRING_STAT_REDELIVERED,
+    SHMRING_STAT_ENTRY,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Optional
 from . import _core
 from ._errors import Closed, Invalid
 from ._handle import Handle, ZeroCopy
-from ._stats import ReaderStats, only
+from ._stats import ReaderStats, own_entry
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -156,19 +156,11 @@ class Reader(Handle):
         return _core.reader_position(self._h)
 
     def stats(self) -> ReaderStats:
-        """This reader's entry in ring.stats(), found by process, kind, group
-        and position (the C core has no call naming a handle's entry): two
-        readers of one process alike in all of these raise Invalid."""
+        """This reader's entry in ring.stats()."""
         if self._h is None:
             raise self._closed_error()
-        entries = self._ring.stats().reader_stats
-        kind = "member" if self._group is not None else "lossy" if self._lossy else "broadcast"
-        mine = [r for r in entries
-                if r.pid == self._pid and r.kind == kind and r.group == self._group]
-        if len(mine) > 1 and kind != "member":
-            position = _core.reader_position(self._h)
-            mine = [r for r in mine if r.position == position]
-        return only(mine, "this reader")
+        return own_entry(self._ring.stats().reader_stats,
+                         _core.reader_entry_index(self._h), "this reader")
 
     @property
     def group(self) -> Optional[str]:

@@ -32,6 +32,7 @@ class WriterStats:
     waits: int           # sleeps for a free slot
     bytes: int           # payload bytes published
     aborted: int         # reservations aborted
+    entry: int           # its entry in the writer table (a handle's own: Writer.stats)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ReaderStats:
     missed: int          # lapped or skipped over
     redelivered: int     # a member: messages taken over from a dead member
     group: Optional[str]  # a member's group, else None
+    entry: int           # its entry in the reader table (a handle's own: Reader.stats)
 
 
 @dataclass(frozen=True)
@@ -69,18 +71,12 @@ class RingStats:
 _T = TypeVar("_T")
 
 
-def only(entries: Sequence[_T], what: str) -> _T:
-    """The one entry of a handle, or Invalid. The C API has no call that
-    names a handle's own entry in a snapshot, so handles find theirs by
-    process id, kind, group and (readers) position: two writers, or two
-    readers alike in all of these, in one process cannot be told apart."""
-    if len(entries) == 1:
-        return entries[0]
-    if not entries:
-        raise Invalid(f"{what} has no entry in the ring's statistics")
-    raise Invalid(f"{len(entries)} entries in the ring's statistics match {what} "
-                  "(same process, kind, group and position); the C core cannot "
-                  "tell which is this handle's: use ring.stats()")
+def own_entry(entries: Sequence[_T], entry: int, what: str) -> _T:
+    """The entry a handle occupies (shmring_*_entry_index), or Invalid."""
+    for e in entries:
+        if getattr(e, "entry") == entry:
+            return e
+    raise Invalid(f"{what} has no entry in the ring's statistics")
 
 
 def snapshot(ring_handle: object) -> RingStats:
@@ -91,9 +87,9 @@ def snapshot(ring_handle: object) -> RingStats:
     return RingStats(
         next_sequence, bool(closed), n_writers, n_readers, joined, writers_reaped,
         readers_reaped, abandoned,
-        tuple(WriterStats(pid, bool(alive), messages, waits, nbytes, aborted)
-              for pid, alive, messages, waits, nbytes, aborted in writers),
+        tuple(WriterStats(pid, bool(alive), messages, waits, nbytes, aborted, entry)
+              for pid, alive, messages, waits, nbytes, aborted, entry in writers),
         tuple(ReaderStats(pid, bool(alive), KINDS.get(kind, str(kind)), position, lag,
-                          messages, waits, missed, redelivered, group)
+                          messages, waits, missed, redelivered, group, entry)
               for (pid, alive, kind, position, lag, messages, waits, missed,
-                   redelivered, group) in readers))
+                   redelivered, entry, group) in readers))

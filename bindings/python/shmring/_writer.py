@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 from . import _core
 from ._errors import Invalid, TooLarge
 from ._handle import Handle, ZeroCopy
-from ._stats import WriterStats, only
+from ._stats import WriterStats, own_entry
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -88,13 +88,11 @@ class Writer(Handle):
         return ArrayReservation(self, shape, dtype, timeout)
 
     def stats(self) -> WriterStats:
-        """This writer's entry in ring.stats(): the only writer of this
-        process (the C core has no call naming a handle's entry; with several
-        writers in one process this raises Invalid)."""
+        """This writer's entry in ring.stats()."""
         if self._h is None:
             raise self._closed_error()
-        entries = self._ring.stats().writer_stats
-        return only([w for w in entries if w.pid == self._pid], "this writer")
+        return own_entry(self._ring.stats().writer_stats,
+                         _core.writer_entry_index(self._h), "this writer")
 
     def __repr__(self) -> str:
         state = "closed" if self._h is None else "open"

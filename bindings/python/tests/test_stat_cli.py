@@ -36,11 +36,15 @@ def test_json_is_one_exact_snapshot(ring, name):
         "next_sequence": 3, "closed": False, "writers": 1, "readers": 3,
         "writers_joined": 1, "writers_reaped": 0, "readers_reaped": 0,
         "slots_abandoned": 0,
-        "writer_stats": [dict(pid=pid, alive=True, messages=3, waits=0, bytes=6, aborted=0)],
+        "writer_stats": [dict(pid=pid, alive=True, messages=3, waits=0, bytes=6, aborted=0,
+                              entry=writer.stats().entry)],
         "reader_stats": [
-            dict(reader, kind="broadcast", position=1, lag=2, messages=1, group=None),
-            dict(reader, kind="member", position=0, lag=3, messages=0, group="grp"),
-            dict(reader, kind="lossy", position=0, lag=3, messages=0, group=None),
+            dict(reader, kind="broadcast", position=1, lag=2, messages=1, group=None,
+                 entry=broadcast.stats().entry),
+            dict(reader, kind="member", position=0, lag=3, messages=0, group="grp",
+                 entry=member.stats().entry),
+            dict(reader, kind="lossy", position=0, lag=3, messages=0, group=None,
+                 entry=lossy.stats().entry),
         ],
     }
     assert broadcast and member and lossy
@@ -87,9 +91,9 @@ def test_rich_view_draws_a_table(ring, name):
 
 def _snapshot(next_sequence, written, nbytes, read):
     return RingStats(next_sequence, False, 1, 1, 1, 0, 0, 0,
-                     (WriterStats(10, True, written, 0, nbytes, 0),),
+                     (WriterStats(10, True, written, 0, nbytes, 0, 0),),
                      (ReaderStats(11, True, "broadcast", read, next_sequence - read, read,
-                                  0, 0, 0, None),))
+                                  0, 0, 0, None, 0),))
 
 
 def test_rates_come_from_successive_snapshots():

@@ -22,7 +22,8 @@ def test_ring_stats_count_writes_reads_and_participants(ring):
     assert (s.writers_joined, s.writers_reaped, s.readers_reaped, s.slots_abandoned) == (1, 0, 0, 0)
     [w] = s.writer_stats
     assert w == shmring.WriterStats(pid=os.getpid(), alive=True, messages=5, waits=0,
-                                    bytes=1 + 2 + 3 + 4 + 5, aborted=0)
+                                    bytes=1 + 2 + 3 + 4 + 5, aborted=0,
+                                    entry=writer.stats().entry)
     by_kind = {r.kind: r for r in s.reader_stats}
     assert set(by_kind) == {"broadcast", "member", "lossy"}
     assert (by_kind["broadcast"].position, by_kind["broadcast"].lag,
@@ -65,14 +66,18 @@ def test_each_handle_finds_its_own_entry(ring):
     assert lossy.stats().kind == "lossy"
 
 
-def test_handles_that_cannot_be_told_apart_raise_invalid(ring):
+def test_twin_handles_of_one_process_each_find_their_own_entry(ring):
     writer, other_writer = ring.writer(), ring.writer()
-    with pytest.raises(shmring.Invalid, match="2 entries .* match this writer"):
-        writer.stats()
+    writer.write(b"abc")
+    assert (writer.stats().messages, other_writer.stats().messages) == (1, 0)
+    assert writer.stats().entry != other_writer.stats().entry
     twin, other_twin = ring.reader(), ring.reader()
-    with pytest.raises(shmring.Invalid, match="cannot tell"):
-        twin.stats()
-    assert len(ring.stats().reader_stats) == 2 and other_writer and other_twin
+    writer.write(b"de")
+    twin.read()
+    assert (twin.stats().messages, other_twin.stats().messages) == (1, 0)
+    first, second = ring.reader(group="g"), ring.reader(group="g")
+    assert first.stats().entry != second.stats().entry
+    assert len(ring.stats().reader_stats) == 4
 
 
 def test_a_closed_handle_or_ring_has_no_stats(ring):
