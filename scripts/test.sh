@@ -9,7 +9,7 @@
 #   6. tests/install/check_python_pip.sh  pip install ./bindings/python[test] into a
 #                                         fresh venv, pip wheel, pytest on the install
 #   7. bindings/rust: cargo test (with doc tests), cargo clippy --all-targets -- -D warnings
-#   8. bindings/go and tests/cross/go: go vet; bindings/go: go test -race
+#   8. bindings/go and examples/cross/go: go vet; bindings/go: go test -race
 #   9. tests/cross/run.sh                 every language against every other
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test

@@ -50,10 +50,10 @@ run_rust() {
 run_go() {
   local t=$SECONDS rc p f module
   echo
-  echo "==> go vet ./...; go test -race ./...   [bindings/go, tests/cross/go]"
+  echo "==> go vet ./...; go test -race ./...   [bindings/go, examples/cross/go]"
   require go "go" || return
   rc=0
-  for module in bindings/go tests/cross/go; do
+  for module in bindings/go examples/cross/go; do
     (cd "$module" && go vet ./...) || rc=1
   done
   tally "go vet" $((rc == 0 ? 1 : 0)) $((rc == 0 ? 0 : 1)) "$rc" "$t"

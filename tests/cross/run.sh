@@ -16,6 +16,8 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# The programs (readable examples of each binding) live in examples/cross.
+PROGRAMS="$ROOT/examples/cross"
 export PATH="$PATH:${HOME:-/root}/.cargo/bin:/root/.cargo/bin:/usr/local/go/bin"
 
 # To add a language: append it here, write build_<lang>, and add its
@@ -40,7 +42,7 @@ build_c() {
   mkdir -p "$obj"
   (cd "$obj" && gcc -std=c11 -O2 -I"$ROOT/c/include" -c "$ROOT"/c/src/*.c && ar rcs libshmring.a ./*.o) || return 1
   for program in producer consumer locker; do
-    gcc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/c/include" "$HERE/c/$program.c" \
+    gcc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/c/include" "$PROGRAMS/c/$program.c" \
       "$obj/libshmring.a" -lpthread -o "$BIN/c-$program" || return 1
   done
 }
@@ -48,7 +50,7 @@ build_c() {
 # (cached by python/venv.sh). Until the package has statistics, the producer
 # reads the participant counts through a libshmring.so (python/participants.py).
 build_python() {
-  PY="$(bash "$HERE/python/venv.sh")" || return 1
+  PY="$(bash "$PROGRAMS/python/venv.sh")" || return 1
   gcc -std=c11 -O2 -shared -fPIC -I"$ROOT/c/include" "$ROOT"/c/src/*.c -lpthread \
     -o "$BIN/libshmring.so" || return 1
   export SHMRING_CROSS_LIBSHMRING="$BIN/libshmring.so"
@@ -57,7 +59,7 @@ build_rust() {
   (cd "$ROOT/bindings/rust" && cargo build --quiet -p shmring-cross)
 }
 build_go() {
-  (cd "$HERE/go" && go build -o "$BIN/go-producer" ./cmd/producer && go build -o "$BIN/go-consumer" ./cmd/consumer \
+  (cd "$PROGRAMS/go" && go build -o "$BIN/go-producer" ./cmd/producer && go build -o "$BIN/go-consumer" ./cmd/consumer \
     && go build -o "$BIN/go-locker" ./cmd/locker)
 }
 
@@ -66,7 +68,7 @@ producer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-producer" "$@" ;;
-    python) "$PY" "$HERE/python/producer.py" "$@" ;;
+    python) "$PY" "$PROGRAMS/python/producer.py" "$@" ;;
     rust) "$RUST_BIN/cross-producer" "$@" ;;
     go) "$BIN/go-producer" "$@" ;;
   esac
@@ -75,7 +77,7 @@ consumer() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-consumer" "$@" ;;
-    python) "$PY" "$HERE/python/consumer.py" "$@" ;;
+    python) "$PY" "$PROGRAMS/python/consumer.py" "$@" ;;
     rust) "$RUST_BIN/cross-consumer" "$@" ;;
     go) "$BIN/go-consumer" "$@" ;;
   esac

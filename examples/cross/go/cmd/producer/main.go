@@ -8,7 +8,7 @@ import (
 	"time"
 
 	shmring "github.com/shmring/shmring/bindings/go"
-	"github.com/shmring/shmring/tests/cross/go/message"
+	"github.com/shmring/shmring/examples/cross/go/message"
 )
 
 const wait = 30 * time.Second

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/cross/python/venv.sh -- prints the path of a Python interpreter whose
+# examples/cross/python/venv.sh -- prints the path of a Python interpreter whose
 # `import shmring` is `pip install ./bindings/python` of this checkout.
 #
 # The venv is cached under ~/.cache/shmring/cross-python/<hash>/, the hash

@@ -1,4 +1,4 @@
-module github.com/shmring/shmring/tests/cross/go
+module github.com/shmring/shmring/examples/cross/go
 
 go 1.22
 
