@@ -29,6 +29,12 @@ USER_PROGRAM = textwrap.dedent("""
                 print(message.hex(), n, data, size, first, sizes)
             with ring.reader() as other:
                 print(other.position)
+        with shmring.RWLock.create() as lock, lock.dup() as other_holder:
+            with lock.for_read(timeout=1.5):
+                lock.wait_for_write(timeout=None)
+            held: bool = other_holder.try_acquire_write()
+            readers: int = lock.readers
+            print(held, readers, lock.writer, lock.name)
     """)
 
 
