@@ -122,9 +122,6 @@ class RingBuffer:
         unlink_with(self, name)
         self._setup(ring, slot_count, ReadersWriterLock(),
                     multiprocessing.RawValue(ctypes.c_uint, 0))
-        # The members that keep each reader pointer's group (and so its
-        # place in the ring) for as long as this RingBuffer lives.
-        self._group_keepers: List[Reader] = []
 
     def _setup(self, ring: Ring, slot_count: int, lock: ReadersWriterLock,
                active: "ctypes.c_uint") -> None:
@@ -137,7 +134,10 @@ class RingBuffer:
         self.active = active
         self.writer = Pointer(ring, slot_count, None)
         self._writers: PerThread[Writer] = PerThread(ring.writer)
-        self._group_keepers = []
+        # The members that keep the groups of the reader pointers made here
+        # (and so their places in the ring) for as long as this RingBuffer
+        # lives in this process.
+        self._group_keepers: List[Reader] = []
 
     @classmethod
     def _attach(cls, ring: Ring, slot_count: int, lock: ReadersWriterLock,

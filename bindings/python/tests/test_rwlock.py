@@ -246,7 +246,8 @@ def test_ctrl_c_interrupts_a_blocked_wait(lock, blocked):
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         with _alarm():
-            getattr(other, blocked)()
+            # A finite timeout: were the signal missed, Timeout, not a hang.
+            getattr(other, blocked)(timeout=30)
     assert time.monotonic() - start < 5
     # Nothing is left behind: the writer left the line, or the lent hold is back.
     expected = {"acquire_read": (0, True), "acquire_write": (1, False),
