@@ -3,7 +3,9 @@
 the ring and its pointers as Process arguments."""
 
 import ctypes
+import gc
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -12,6 +14,7 @@ import time
 import pytest
 
 import compat_workers
+import shmring
 from shmring import compat as ringbuffer
 
 START_METHODS = [m for m in ("fork", "spawn", "forkserver")
@@ -183,13 +186,59 @@ def test_threads_each_read_every_message():
                 return
             seen[i].append(compat_workers.NUMBER.unpack_from(data)[0])
 
-    threads = [threading.Thread(target=read, args=(i,)) for i in range(3)]
+    threads = [threading.Thread(target=read, args=(i,), daemon=True) for i in range(3)]
     for t in threads:
         t.start()
     compat_workers.write_numbered(ring, 500)
     for t in threads:
         t.join(timeout=60)
     assert all(seen[i] == list(range(500)) for i in range(3))
+
+
+def test_threads_reading_through_one_pointer_split_its_messages():
+    ring = ringbuffer.RingBuffer(slot_bytes=256, slot_count=8)
+    pointer = ring.new_reader()
+    ring.new_writer()
+    seen = [[], []]
+
+    def read(mine):
+        while True:
+            try:
+                mine.append(ring.blocking_read(pointer))
+            except ringbuffer.WriterFinishedError:
+                return
+
+    threads = [threading.Thread(target=read, args=(s,), daemon=True) for s in seen]
+    for t in threads:
+        t.start()
+    compat_workers.write_numbered(ring, 300)
+    for t in threads:
+        t.join(timeout=60)
+    numbers = [compat_workers.NUMBER.unpack_from(d)[0] for d in seen[0] + seen[1]]
+    assert sorted(numbers) == list(range(300))  # each message to one of them
+    assert pointer.get().counter == 300
+
+
+def test_the_generated_names_go_with_the_objects_that_made_them():
+    ring = ringbuffer.RingBuffer(slot_bytes=8, slot_count=2)
+    lock = ringbuffer.ReadersWriterLock()
+    names = [ring._ring.name, lock._lock.name]
+    pid = os.fork()
+    if pid == 0:  # a forked child that drops its copies leaves the names
+        try:
+            del ring, lock
+            gc.collect()
+        finally:
+            os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    shmring.Ring.attach(names[0], timeout=0).close()
+    shmring.RWLock.attach(names[1], timeout=0).close()
+    del ring, lock
+    gc.collect()
+    with pytest.raises(shmring.NotFound):
+        shmring.Ring.attach(names[0], timeout=0)
+    with pytest.raises(shmring.NotFound):
+        shmring.RWLock.attach(names[1], timeout=0)
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -249,7 +298,7 @@ def test_writer_done_wakes_a_blocked_reader(ring):
         except ringbuffer.WriterFinishedError as e:
             outcome.append(e)
 
-    thread = threading.Thread(target=read)
+    thread = threading.Thread(target=read, daemon=True)
     thread.start()
     time.sleep(0.1)
     ring.writer_done()
