@@ -25,6 +25,9 @@ core = Extension(
     "shmring._core",
     sources=["shmring.i", *sorted(str(p.relative_to(HERE)) for p in (HERE / "csrc").glob("*.c"))],
     include_dirs=[str(CORE / "include"), str(HERE / "csrc")],
+    # An in-place rebuild (pip install of a checkout built before) reruns
+    # SWIG and the compiler when any of these changed, not only the sources.
+    depends=["rwlock.i", "csrc/shmring_py.h", str(CORE / "include" / "shmring.h")],
     swig_opts=swig_opts,
     extra_compile_args=["-fvisibility=hidden", "-Wno-unused-parameter"],
     libraries=["pthread"],

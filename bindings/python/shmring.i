@@ -217,6 +217,10 @@ SHMRING_COPIES(shmring_try_read)
     Py_END_ALLOW_THREADS
 }
 
+/* ---- The readers-writer lock ---------------------------------------------- */
+
+%include "rwlock.i"
+
 /* ---- The header itself ---------------------------------------------------- */
 
 %include "shmring.h"

@@ -67,6 +67,33 @@ int shmring_py_deadline_passed(const shmring_py_deadline *d);
         }                                                                     \
     } while (0)
 
+/* Run ACTION for the whole wait, without the GIL, for the waits of the
+ * readers-writer lock that keep a place: a writer waiting for readers to
+ * leave holds its place in line (writer preference), and a reader lending its
+ * hold counts writers' turns from the start of the call. A new call in every
+ * slice would give up that place at each slice's end, so they are not
+ * sliced: only a signal that interrupts the wait (SHMRING_EINTERRUPTED)
+ * returns to Python, whose handlers run; if one raised, STATUS becomes
+ * SHMRING_PY_SIGNALLED, else ON_RESUME runs (`continue`: wait again for the
+ * time left; or set STATUS and `break`). */
+#define SHMRING_PY_WAIT_WHOLE(STATUS, TIMEOUT, ACTION, ON_RESUME)             \
+    do {                                                                      \
+        shmring_py_deadline shmring_py_deadline_;                             \
+        shmring_py_deadline_start(&shmring_py_deadline_, (TIMEOUT));          \
+        for (;;) {                                                            \
+            (TIMEOUT) = shmring_py_deadline_left(&shmring_py_deadline_);      \
+            Py_BEGIN_ALLOW_THREADS                                            \
+            ACTION;                                                           \
+            Py_END_ALLOW_THREADS                                              \
+            if ((STATUS) != SHMRING_EINTERRUPTED) break;                      \
+            if (PyErr_CheckSignals() < 0) {                                   \
+                (STATUS) = SHMRING_PY_SIGNALLED;                              \
+                break;                                                        \
+            }                                                                 \
+            ON_RESUME;                                                        \
+        }                                                                     \
+    } while (0)
+
 /* Copies of at least this many bytes run without the GIL. */
 #define SHMRING_PY_GIL_FREE_BYTES ((uint64_t)64 * 1024)
 

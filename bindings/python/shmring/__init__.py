@@ -37,12 +37,14 @@ from ._aio import AsyncReader, AsyncWriter
 from ._reader import Reader
 from ._ring import Ring, unlink
 from ._stats import ReaderStats, RingStats, WriterStats
+from ._rwlock import RWLock
 from ._writer import Writer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LAYOUT_VERSION", "Ring", "Writer", "Reader", "unlink",
+    "RWLock",
     "Error", "Full", "Empty", "Timeout", "Closed", "TooLarge", "Interrupted",
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",

@@ -11,6 +11,7 @@ mypy_api = pytest.importorskip("mypy.api")
 
 USER_PROGRAM = textwrap.dedent("""
     import shmring
+    from shmring import compat
 
     def main() -> None:
         with shmring.Ring.create(slot_bytes=64, slot_count=8) as ring:
@@ -48,6 +49,20 @@ USER_PROGRAM = textwrap.dedent("""
             async for message in reader:
                 print(first, message.hex())
         await writer.aclose()
+        with shmring.RWLock.create() as lock, lock.dup() as other_holder:
+            with lock.for_read(timeout=1.5):
+                lock.wait_for_write(timeout=None)
+            held: bool = other_holder.try_acquire_write()
+            readers: int = lock.readers
+            print(held, readers, lock.writer, lock.name)
+        seed = compat.RingBuffer(slot_bytes=8, slot_count=3)
+        pointer = seed.new_reader()
+        seed.new_writer()
+        seed.try_write(b"x")
+        got: bytearray = seed.blocking_read(pointer)
+        index: int = pointer.get().index
+        with compat.ReadersWriterLock().for_read():
+            print(got, index, seed.writer.get().generation)
     """)
 
 
