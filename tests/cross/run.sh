@@ -83,14 +83,13 @@ consumer() {
   esac
 }
 
-# locker LANG NAME ARGS...: the rwlock check's program (see README.md). The
-# Python package has no readers-writer lock yet (issue #4), so Python has no
-# locker and sits the rwlock check out.
-LOCKER_LANGS=(c rust go)
+# locker LANG NAME ARGS...: the rwlock check's program (see README.md).
+LOCKER_LANGS=(c python rust go)
 locker() {
   local lang="$1"; shift
   case "$lang" in
     c) "$BIN/c-locker" "$@" ;;
+    python) "$PY" "$PROGRAMS/python/locker.py" "$@" ;;
     rust) "$RUST_BIN/cross-locker" "$@" ;;
     go) "$BIN/go-locker" "$@" ;;
   esac

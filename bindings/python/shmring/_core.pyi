@@ -99,8 +99,8 @@ def writer_entry_index(writer: Handle) -> int: ...
 
 # (next_sequence, closed, writers, readers, writers_joined, writers_reaped,
 #  readers_reaped, slots_abandoned), [(pid, alive, messages, waits, bytes,
-#  aborted)], [(pid, alive, kind, position, lag, messages, waits, missed,
-#  redelivered, group)]
+#  aborted, entry)], [(pid, alive, kind, position, lag, messages, waits,
+#  missed, redelivered, entry, group)]
 def stats(ring: Handle) -> Tuple[
     Tuple[int, int, int, int, int, int, int, int],
     List[Tuple[int, int, int, int, int, int, int]],
