@@ -26,6 +26,13 @@
 #define MSG_BYTES 64u
 #define BATCH 3u
 #define BOUND_NS 1000000000ll /* the documented bound: 1 s */
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer slows every process several times over (a run at load 8
+ * took 1.16 s); the plain and ASan builds check the bound itself. */
+#define LIMIT_NS (3 * BOUND_NS)
+#else
+#define LIMIT_NS BOUND_NS
+#endif
 
 static void write_seq(shmring_writer_t *w, uint64_t seq, int64_t timeout_ns) {
     uint8_t msg[MSG_BYTES];
@@ -136,7 +143,7 @@ static void run(enum scenario sc) {
         /* Its group ended with it: a full lap of writes goes through. */
         for (uint32_t i = 0; i < SLOTS; i++) write_seq(w, written++, BOUND_NS);
         int64_t held = tu_now_ns() - killed_at;
-        CHECK_MSG(held < BOUND_NS, "writers were held %.0f ms", held / 1e6);
+        CHECK_MSG(held < LIMIT_NS, "writers were held %.0f ms", held / 1e6);
         printf("  %-18s: writers free after %5.1f ms\n", scenario_names[sc],
                held / 1e6);
     } else {
@@ -166,7 +173,7 @@ static void run(enum scenario sc) {
             CHECK_MSG(seen[s] >= 1, "message %llu of the dead member's "
                       "batch never came", (unsigned long long)s);
         }
-        CHECK_MSG(first_redelivery >= 0 && first_redelivery < BOUND_NS,
+        CHECK_MSG(first_redelivery >= 0 && first_redelivery < LIMIT_NS,
                   "redelivery took %.0f ms", first_redelivery / 1e6);
         for (uint64_t s = BATCH; s < written; s++) CHECK_EQ_U64(seen[s], 1);
         CHECK_EQ_U64(reader_stat(ring, SHMRING_STAT_REDELIVERED), BATCH);
