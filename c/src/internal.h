@@ -100,6 +100,13 @@ struct shmring_reader {
 int shm_normalize_name(const char *name, char **out);
 /* errno -> a status code, with a message naming what failed and on what. */
 int shm_os_error(int err, const char *what, const char *name);
+/* fstat fd, map its first header_bytes, acquire-load the layout version
+ * at version_offset (published last by a creator) and copy the header out.
+ * SHMRING_EEMPTY while the file is still empty; `what` names the kind of
+ * header in errors. */
+int shm_copy_header(int fd, const char *name, const char *what,
+                    size_t header_bytes, size_t version_offset, void *copy,
+                    uint32_t *version_out, uint64_t *bytes_out);
 
 /* errors.c */
 int set_error(int status, const char *format, ...)

@@ -156,29 +156,12 @@ static int validate_header(const struct rwlock_header *h, uint32_t version,
 /* Map fd's header, copy and validate it; SHMRING_EEMPTY while not ready. */
 static int check_segment(int fd, const char *name, uint64_t *bytes_out,
                          struct rwlock_header *copy) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) return shm_os_error(errno, "cannot stat", name);
-    if (!S_ISREG(st.st_mode)) {
-        return set_error(SHMRING_ECORRUPT, "%s is not a regular segment", name);
-    }
-    uint64_t bytes = (uint64_t)st.st_size;
-    if (bytes == 0) return SHMRING_EEMPTY; /* between create and fallocate */
-    if (bytes < sizeof(struct rwlock_header)) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s is %llu bytes, too small for a lock header", name,
-                         (unsigned long long)bytes);
-    }
-    void *head = mmap(NULL, sizeof(struct rwlock_header), PROT_READ,
-                      MAP_SHARED, fd, 0);
-    if (head == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
-    const struct rwlock_header *live = head;
-    /* SYNC(rwlock-published): pairs with store_release in
-     * initialize_segment: the header copied after it is complete. */
-    uint32_t version = load_acquire(&live->layout_version);
-    memcpy(copy, live, sizeof *copy);
-    munmap(head, sizeof(struct rwlock_header));
-    *bytes_out = bytes;
-    return validate_header(copy, version, bytes, name);
+    uint32_t version;
+    int rc = shm_copy_header(fd, name, "lock", sizeof *copy,
+                             offsetof(struct rwlock_header, layout_version),
+                             copy, &version, bytes_out);
+    return rc == SHMRING_OK ? validate_header(copy, version, *bytes_out, name)
+                            : rc;
 }
 
 static void initialize_segment(uint8_t *base, uint32_t max_holders) {

@@ -343,9 +343,9 @@ static int validate_tables(const shmring_ring_t *ring) {
     return SHMRING_OK;
 }
 
-/* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
-static int check_segment(int fd, const char *name, uint64_t *bytes_out,
-                         struct segment_header *copy) {
+int shm_copy_header(int fd, const char *name, const char *what,
+                    size_t header_bytes, size_t version_offset, void *copy,
+                    uint32_t *version_out, uint64_t *bytes_out) {
     struct stat st;
     if (fstat(fd, &st) != 0) return shm_os_error(errno, "cannot stat", name);
     if (!S_ISREG(st.st_mode)) {
@@ -353,23 +353,33 @@ static int check_segment(int fd, const char *name, uint64_t *bytes_out,
     }
     uint64_t bytes = (uint64_t)st.st_size;
     if (bytes == 0) return SHMRING_EEMPTY; /* between create and fallocate */
-    if (bytes < sizeof(struct segment_header)) {
+    if (bytes < header_bytes) {
         return set_error(SHMRING_ECORRUPT,
-                         "%s is %llu bytes, too small for a shmring header",
-                         name, (unsigned long long)bytes);
+                         "%s is %llu bytes, too small for a %s header", name,
+                         (unsigned long long)bytes, what);
     }
-    void *head = mmap(NULL, sizeof(struct segment_header), PROT_READ,
-                      MAP_SHARED, fd, 0);
+    void *head = mmap(NULL, header_bytes, PROT_READ, MAP_SHARED, fd, 0);
     if (head == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
-    const struct segment_header *live = head;
-    /* SYNC(layout-published): pairs with store_release in
-     * initialize_segment: the header copied after it is complete. */
-    uint32_t version = load_acquire(&live->layout_version);
-    memcpy(copy, live, sizeof *copy);
-    munmap(head, sizeof(struct segment_header));
-    int rc = validate_header(copy, version, bytes, name);
+    const atomic_u32 *version = (const atomic_u32 *)((uint8_t *)head + version_offset);
+    /* SYNC(layout-published), SYNC(rwlock-published): pairs with the
+     * store_release of layout_version in either initialize_segment: the
+     * header copied after it is complete. */
+    *version_out = load_acquire(version);
+    memcpy(copy, head, header_bytes);
+    munmap(head, header_bytes);
     *bytes_out = bytes;
-    return rc;
+    return SHMRING_OK;
+}
+
+/* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
+static int check_segment(int fd, const char *name, uint64_t *bytes_out,
+                         struct segment_header *copy) {
+    uint32_t version;
+    int rc = shm_copy_header(fd, name, "shmring", sizeof *copy,
+                             offsetof(struct segment_header, layout_version),
+                             copy, &version, bytes_out);
+    return rc == SHMRING_OK ? validate_header(copy, version, *bytes_out, name)
+                            : rc;
 }
 
 SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
