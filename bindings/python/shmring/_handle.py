@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ._errors import Invalid
+from ._lifecycle import ClosesOnExit
 
 if TYPE_CHECKING:
     from ._ring import Ring
 
-
-_Self = TypeVar("_Self", bound="Handle")
 
 
 class ZeroCopy:
@@ -24,7 +23,7 @@ class ZeroCopy:
         raise NotImplementedError
 
 
-class Handle:
+class Handle(ClosesOnExit):
     """A writer or reader handle of `ring`, valid in the process that opened
     it. A forked child inherits the Python object but not the membership:
     there, close() only forgets it, and the child opens its own."""
@@ -58,18 +57,6 @@ class Handle:
         if self._pid == os.getpid():
             type(self)._close_handle(handle)
         self._ring._forget()
-
-    def __enter__(self: _Self) -> _Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing left to report to
-            pass
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Optional, TypeVar
+from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 from . import _core
 from ._errors import Invalid
+from ._lifecycle import NamedSegment
 
 if TYPE_CHECKING:
     from ._handle import Handle
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 _H = TypeVar("_H", bound="Handle")
 
 
-class Ring:
+class Ring(NamedSegment):
     """A ring of `slot_count` slots of `slot_bytes` bytes in shared memory.
 
     Make one with `Ring.create(...)` or `Ring.attach(name)`. Like
@@ -35,6 +36,12 @@ class Ring:
 
     _h: Optional[object] = None  # a ring whose making failed has nothing to close
     _name: Optional[str]
+    _kind = "ring"
+    _pickling_note = " or to Pool workers"
+
+    @classmethod
+    def _attach_by_name(cls) -> Callable[[str], object]:
+        return cls.attach
     _slot_bytes: int
     _slot_count: int
     # The writers and readers opened here: weakly, so that one dropped by its
@@ -120,34 +127,6 @@ class Ring:
             member.close()
         if self._open_handles == 0:
             self._detach()
-
-    def unlink(self) -> None:
-        """Remove the ring's name (once, by one process); processes attached
-        keep using it. Raises NotFound if it is gone already."""
-        if self._name is None:
-            raise Invalid("an anonymous ring has no name to unlink")
-        _core.unlink(self._name)
-
-    def __enter__(self) -> "Ring":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing left to report to
-            pass
-
-    def __reduce__(self) -> tuple[object, ...]:
-        if self._name is None:
-            raise TypeError(
-                "an anonymous shmring.Ring cannot be pickled: it is shared only "
-                "with children started by fork() (multiprocessing start method "
-                "'fork'); create it with a name to pass it to spawn or forkserver "
-                "children or to Pool workers")
-        return (Ring.attach, (self._name,))
 
     def __repr__(self) -> str:
         name = "anonymous" if self._name is None else repr(self._name)

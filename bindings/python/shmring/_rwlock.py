@@ -8,9 +8,10 @@ from typing import Callable, Iterator, Optional
 
 from . import _core
 from ._errors import Invalid, Timeout
+from ._lifecycle import NamedSegment
 
 
-class RWLock:
+class RWLock(NamedSegment):
     """A readers-writer lock shared by processes (shmring_rwlock_*).
 
     Make one with `RWLock.create(name=None)` or `RWLock.attach(name)`. Each
@@ -31,6 +32,11 @@ class RWLock:
 
     _h: Optional[object] = None  # a lock whose making failed has nothing to close
     _name: Optional[str]
+    _kind = "lock"
+
+    @classmethod
+    def _attach_by_name(cls) -> Callable[[str], object]:
+        return cls.attach
     _pid: int
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -151,34 +157,6 @@ class RWLock:
         handle, self._h = self._h, None
         if handle is not None:
             _core.rwlock_close(handle)
-
-    def unlink(self) -> None:
-        """Remove the lock's name; holders keep using it. Raises NotFound if
-        it is gone already."""
-        if self._name is None:
-            raise Invalid("an anonymous lock has no name to unlink")
-        _core.unlink(self._name)
-
-    def __enter__(self) -> "RWLock":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing left to report to
-            pass
-
-    def __reduce__(self) -> tuple[object, ...]:
-        if self._name is None:
-            raise TypeError(
-                "an anonymous shmring.RWLock cannot be pickled: it is shared only "
-                "with children started by fork() (multiprocessing start method "
-                "'fork'); create it with a name to pass it to spawn or forkserver "
-                "children")
-        return (RWLock.attach, (self._name,))
 
     def __repr__(self) -> str:
         name = "anonymous" if self._name is None else repr(self._name)
