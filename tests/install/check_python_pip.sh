@@ -45,7 +45,7 @@ import pathlib, sys, zipfile
 [wheel] = pathlib.Path(sys.argv[1]).glob("shmring-*.whl")
 names = zipfile.ZipFile(wheel).namelist()
 need = ["shmring/__init__.py", "shmring/py.typed", "shmring/_core.pyi",
-        "shmring/__main__.py", "shmring/perf/__main__.py"]
+        "shmring/__main__.py", "shmring/perf/__main__.py", "shmring/bench/__main__.py"]
 missing = [n for n in need if n not in names]
 if not any(n.startswith("shmring/_core.") and n.endswith(".so") for n in names):
     missing.append("shmring/_core*.so")
