@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from ._cells import WORKLOADS, Cell, run
 from ._table import report, table
@@ -14,7 +14,7 @@ from ._transports import NAMES, lookup
 SMOKE_SECONDS = 0.2
 
 
-def _names(known: List[str], what: str):  # type: ignore[no-untyped-def]
+def _names(known: List[str], what: str) -> Callable[[str], List[str]]:
     def parse(text: str) -> List[str]:
         names = [n for n in text.split(",") if n]
         unknown = [n for n in names if n not in known]
