@@ -47,13 +47,9 @@ build_c() {
   done
 }
 # The Python programs run in a venv with `pip install ./bindings/python`
-# (cached by python/venv.sh). Until the package has statistics, the producer
-# reads the participant counts through a libshmring.so (python/participants.py).
+# (cached by python/venv.sh).
 build_python() {
-  PY="$(bash "$PROGRAMS/python/venv.sh")" || return 1
-  gcc -std=c11 -O2 -shared -fPIC -I"$ROOT/c/include" "$ROOT"/c/src/*.c -lpthread \
-    -o "$BIN/libshmring.so" || return 1
-  export SHMRING_CROSS_LIBSHMRING="$BIN/libshmring.so"
+  PY="$(bash "$PROGRAMS/python/venv.sh")"
 }
 build_rust() {
   (cd "$ROOT/bindings/rust" && cargo build --quiet -p shmring-cross)

@@ -13,6 +13,7 @@ See README.md beside this package for the whole API.
 """
 
 from ._core import SHMRING_LAYOUT_VERSION as LAYOUT_VERSION
+from ._core import version as library_version
 from ._errors import (
     Closed,
     Corrupt,
@@ -43,7 +44,7 @@ from ._writer import Writer
 __version__ = "0.1.0"
 
 __all__ = [
-    "LAYOUT_VERSION", "Ring", "Writer", "Reader", "unlink",
+    "LAYOUT_VERSION", "library_version", "Ring", "Writer", "Reader", "unlink",
     "RWLock",
     "Error", "Full", "Empty", "Timeout", "Closed", "TooLarge", "Interrupted",
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ._errors import Invalid
@@ -13,14 +14,14 @@ if TYPE_CHECKING:
 
 
 
-class ZeroCopy:
+class ZeroCopy(ABC):
     """A zero-copy block (Writer.reserve, Reader.view) on a handle."""
 
     __slots__ = ()
 
+    @abstractmethod
     def abandon(self) -> None:
         """The handle is closing: drop the views without touching the ring."""
-        raise NotImplementedError
 
 
 class Handle(ClosesOnExit):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Tuple, TypeVar
+from abc import ABC, abstractmethod
+from typing import Optional, Tuple, TypeVar
 
 from . import _core
 from ._errors import Invalid
@@ -10,11 +11,12 @@ from ._errors import Invalid
 _Self = TypeVar("_Self", bound="ClosesOnExit")
 
 
-class ClosesOnExit:
+class ClosesOnExit(ABC):
     """close() at the end of a `with` block and when garbage collected."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Let go of what this object holds (idempotent)."""
 
     def __enter__(self: _Self) -> _Self:
         return self
@@ -32,15 +34,16 @@ class ClosesOnExit:
 class NamedSegment(ClosesOnExit):
     """A ring or lock segment: named (unlink, pickled by name so that the
     unpickling process attaches) or anonymous (shared with fork children
-    only). Subclasses set _name, _kind and _attach."""
+    only). Subclasses set _name and _kind."""
 
     _name: Optional[str]
     _kind = "segment"
     _pickling_note = ""
 
     @classmethod
-    def _attach_by_name(cls) -> Callable[[str], object]:
-        raise NotImplementedError
+    @abstractmethod
+    def attach(cls, name: str) -> "NamedSegment":
+        """Attach to the named segment (what unpickling does)."""
 
     def unlink(self) -> None:
         """Remove the name (once, by one process); processes attached keep
@@ -56,4 +59,4 @@ class NamedSegment(ClosesOnExit):
                 "is shared only with children started by fork() (multiprocessing "
                 "start method 'fork'); create it with a name to pass it to spawn "
                 f"or forkserver children{self._pickling_note}")
-        return (self._attach_by_name(), (self._name,))
+        return (type(self).attach, (self._name,))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 from . import _core
 from ._errors import Invalid
@@ -38,10 +38,6 @@ class Ring(NamedSegment):
     _name: Optional[str]
     _kind = "ring"
     _pickling_note = " or to Pool workers"
-
-    @classmethod
-    def _attach_by_name(cls) -> Callable[[str], object]:
-        return cls.attach
     _slot_bytes: int
     _slot_count: int
     # The writers and readers opened here: weakly, so that one dropped by its

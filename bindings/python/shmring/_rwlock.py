@@ -33,10 +33,6 @@ class RWLock(NamedSegment):
     _h: Optional[object] = None  # a lock whose making failed has nothing to close
     _name: Optional[str]
     _kind = "lock"
-
-    @classmethod
-    def _attach_by_name(cls) -> Callable[[str], object]:
-        return cls.attach
     _pid: int
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -8,7 +8,6 @@ import argparse
 import sys
 
 import shmring
-from shmring import _core  # the C library's version: the package has no public call for it
 
 import message
 
@@ -19,7 +18,7 @@ def print_info(ring: shmring.Ring) -> None:
     print(f"slot_bytes={ring.slot_bytes} slot_count={ring.slot_count} "
           f"max_writers={ring.max_writers} max_readers={ring.max_readers} "
           f"max_groups={ring.max_groups} layout_version={ring.layout_version} "
-          f"segment_bytes={ring.segment_bytes} version=0x{_core.version():06x}")
+          f"segment_bytes={ring.segment_bytes} version=0x{shmring.library_version():06x}")
 
 
 def consume(reader: shmring.Reader, checker: message.Checker) -> None:

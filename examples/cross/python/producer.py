@@ -10,16 +10,15 @@ import time
 import shmring
 
 import message
-import participants
 
 WAIT = 30.0
 
 
-def wait_for_participants(ring: shmring.Ring, name: str, readers: int, writers: int) -> None:
-    counts = participants.counter(ring, name)
+def wait_for_participants(ring: shmring.Ring, readers: int, writers: int) -> None:
     deadline = time.monotonic() + WAIT
     while True:
-        have_readers, have_writers = counts()
+        stats = ring.stats()
+        have_readers, have_writers = stats.readers, stats.writers_joined
         if have_readers >= readers and have_writers >= writers:
             return
         if time.monotonic() > deadline:
@@ -45,7 +44,7 @@ def main() -> int:
         ring = shmring.Ring.attach(args.name, timeout=10)
     with ring:
         with ring.writer() as writer:
-            wait_for_participants(ring, args.name, args.readers, args.writers)
+            wait_for_participants(ring, args.readers, args.writers)
             slot = ring.slot_bytes
             buffer = bytearray(slot)
             for s in range(args.count):
