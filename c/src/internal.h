@@ -95,11 +95,16 @@ struct shmring_reader {
     uint32_t scratch_capacity;
 };
 
-/* segment.c: names and OS errors, shared with rwlock.c */
+/* shm_file.c: what every kind of segment does with its file. */
 /* "/name" or "name" -> a malloc'd "/name"; SHMRING_EINVALID if malformed. */
 int shm_normalize_name(const char *name, char **out);
 /* errno -> a status code, with a message naming what failed and on what. */
 int shm_os_error(int err, const char *what, const char *name);
+/* Create the file (named with O_EXCL and exactly `mode`; NULL: a memfd
+ * labelled `kind`) and reserve `bytes` of memory for it: a full /dev/shm is
+ * SHMRING_ENOSPACE here. On failure nothing is left behind. */
+int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
+                    const char *kind, int *fd_out);
 /* fstat fd, map its first header_bytes, acquire-load the layout version
  * at version_offset (published last by a creator) and copy the header out.
  * SHMRING_EEMPTY while the file is still empty; `what` names the kind of
@@ -107,6 +112,20 @@ int shm_os_error(int err, const char *what, const char *name);
 int shm_copy_header(int fd, const char *name, const char *what,
                     size_t header_bytes, size_t version_offset, void *copy,
                     uint32_t *version_out, uint64_t *bytes_out);
+/* Copies and validates a segment's header; SHMRING_EEMPTY: not ready yet. */
+typedef int (*shm_header_check)(int fd, const char *name, uint64_t *bytes_out,
+                                void *header);
+/* Open the named file and wait (up to timeout_ns) until `check` accepts
+ * its header; the open fd and the file size on success. */
+int shm_open_when_ready(const char *name, int64_t timeout_ns,
+                        shm_header_check check, void *header,
+                        uint64_t *bytes_out, int *fd_out);
+/* The checks every header shares: magic (all zero with version 0: still
+ * being created, SHMRING_EEMPTY), byte order, layout version `supported`.
+ * `kind` ("" or "lock ") goes into the messages. */
+int shm_check_identity(const void *header, uint32_t version,
+                       const char *magic, uint32_t supported,
+                       const char *kind, const char *name);
 
 /* errors.c */
 int set_error(int status, const char *format, ...)

@@ -24,6 +24,10 @@
 
 #define SHM_MAGIC "SHMRING"           /* 8 bytes with the NUL */
 #define SHM_BYTE_ORDER_MARK 0x01020304u
+/* Every segment kind (ring, lock) starts with magic[8], layout_version,
+ * byte_order_mark: shm_check_identity reads them at these offsets. */
+#define SHM_MAGIC_BYTES 8u
+#define SHM_BYTE_ORDER_MARK_OFFSET 12u
 #define SHM_BLOCK 128u                /* placement unit of shared fields */
 #define SHM_SLOT_ALIGN 64u            /* slot stride is a multiple of this */
 #define SHM_SLOT_HEADER 16u           /* stamp + length + flags */
@@ -161,6 +165,8 @@ struct slot_header {
 
 _Static_assert(sizeof(struct segment_header) == 128, "header is one block");
 _Static_assert(offsetof(struct segment_header, layout_version) == 8, "abi");
+_Static_assert(offsetof(struct segment_header, byte_order_mark) ==
+                   SHM_BYTE_ORDER_MARK_OFFSET, "abi");
 _Static_assert(offsetof(struct segment_header, segment_bytes) == 16, "abi");
 _Static_assert(offsetof(struct segment_header, slot_bytes) == 24, "abi");
 _Static_assert(offsetof(struct segment_header, slot_count) == 32, "abi");

@@ -79,6 +79,8 @@ struct rwlock_holder {
 
 _Static_assert(sizeof(struct rwlock_header) == 128, "header is one block");
 _Static_assert(offsetof(struct rwlock_header, layout_version) == 8, "abi");
+_Static_assert(offsetof(struct rwlock_header, byte_order_mark) ==
+                   SHM_BYTE_ORDER_MARK_OFFSET, "abi");
 _Static_assert(offsetof(struct rwlock_header, segment_bytes) == 16, "abi");
 _Static_assert(offsetof(struct rwlock_header, max_holders) == 24, "abi");
 _Static_assert(offsetof(struct rwlock_header, holders_offset) == 32, "abi");

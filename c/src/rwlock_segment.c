@@ -110,29 +110,9 @@ static void release_holder(shmring_rwlock_t *lock) {
 
 static int validate_header(const struct rwlock_header *h, uint32_t version,
                            uint64_t file_bytes, const char *name) {
-    static const char zeros[8];
-    if (memcmp(h->magic, zeros, sizeof zeros) == 0 && version == 0) {
-        return SHMRING_EEMPTY; /* the creator is still at work */
-    }
-    if (memcmp(h->magic, RWLOCK_MAGIC, sizeof h->magic) != 0) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s is not a shmring lock segment (wrong magic)",
-                         name);
-    }
-    if (version == 0) return SHMRING_EEMPTY;
-    if (h->byte_order_mark != SHM_BYTE_ORDER_MARK) {
-        return set_error(SHMRING_EVERSION,
-                         "%s was made on a machine of another byte order",
-                         name);
-    }
-    if (version != RWLOCK_LAYOUT_VERSION) {
-        return set_error(SHMRING_EVERSION,
-                         "%s has lock layout version %u; this library "
-                         "(shmring %d.%d.%d) supports lock layout version %u",
-                         name, version, SHMRING_VERSION_MAJOR,
-                         SHMRING_VERSION_MINOR, SHMRING_VERSION_PATCH,
-                         RWLOCK_LAYOUT_VERSION);
-    }
+    int rc = shm_check_identity(h, version, RWLOCK_MAGIC, RWLOCK_LAYOUT_VERSION,
+                                "lock ", name);
+    if (rc != SHMRING_OK) return rc;
     if (h->max_holders == 0 || h->max_holders > RWLOCK_MAX_HOLDERS ||
         h->block_bytes != SHM_BLOCK ||
         h->holders_offset != RWLOCK_HOLDERS_OFFSET ||
@@ -155,7 +135,8 @@ static int validate_header(const struct rwlock_header *h, uint32_t version,
 
 /* Map fd's header, copy and validate it; SHMRING_EEMPTY while not ready. */
 static int check_segment(int fd, const char *name, uint64_t *bytes_out,
-                         struct rwlock_header *copy) {
+                         void *header) {
+    struct rwlock_header *copy = header;
     uint32_t version;
     int rc = shm_copy_header(fd, name, "lock", sizeof *copy,
                              offsetof(struct rwlock_header, layout_version),
@@ -247,32 +228,18 @@ SHMRING_API int shmring_rwlock_create(const char *name, uint32_t max_holders,
     }
     char *normalized = NULL;
     int fd, rc;
-    if (name) {
-        if ((rc = shm_normalize_name(name, &normalized)) != SHMRING_OK) {
-            return rc;
-        }
-        fd = shm_open(normalized, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
-        if (fd < 0) {
-            rc = shm_os_error(errno, "cannot create lock segment", normalized);
-            free(normalized);
-            return rc;
-        }
-        /* The umask must not narrow the mode the caller asked for. */
-        (void)fchmod(fd, mode);
-    } else {
-        fd = memfd_create("shmring-rwlock", MFD_CLOEXEC);
-        if (fd < 0) {
-            return shm_os_error(errno, "cannot create lock segment", NULL);
-        }
+    if (name && (rc = shm_normalize_name(name, &normalized)) != SHMRING_OK) {
+        return rc;
     }
     uint64_t bytes = rwlock_segment_bytes(max_holders);
-    int err = posix_fallocate(fd, 0, (off_t)bytes);
-    void *base = err ? MAP_FAILED
-                     : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                            fd, 0);
+    rc = shm_create_file(normalized, mode, bytes, "shmring-rwlock", &fd);
+    if (rc != SHMRING_OK) {
+        free(normalized);
+        return rc;
+    }
+    void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        rc = shm_os_error(err ? err : errno, "cannot reserve lock segment",
-                          normalized);
+        rc = shm_os_error(errno, "cannot map lock segment", normalized);
         close(fd);
         if (normalized) shm_unlink(normalized);
         free(normalized);
@@ -297,28 +264,12 @@ SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
     char *normalized = NULL;
     int rc = shm_normalize_name(name, &normalized);
     if (rc != SHMRING_OK) return rc;
-    int fd = shm_open(normalized, O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) {
-        rc = shm_os_error(errno, "cannot open lock segment", normalized);
-        free(normalized);
-        return rc;
-    }
-    struct deadline deadline = deadline_after(timeout_ns);
+    int fd;
     uint64_t bytes = 0;
     struct rwlock_header header;
-    while ((rc = check_segment(fd, normalized, &bytes, &header)) ==
-           SHMRING_EEMPTY) {
-        if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
-            rc = set_error(SHMRING_ETIMEOUT,
-                           "%s was not ready (layout version 0) before the "
-                           "deadline",
-                           normalized);
-            break;
-        }
-        nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
+    rc = shm_open_when_ready(normalized, timeout_ns, check_segment, &header,
+                             &bytes, &fd);
     if (rc != SHMRING_OK) {
-        close(fd);
         free(normalized);
         return rc;
     }

@@ -20,51 +20,6 @@
 #include "geometry.h"
 #include "internal.h"
 
-#define NAME_MAX_BYTES 250
-
-/* "/name" or "name" -> a malloc'd "/name". */
-int shm_normalize_name(const char *name, char **out) {
-    if (!name) return set_error(SHMRING_EINVALID, "name is NULL");
-    const char *bare = name[0] == '/' ? name + 1 : name;
-    size_t n = strlen(bare);
-    if (n == 0 || n > NAME_MAX_BYTES || strchr(bare, '/')) {
-        return set_error(SHMRING_EINVALID,
-                         "segment name \"%s\" must be 1..%d characters with no "
-                         "'/' after the first",
-                         name, NAME_MAX_BYTES);
-    }
-    char *s = malloc(n + 2);
-    if (!s) return set_error(SHMRING_ENOMEM, "cannot allocate name");
-    s[0] = '/';
-    memcpy(s + 1, bare, n + 1);
-    *out = s;
-    return SHMRING_OK;
-}
-
-int shm_os_error(int err, const char *what, const char *name) {
-    const char *text = strerror(err);
-    const char *shown = name ? name : "(anonymous)";
-    switch (err) {
-    case EEXIST:
-        return set_error(SHMRING_EEXISTS, "%s %s: %s", what, shown, text);
-    case ENOENT:
-        return set_error(SHMRING_ENOT_FOUND, "%s %s: %s", what, shown, text);
-    case EACCES:
-    case EPERM:
-        return set_error(SHMRING_EPERMISSION, "%s %s: %s", what, shown, text);
-    case ENOSPC:
-    case EFBIG:
-        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
-    case ENOMEM:
-        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
-    case EINVAL:
-    case ENAMETOOLONG:
-        return set_error(SHMRING_EINVALID, "%s %s: %s", what, shown, text);
-    default:
-        return set_error(SHMRING_ESYSTEM, "%s %s: %s", what, shown, text);
-    }
-}
-
 /* Refuse what no fallocate could give: more than off_t can address, or,
  * for an anonymous ring (memfd, which has no tmpfs size limit and would
  * meet the OOM killer instead), more than the free physical memory. */
@@ -173,37 +128,12 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
     shmring_ring_t *ring = calloc(1, sizeof *ring);
     if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
     int fd;
-    if (name) {
-        if ((rc = shm_normalize_name(name, &ring->name)) != SHMRING_OK) {
-            free(ring);
-            return rc;
-        }
-        fd = shm_open(ring->name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                      options->mode);
-        if (fd < 0) {
-            rc = shm_os_error(errno, "cannot create segment", ring->name);
-            goto fail;
-        }
-        /* The umask must not narrow the mode the caller asked for. */
-        (void)fchmod(fd, options->mode);
-    } else {
-        fd = memfd_create("shmring", MFD_CLOEXEC);
-        if (fd < 0) {
-            rc = shm_os_error(errno, "cannot create segment", NULL);
-            goto fail;
-        }
+    if (name && (rc = shm_normalize_name(name, &ring->name)) != SHMRING_OK) {
+        goto fail;
     }
-    int err = posix_fallocate(fd, 0, (off_t)g.segment_bytes);
-    if (err != 0) {
-        rc = shm_os_error(err, "cannot reserve shared memory for", ring->name);
-        if (rc == SHMRING_ENOSPACE) {
-            set_error(rc,
-                      "cannot reserve %llu bytes of shared memory for %s: %s",
-                      (unsigned long long)g.segment_bytes,
-                      ring->name ? ring->name : "(anonymous)", strerror(err));
-        }
-        goto fail_fd;
-    }
+    rc = shm_create_file(ring->name, options->mode, g.segment_bytes, "shmring",
+                         &fd);
+    if (rc != SHMRING_OK) goto fail;
     void *base = mmap(NULL, g.segment_bytes, PROT_READ | PROT_WRITE,
                       MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
@@ -229,28 +159,9 @@ fail:
  * initialised yet (the creator is still at work). */
 static int validate_header(const struct segment_header *h, uint32_t version,
                            uint64_t file_bytes, const char *name) {
-    static const char zeros[8];
-    if (memcmp(h->magic, zeros, sizeof zeros) == 0 && version == 0) {
-        return SHMRING_EEMPTY;
-    }
-    if (memcmp(h->magic, SHM_MAGIC, sizeof h->magic) != 0) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s is not a shmring segment (wrong magic)", name);
-    }
-    if (version == 0) return SHMRING_EEMPTY;
-    if (h->byte_order_mark != SHM_BYTE_ORDER_MARK) {
-        return set_error(SHMRING_EVERSION,
-                         "%s was made on a machine of another byte order",
-                         name);
-    }
-    if (version != SHMRING_LAYOUT_VERSION) {
-        return set_error(SHMRING_EVERSION,
-                         "%s has layout version %u; this library (shmring "
-                         "%d.%d.%d) supports layout version %d",
-                         name, version, SHMRING_VERSION_MAJOR,
-                         SHMRING_VERSION_MINOR, SHMRING_VERSION_PATCH,
-                         SHMRING_LAYOUT_VERSION);
-    }
+    int rc = shm_check_identity(h, version, SHM_MAGIC, SHMRING_LAYOUT_VERSION,
+                                "", name);
+    if (rc != SHMRING_OK) return rc;
     struct geometry g = {.slot_bytes = h->slot_bytes,
                          .slot_count = h->slot_count,
                          .max_writers = h->max_writers,
@@ -343,37 +254,10 @@ static int validate_tables(const shmring_ring_t *ring) {
     return SHMRING_OK;
 }
 
-int shm_copy_header(int fd, const char *name, const char *what,
-                    size_t header_bytes, size_t version_offset, void *copy,
-                    uint32_t *version_out, uint64_t *bytes_out) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) return shm_os_error(errno, "cannot stat", name);
-    if (!S_ISREG(st.st_mode)) {
-        return set_error(SHMRING_ECORRUPT, "%s is not a regular segment", name);
-    }
-    uint64_t bytes = (uint64_t)st.st_size;
-    if (bytes == 0) return SHMRING_EEMPTY; /* between create and fallocate */
-    if (bytes < header_bytes) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s is %llu bytes, too small for a %s header", name,
-                         (unsigned long long)bytes, what);
-    }
-    void *head = mmap(NULL, header_bytes, PROT_READ, MAP_SHARED, fd, 0);
-    if (head == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
-    const atomic_u32 *version = (const atomic_u32 *)((uint8_t *)head + version_offset);
-    /* SYNC(layout-published), SYNC(rwlock-published): pairs with the
-     * store_release of layout_version in either initialize_segment: the
-     * header copied after it is complete. */
-    *version_out = load_acquire(version);
-    memcpy(copy, head, header_bytes);
-    munmap(head, header_bytes);
-    *bytes_out = bytes;
-    return SHMRING_OK;
-}
-
 /* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
 static int check_segment(int fd, const char *name, uint64_t *bytes_out,
-                         struct segment_header *copy) {
+                         void *header) {
+    struct segment_header *copy = header;
     uint32_t version;
     int rc = shm_copy_header(fd, name, "shmring", sizeof *copy,
                              offsetof(struct segment_header, layout_version),
@@ -390,29 +274,12 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     if (!ring) return set_error(SHMRING_ENOMEM, "cannot allocate ring handle");
     int rc = shm_normalize_name(name, &ring->name);
     if (rc != SHMRING_OK) goto fail;
-    int fd = shm_open(ring->name, O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) {
-        rc = shm_os_error(errno, "cannot open segment", ring->name);
-        goto fail;
-    }
-    struct deadline deadline = deadline_after(timeout_ns);
+    int fd;
     uint64_t bytes = 0;
     struct segment_header header;
-    while ((rc = check_segment(fd, ring->name, &bytes, &header)) ==
-           SHMRING_EEMPTY) {
-        if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
-            rc = set_error(SHMRING_ETIMEOUT,
-                           "%s was not ready (layout version 0) before the "
-                           "deadline",
-                           ring->name);
-            break;
-        }
-        nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
-    if (rc != SHMRING_OK) {
-        close(fd);
-        goto fail;
-    }
+    rc = shm_open_when_ready(ring->name, timeout_ns, check_segment, &header,
+                             &bytes, &fd);
+    if (rc != SHMRING_OK) goto fail;
     void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int map_errno = errno;
     close(fd);
