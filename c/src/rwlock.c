@@ -120,6 +120,20 @@ static int recovery_due(struct waiting *w) {
     return 1;
 }
 
+/* The lock is held (or claimed) by the writer that `word` names: not ready,
+ * and after a while, a check that the writer still lives. */
+static int writer_holds(struct waiting *w, uint64_t word) {
+    shmring_rwlock_t *lock = w->lock;
+    uint32_t writer = exclusive_index(lock, word);
+    if (writer == lock->max_holders) {
+        return set_error(SHMRING_ECORRUPT,
+                         "the exclusive word %#llx names no holder entry",
+                         (unsigned long long)word);
+    }
+    if (recovery_due(w)) rwlock_recover_if_dead(lock, writer);
+    return NOT_READY;
+}
+
 /* RS: one attempt at a first shared hold. */
 static int shared_attempt(void *context) {
     struct waiting *w = context;
@@ -142,14 +156,7 @@ static int shared_attempt(void *context) {
         store_seq_cst(mine, shared_word(lock, 0));
         wake_waiters(&c->drain_wait);
     }
-    uint32_t writer = exclusive_index(lock, word);
-    if (writer == lock->max_holders) {
-        return set_error(SHMRING_ECORRUPT,
-                         "the exclusive word %#llx names no holder entry",
-                         (unsigned long long)word);
-    }
-    if (recovery_due(w)) rwlock_recover_if_dead(lock, writer);
-    return NOT_READY;
+    return writer_holds(w, word);
 }
 
 /* X-a: one attempt to become the writer. */
@@ -162,14 +169,7 @@ static int claim_attempt(void *context) {
     if (cas_seq_cst(&lock->control->exclusive, &word, exclusive_word(lock))) {
         return SHMRING_OK;
     }
-    uint32_t writer = exclusive_index(lock, word);
-    if (writer == lock->max_holders) {
-        return set_error(SHMRING_ECORRUPT,
-                         "the exclusive word %#llx names no holder entry",
-                         (unsigned long long)word);
-    }
-    if (recovery_due(w)) rwlock_recover_if_dead(lock, writer);
-    return NOT_READY;
+    return writer_holds(w, word);
 }
 
 /* X-b: one look for shared holders (the writer owns `exclusive`). */
