@@ -1,4 +1,4 @@
-"""Every atomic access in c/src names why its memory order is enough.
+"""Every atomic access in c/src (and bench/c) names why its memory order is enough.
 
 Each call of the atomics vocabulary (c/src/atomics.h) must have, on its line
 or in the few lines above it, a comment with either SYNC(label) -- naming
@@ -12,7 +12,9 @@ import sys
 
 ATOMIC_CALL = re.compile(
     r"\b(load_(relaxed|acquire|seq_cst)|store_(relaxed|release|seq_cst)|"
-    r"fetch_(add|sub)_(relaxed|seq_cst)|cas_seq_cst|seqlock_fence_(release|acquire))\(")
+    r"fetch_(add|sub)_(relaxed|seq_cst)|cas_seq_cst|seqlock_fence_(release|acquire)|"
+    # <stdatomic.h> spelled out (bench/c, which does not use c/src/atomics.h)
+    r"atomic_(load|store|exchange|fetch_[a-z]+|compare_exchange_[a-z]+)_explicit)\(")
 JUSTIFICATION = re.compile(r"SYNC\([a-z-]+\)|Relaxed[: ]")
 LABEL = re.compile(r"SYNC\(([a-z-]+)\)")
 LOOKBACK = 8  # lines above a call that its comment may occupy

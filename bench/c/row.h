@@ -1,0 +1,28 @@
+/*
+ * row.h -- one result of the native benchmarks, printed as one JSON line on
+ * stdout with the schema python -m shmring.bench --json uses:
+ *
+ *   {"workload": str, "transport": str, "size": int, "writers": 1,
+ *    "readers": 1, "msg_per_s": float, "mb_per_s": float,
+ *    "p50_us": float|null, "p99_us": float|null, "status": "ok"|"FAILED: ..."}
+ */
+#ifndef BENCH_ROW_H
+#define BENCH_ROW_H
+
+#include <stdint.h>
+
+struct row {
+    const char *workload;
+    const char *transport;
+    uint64_t size;
+    double msg_per_s;
+    double p50_us, p99_us; /* negative: null (a throughput row) */
+    const char *status;
+};
+
+void row_print(const struct row *r);
+
+/* Monotonic clock, nanoseconds. */
+int64_t now_ns(void);
+
+#endif
