@@ -3,8 +3,8 @@
 # with one corrupted message (the SHMRING_BENCH_CORRUPT hook) the bench must
 # say FAILED and exit 1. No timing is asserted.
 set -u
-cd "${TEST_TMPDIR:-$(mktemp -d)}"
 bench="$(realpath "$1")" limits="$(realpath "$2")" check="$(realpath "$3")"
+cd "${TEST_TMPDIR:-$(mktemp -d)}"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$bench" --duration 0.2 > ok.jsonl || fail "bench exit $?"
