@@ -1,0 +1,94 @@
+package main
+
+// The two child processes of a cell: the writer and the reader, each on
+// the ring the parent made, reporting one line on stdout (bench/README.md).
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	shmring "github.com/shmring/shmring/bindings/go"
+)
+
+const (
+	// ioTimeout: no call waits longer, so a dead peer makes the cell
+	// fail, not hang.
+	ioTimeout = 10 * time.Second
+	// clockEverySmall: the writer reads the clock every this many calls
+	// (a clock read costs about as much as a 64 B write).
+	clockEverySmall = 256
+)
+
+// writer writes for seconds, then leaves (which ends the stream): "written N".
+func writer(ringName string, w workload, seconds float64) (string, error) {
+	ring, err := shmring.Open(ringName, ioTimeout)
+	if err != nil {
+		return "", fmt.Errorf("open: %w", err)
+	}
+	defer ring.Close()
+	wr, err := ring.Writer()
+	if err != nil {
+		return "", fmt.Errorf("writer: %w", err)
+	}
+	p := newPayload(w.size, 2)
+	clockEvery := clockEverySmall
+	if w.kind == frame {
+		clockEvery = 1
+	}
+	end := time.Now().Add(time.Duration(seconds * float64(time.Second)))
+	n := uint64(0)
+	for calls := 0; calls%clockEvery != 0 || time.Now().Before(end); calls++ {
+		if err := wr.Write(p.message(n), ioTimeout); err != nil {
+			return "", fmt.Errorf("write: %w", err)
+		}
+		n++
+	}
+	if err := wr.Close(); err != nil {
+		return "", fmt.Errorf("writer close: %w", err)
+	}
+	return fmt.Sprintf("written %d", n), nil
+}
+
+// reader joins, says "ready" (through ready), reads and checks every
+// message until the end of the stream: "read N NS ERRORS FIRST-ERROR".
+func reader(ringName string, w workload, ready func()) (string, error) {
+	ring, err := shmring.Open(ringName, ioTimeout)
+	if err != nil {
+		return "", fmt.Errorf("open: %w", err)
+	}
+	defer ring.Close()
+	rd, err := ring.Reader()
+	if err != nil {
+		return "", fmt.Errorf("reader: %w", err)
+	}
+	defer rd.Close()
+	ready()
+	c := newChecker(w.size)
+	buf := make([]byte, w.size)
+	check := func(message []byte) error { c.check(message); return nil }
+	var n uint64
+	var first time.Time
+	for {
+		if w.kind == frame {
+			err = rd.View(ioTimeout, check)
+		} else {
+			var length int
+			length, err = rd.Read(buf, ioTimeout)
+			if err == nil {
+				c.check(buf[:length])
+			}
+		}
+		if err != nil {
+			break
+		}
+		if n++; n == 1 {
+			first = time.Now() // time runs from the first message
+		}
+	}
+	elapsed := time.Since(first)
+	if !errors.Is(err, shmring.ErrClosed) {
+		return "", fmt.Errorf("read: %w", err)
+	}
+	return fmt.Sprintf("read %d %d %d %s", n, elapsed.Nanoseconds(), c.errors, c.firstError), nil
+}
