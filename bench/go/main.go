@@ -148,6 +148,7 @@ func firstNonEmpty(a, b string) string {
 
 // runRole is a child's whole life: one report line, exit status 0 or 1.
 func runRole(role, ring string, w workload, seconds float64) int {
+	watchdog(seconds)
 	var report string
 	var err error
 	if role == "writer" {

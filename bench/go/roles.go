@@ -6,23 +6,36 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	shmring "github.com/shmring/shmring/bindings/go"
 )
 
 const (
-	// ioTimeout: no call waits longer, so a dead peer makes the cell
-	// fail, not hang.
-	ioTimeout = 10 * time.Second
+	// ioTimeout: calls wait without a timeout (a timeout costs the binding
+	// a clock read per call); instead watchdog ends a child that outlives
+	// its window by watchdogSlack (a dead peer), and the cell fails.
+	ioTimeout     = shmring.Forever
+	watchdogSlack = 60 * time.Second
+	// openTimeout: how long a ring may take to appear.
+	openTimeout = 10 * time.Second
 	// clockEverySmall: the writer reads the clock every this many calls
 	// (a clock read costs about as much as a 64 B write).
 	clockEverySmall = 256
 )
 
+// watchdog ends this process seconds + watchdogSlack from now.
+func watchdog(seconds float64) {
+	time.AfterFunc(time.Duration(seconds*float64(time.Second))+watchdogSlack, func() {
+		fmt.Fprintln(os.Stderr, "shmring-bench-go: a child outlived its window; giving up")
+		os.Exit(3)
+	})
+}
+
 // writer writes for seconds, then leaves (which ends the stream): "written N".
 func writer(ringName string, w workload, seconds float64) (string, error) {
-	ring, err := shmring.Open(ringName, ioTimeout)
+	ring, err := shmring.Open(ringName, openTimeout)
 	if err != nil {
 		return "", fmt.Errorf("open: %w", err)
 	}
@@ -53,7 +66,7 @@ func writer(ringName string, w workload, seconds float64) (string, error) {
 // reader joins, says "ready" (through ready), reads and checks every
 // message until the end of the stream: "read N NS ERRORS FIRST-ERROR".
 func reader(ringName string, w workload, ready func()) (string, error) {
-	ring, err := shmring.Open(ringName, ioTimeout)
+	ring, err := shmring.Open(ringName, openTimeout)
 	if err != nil {
 		return "", fmt.Errorf("open: %w", err)
 	}

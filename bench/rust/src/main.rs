@@ -161,6 +161,7 @@ fn main() {
     let chosen = WORKLOADS.iter().filter(|w| flags.workloads.iter().any(|n| n == w.name));
     if let Some(role) = &flags.role {
         let workload = chosen.into_iter().next().expect("a child runs one workload");
+        roles::watchdog(flags.seconds);
         let report = match role.as_str() {
             "writer" => roles::writer(&flags.ring, workload, flags.seconds),
             _ => roles::reader(&flags.ring, workload),

@@ -10,11 +10,25 @@ use crate::payload::{Checker, Payload};
 use crate::{Kind, Workload};
 
 const BATCH: usize = 64;
-/// No call waits longer: a dead peer makes the cell fail, not hang.
-const IO_TIMEOUT: Option<Duration> = Some(Duration::from_secs(10));
+/// Calls wait without a timeout (a timeout costs the binding a clock read
+/// per call); instead `watchdog` ends a child that outlives its window by
+/// WATCHDOG_S seconds (a dead peer), and the cell fails.
+const IO_TIMEOUT: Option<Duration> = None;
+const WATCHDOG_S: f64 = 60.0;
+/// How long a ring may take to appear.
+const OPEN_TIMEOUT: Option<Duration> = Some(Duration::from_secs(10));
 /// The writer reads the clock every this many calls (a clock read costs
 /// about as much as a 64 B write).
 const CLOCK_EVERY_SMALL: u32 = 256;
+
+/// Ends this process `seconds` + WATCHDOG_S from now.
+pub fn watchdog(seconds: f64) {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs_f64(seconds + WATCHDOG_S));
+        eprintln!("shmring-bench-rust: a child outlived its window; giving up");
+        std::process::exit(3);
+    });
+}
 
 fn api(what: &str) -> impl Fn(Error) -> String + '_ {
     move |e| format!("{what}: {e}")
@@ -22,7 +36,7 @@ fn api(what: &str) -> impl Fn(Error) -> String + '_ {
 
 /// Writes for `seconds`, then leaves (which ends the stream); "written N".
 pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<String, String> {
-    let ring = Ring::open(ring_name, IO_TIMEOUT).map_err(api("open"))?;
+    let ring = Ring::open(ring_name, OPEN_TIMEOUT).map_err(api("open"))?;
     let mut writer = ring.writer().map_err(api("writer"))?;
     let batch = matches!(workload.kind, Kind::Batch);
     let mut payload = Payload::new(workload.size, if batch { BATCH } else { 2 });
@@ -57,7 +71,7 @@ pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<Stri
 /// the stream; "read N NS ERRORS FIRST-ERROR". The Rust binding has no
 /// read_batch, so 64B-batch reads one message per call.
 pub fn reader(ring_name: &str, workload: &Workload) -> Result<String, String> {
-    let ring = Ring::open(ring_name, IO_TIMEOUT).map_err(api("open"))?;
+    let ring = Ring::open(ring_name, OPEN_TIMEOUT).map_err(api("open"))?;
     let mut reader = ring.reader().map_err(api("reader"))?;
     println!("ready");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
