@@ -8,6 +8,7 @@ import sys
 from typing import Callable, Dict, List, Optional
 
 from ._cells import WORKLOADS, Cell, run
+from ._native import native_section
 from ._table import report, table
 from ._transports import NAMES, lookup
 
@@ -42,6 +43,9 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--baseline", default="queue", choices=NAMES,
                    help="the transport ratios are taken to (default: queue)")
     p.add_argument("--markdown", metavar="FILE", help="also write the tables to FILE")
+    p.add_argument("--native-bin", metavar="DIR",
+                   help="also run the C, Rust and Go programs and the limits in DIR "
+                        "(built by bench/build.sh DIR)")
     flags = p.parse_args(argv)
     if flags.duration <= 0:
         p.error("--duration must be positive")
@@ -54,6 +58,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     flags = parse(args)
     tables, failed = [], False
+    measured: Dict[str, Dict[str, Optional[Cell]]] = {}
     for workload in [w for w in WORKLOADS if w.name in flags.workloads]:
         cells: Dict[str, Optional[Cell]] = {}
         for name in flags.only:
@@ -64,6 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             status = cell.problem or "ok" if cell else "skipped (not installed)"
             print(f"{workload.name} {name}: {status}", file=sys.stderr, flush=True)
         tables.append(table(workload, cells, flags.baseline))
+        measured[workload.name] = cells
+    native = native_section(flags.native_bin, flags.duration, measured, flags.workloads)
+    tables.append(native.markdown)
+    failed |= native.failed
     text = report(tables, flags.duration, args)
     print(text, end="", flush=True)
     if flags.markdown:
