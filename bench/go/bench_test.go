@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	shmring "github.com/shmring/shmring/bindings/go"
 )
 
 // TestMain lets the test binary serve as a cell's child, as the program does.
@@ -69,6 +71,39 @@ func TestACorruptedMessageFails(t *testing.T) {
 		}
 		if !strings.HasPrefix(r.Status, "FAILED: 1 bad messages; first: message 5: checksum") {
 			t.Errorf("corruption not caught: %+v", r)
+		}
+	}
+}
+
+// BenchmarkEmptyCgoCall: one cgo call of an empty C function with a Go
+// pointer argument (as every binding call passes), the floor per call.
+func BenchmarkEmptyCgoCall(b *testing.B) {
+	buf := make([]byte, 64)
+	for i := 0; i < b.N; i++ {
+		emptyCgoCall(buf)
+	}
+}
+
+// BenchmarkWriteRead: one 64 B Write and one Read through the binding in
+// one goroutine (no other process, so no cache-line transfers): the
+// binding's per-message cost on both sides, cgo included.
+func BenchmarkWriteRead(b *testing.B) {
+	ring, err := shmring.CreateAnonymous(64, 1024, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ring.Close()
+	rd, _ := ring.Reader()
+	wr, _ := ring.Writer()
+	message, buf := make([]byte, 64), make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := wr.Write(message, shmring.Forever); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rd.Read(buf, shmring.Forever); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
