@@ -276,12 +276,21 @@ int main(int argc, char **argv) {
         fprintf(stderr, "shmring-bench-c: --duration must be positive\n");
         return 2;
     }
+    char list[1024], names[1024]; /* ",a,b," to match; a copy for strtok to cut */
+    snprintf(list, sizeof list, ",%s,", only ? only : "");
+    snprintf(names, sizeof names, "%s", list);
+    for (const char *name = only ? strtok(names, ",") : NULL; name; name = strtok(NULL, ",")) {
+        size_t k = 0;
+        while (k < NWORKLOADS && strcmp(WORKLOADS[k].name, name) != 0) k++;
+        if (k == NWORKLOADS) {
+            fprintf(stderr, "shmring-bench-c: unknown workload %s\n", name);
+            return 2;
+        }
+    }
     int failed = 0;
     for (size_t k = 0; k < NWORKLOADS; k++) {
-        char wanted[256];
+        char wanted[64];
         snprintf(wanted, sizeof wanted, ",%s,", WORKLOADS[k].name);
-        char list[1024];
-        snprintf(list, sizeof list, ",%s,", only ? only : "");
         if (only && !strstr(list, wanted)) continue;
         failed |= run_cell(&WORKLOADS[k], seconds);
     }
