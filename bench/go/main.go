@@ -104,11 +104,15 @@ func cell(w workload, seconds float64) (float64, string) {
 	defer func() { ring.Close(); shmring.Unlink(name) }()
 	var ready, written, read string
 	if rd, err := spawn("reader", name, w, seconds); err == nil {
+		var wr *child
 		if ready = rd.next(); ready == "ready" {
-			if wr, err := spawn("writer", name, w, seconds); err == nil {
-				written = wr.next()
-				wr.cmd.Wait()
-			}
+			wr, _ = spawn("writer", name, w, seconds) // nil if it failed
+		}
+		if wr != nil {
+			written = wr.next()
+			wr.cmd.Wait()
+		} else {
+			rd.cmd.Process.Kill() // no writer will end its stream
 		}
 		read = rd.next()
 		rd.cmd.Wait()

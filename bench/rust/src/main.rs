@@ -113,10 +113,14 @@ fn cell(workload: &Workload, seconds: f64) -> (f64, String) {
     let (mut ready, mut written, mut read) = (String::new(), String::new(), String::new());
     if let Ok((mut reader, mut reader_lines)) = spawn("reader", &name, workload, seconds) {
         ready = next_line(&mut reader_lines);
-        if ready == "ready" {
-            if let Ok((mut writer, mut writer_lines)) = spawn("writer", &name, workload, seconds) {
+        let writer = if ready == "ready" { spawn("writer", &name, workload, seconds).ok() } else { None };
+        match writer {
+            Some((mut writer, mut writer_lines)) => {
                 written = next_line(&mut writer_lines);
                 let _ = writer.wait();
+            }
+            None => {
+                let _ = reader.kill(); // no writer will end its stream
             }
         }
         read = next_line(&mut reader_lines);
@@ -166,8 +170,12 @@ fn main() {
             "writer" => roles::writer(&flags.ring, workload, flags.seconds),
             _ => roles::reader(&flags.ring, workload),
         };
-        println!("{}", report.clone().unwrap_or_else(|e| format!("error {e}")));
-        std::process::exit(i32::from(report.is_err()));
+        let (line, status) = match report {
+            Ok(line) => (line, 0),
+            Err(problem) => (format!("error {problem}"), 1),
+        };
+        println!("{line}");
+        std::process::exit(status);
     }
     let mut failed = false;
     for workload in chosen {
