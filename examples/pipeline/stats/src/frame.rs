@@ -71,6 +71,25 @@ impl FrameHeader {
     pub fn row_bytes(&self) -> usize {
         self.width as usize * CHANNELS as usize
     }
+
+    /// The header as a source writes it (reserved bytes zero).
+    pub fn to_bytes(&self) -> [u8; HEADER_BYTES] {
+        let mut out = [0u8; HEADER_BYTES];
+        out[0..4].copy_from_slice(&MAGIC.to_le_bytes());
+        out[4..8].copy_from_slice(&(HEADER_BYTES as u32).to_le_bytes());
+        out[8..16].copy_from_slice(&self.frame_no.to_le_bytes());
+        out[16..24].copy_from_slice(&self.capture_ns.to_le_bytes());
+        out[24..28].copy_from_slice(&self.width.to_le_bytes());
+        out[28..32].copy_from_slice(&self.height.to_le_bytes());
+        out[32..36].copy_from_slice(&CHANNELS.to_le_bytes());
+        out[36..40].copy_from_slice(&(self.row_bytes() as u32).to_le_bytes());
+        out
+    }
+
+    /// A whole frame message: this header, then `pixels` (BGR8 rows).
+    pub fn message(&self, pixels: &[u8]) -> Vec<u8> {
+        [&self.to_bytes()[..], pixels].concat()
+    }
 }
 
 #[cfg(test)]
@@ -78,16 +97,8 @@ mod tests {
     use super::*;
 
     fn message(width: u32, height: u32) -> Vec<u8> {
-        let mut m = vec![0u8; HEADER_BYTES + (width * height * CHANNELS) as usize];
-        m[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-        m[4..8].copy_from_slice(&(HEADER_BYTES as u32).to_le_bytes());
-        m[8..16].copy_from_slice(&7u64.to_le_bytes());
-        m[16..24].copy_from_slice(&123_456u64.to_le_bytes());
-        m[24..28].copy_from_slice(&width.to_le_bytes());
-        m[28..32].copy_from_slice(&height.to_le_bytes());
-        m[32..36].copy_from_slice(&CHANNELS.to_le_bytes());
-        m[36..40].copy_from_slice(&(width * CHANNELS).to_le_bytes());
-        m
+        let header = FrameHeader { frame_no: 7, capture_ns: 123_456, width, height };
+        header.message(&vec![0u8; header.row_bytes() * height as usize])
     }
 
     #[test]
@@ -98,8 +109,13 @@ mod tests {
     }
 
     #[test]
-    fn magic_is_the_bytes_srfm() {
-        assert_eq!(&message(1, 1)[0..4], b"SRFM");
+    fn header_fields_sit_at_the_protocol_offsets() {
+        let bytes = FrameHeader { frame_no: 0x0102, capture_ns: 0x0304, width: 5, height: 6 }.to_bytes();
+        assert_eq!(&bytes[0..8], &[b'S', b'R', b'F', b'M', 64, 0, 0, 0]);
+        assert_eq!(&bytes[8..10], &[0x02, 0x01]);
+        assert_eq!(&bytes[16..18], &[0x04, 0x03]);
+        assert_eq!(&bytes[24..40], &[5, 0, 0, 0, 6, 0, 0, 0, 3, 0, 0, 0, 15, 0, 0, 0]);
+        assert!(bytes[40..].iter().all(|&b| b == 0));
     }
 
     fn refused(m: &[u8], why: &str) {

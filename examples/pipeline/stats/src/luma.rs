@@ -12,10 +12,10 @@ pub struct FrameStats {
     pub motion: f64,
 }
 
-/// BT.601 luma (0.114 B + 0.587 G + 0.299 R) in 8-bit fixed point: the
-/// weights 29 + 150 + 77 sum to 256, so white stays 255; rounded.
+/// BT.601 luma (0.114 B + 0.587 G + 0.299 R), rounded, in 16-bit fixed
+/// point: the weights 7471 + 38470 + 19595 sum to 65536, so white stays 255.
 pub fn luma(b: u8, g: u8, r: u8) -> u8 {
-    ((29 * u32::from(b) + 150 * u32::from(g) + 77 * u32::from(r) + 128) >> 8) as u8
+    ((7471 * u32::from(b) + 38470 * u32::from(g) + 19595 * u32::from(r) + 32768) >> 16) as u8
 }
 
 /// Computes [`FrameStats`] frame after frame, keeping the previous
@@ -98,9 +98,9 @@ mod tests {
     fn luma_weights_follow_bt601_in_bgr_order() {
         assert_eq!(luma(0, 0, 0), 0);
         assert_eq!(luma(255, 255, 255), 255);
-        assert_eq!(luma(255, 0, 0), 29); // blue: 0.114 * 255
-        assert_eq!(luma(0, 255, 0), 150); // green: 0.587 * 255
-        assert_eq!(luma(0, 0, 255), 77); // red: 0.299 * 255
+        assert_eq!(luma(255, 0, 0), 29); // blue: 0.114 * 255 = 29.07
+        assert_eq!(luma(0, 255, 0), 150); // green: 0.587 * 255 = 149.69
+        assert_eq!(luma(0, 0, 255), 76); // red: 0.299 * 255 = 76.24
         assert_eq!(luma(100, 100, 100), 100);
     }
 

@@ -41,20 +41,10 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{CHANNELS, MAGIC};
 
+    /// A 2x2 frame of one grey level.
     fn grey_frame(frame_no: u64, level: u8) -> Vec<u8> {
-        let (width, height) = (2u32, 2u32);
-        let mut m = vec![level; HEADER_BYTES + (width * height * CHANNELS) as usize];
-        m[..HEADER_BYTES].fill(0);
-        m[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-        m[4..8].copy_from_slice(&(HEADER_BYTES as u32).to_le_bytes());
-        m[8..16].copy_from_slice(&frame_no.to_le_bytes());
-        m[24..28].copy_from_slice(&width.to_le_bytes());
-        m[28..32].copy_from_slice(&height.to_le_bytes());
-        m[32..36].copy_from_slice(&CHANNELS.to_le_bytes());
-        m[36..40].copy_from_slice(&(width * CHANNELS).to_le_bytes());
-        m
+        FrameHeader { frame_no, capture_ns: 0, width: 2, height: 2 }.message(&[level; 12])
     }
 
     #[test]
