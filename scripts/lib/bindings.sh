@@ -50,17 +50,17 @@ run_rust() {
 run_go() {
   local t=$SECONDS rc p f module
   echo
-  echo "==> go vet ./...; go test -race ./...   [bindings/go, examples/cross/go, bench/go]"
+  echo "==> go vet ./...; go test -race ./...   [bindings/go, examples/cross/go, examples/pipeline/liveview, bench/go]"
   require go "go" || return
   rc=0
-  for module in bindings/go examples/cross/go bench/go; do
+  for module in bindings/go examples/cross/go examples/pipeline/liveview bench/go; do
     (cd "$module" && go vet ./...) || rc=1
   done
   tally "go vet" $((rc == 0 ? 1 : 0)) $((rc == 0 ? 0 : 1)) "$rc" "$t"
   t=$SECONDS
-  : > "$LOGDIR/go-test.log"
   rc=0
-  for module in bindings/go bench/go; do
+  : >"$LOGDIR/go-test.log"
+  for module in bindings/go examples/pipeline/liveview bench/go; do
     (cd "$module" && go test -race -count=1 -v ./... 2>&1) | tee -a "$LOGDIR/go-test.log"
     ((PIPESTATUS[0] == 0)) || rc=1
   done
