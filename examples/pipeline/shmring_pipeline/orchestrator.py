@@ -9,11 +9,12 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import signal
 import time
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import shmring
 
@@ -31,7 +32,8 @@ from .wire import FRAME_HEADER_BYTES, CHANNELS
 
 READY_TIMEOUT_S = 60.0   # spawned stages import OpenCV and scikit-learn first
 EXIT_TIMEOUT_S = 10.0
-SAMPLE_EVERY_S = 0.5
+SAMPLE_EVERY_S = 0.25
+RATE_WINDOW_S = 1.0      # frames/s are shown over this window
 FRAME_SLOTS = 8          # frames in flight per reader: 8 x 6 MB at 1080p
 
 #: Stage names in display order; detector members share the row "detector".
@@ -99,6 +101,18 @@ class RunResult:
 Display = Callable[[Dict[str, StageState], Sample], None]
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Stages started in here ignore SIGINT (an ignored signal stays ignored
+    across exec): Ctrl-C in the terminal reaches every process of the group,
+    but only the orchestrator acts on it, stopping the stages in order."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Pipeline:
     def __init__(self, options: RunOptions, display: Display) -> None:
         self.options = options
@@ -133,6 +147,7 @@ class Pipeline:
             started = time.monotonic()
             self._start_python("source", 0, run_source, options.spec)
             self._watch()
+            self._samples.append(self._sample(time.monotonic()))
             wall_s = time.monotonic() - started
             self._wait(self._all_exited, EXIT_TIMEOUT_S, "to exit")
         return self._result(wall_s)
@@ -156,8 +171,9 @@ class Pipeline:
         assert self._frames_ring is not None and self._frames_ring.name is not None
         for stage, program in native_programs(bin_dir).items():
             self._states[stage] = StageState(stage, stage)
-            self._native[stage] = NativeStage(stage, program, self._frames_ring.name,
-                                              self.options.out_dir, self._native_events.put)
+            with _sigint_ignored():
+                self._native[stage] = NativeStage(stage, program, self._frames_ring.name,
+                                                  self.options.out_dir, self._native_events.put)
             self._states[stage].pid = self._native[stage].pid
 
     def _start_python(self, name: str, member: int, body: Callable[..., None],
@@ -167,7 +183,8 @@ class Pipeline:
         context = StageContext(name, member, self._events)
         process = self._context.Process(target=run_stage, name=f"pipeline-{label}",
                                         args=(context, body, self._channels, *args))
-        process.start()
+        with _sigint_ignored():
+            process.start()
         self._processes[label] = process
 
     # ---- watching ------------------------------------------------------------

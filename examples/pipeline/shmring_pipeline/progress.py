@@ -12,9 +12,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from .orchestrator import STAGES, Sample, StageState
+from .orchestrator import RATE_WINDOW_S, STAGES, Sample, StageState
 
-RATE_WINDOW_S = 2.0
 PLAIN_EVERY_S = 2.0
 
 

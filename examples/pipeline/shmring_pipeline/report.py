@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from .orchestrator import RunResult  # noqa: E402
+from .orchestrator import RATE_WINDOW_S, RunResult, Sample  # noqa: E402
 
 
 def save_result(result: RunResult, path: Path) -> None:
@@ -33,7 +33,7 @@ def summary_table(result: RunResult) -> Table:
     for name, row in result.stages.items():
         frames = row["frames"]
         table.add_row(name, str(row["members"]), str(frames),
-                      f"{frames / row['elapsed_s']:.1f}" if row["elapsed_s"] else "-",
+                      f"{frames / result.wall_s:.1f}" if result.wall_s else "-",
                       f"{row['cpu_s']:.1f}",
                       f"{1000 * row['cpu_s'] / frames:.1f}" if frames else "-",
                       str(row["skipped"]))
@@ -52,23 +52,30 @@ def comparison_table(runs: List[RunResult]) -> Table:
     return table
 
 
+def _rates(samples: List[Sample], name: str) -> List[float]:
+    """Frames per second at each sample, over the RATE_WINDOW_S before it."""
+    rates, first = [], 0
+    for sample in samples:
+        while sample.t - samples[first].t > RATE_WINDOW_S:
+            first += 1
+        rates.append(sample.rate_since(samples[first], name))
+    return rates
+
+
 def chart(result: RunResult, path: Path) -> None:
     """Throughput and ring lag per stage over time, one line per stage."""
     samples = result.samples
     figure, (rate_axes, lag_axes) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    if samples:
-        start = samples[0].t
-        times = [s.t - start for s in samples[1:]]
-        for name in result.stages:
-            rates = [b.rate_since(a, name) for a, b in zip(samples, samples[1:])]
-            rate_axes.plot(times, rates, label=name)
-            if any(name in s.lag for s in samples):
-                lag_axes.plot(times, [s.lag.get(name, 0) for s in samples[1:]], label=name)
-    rate_axes.set_ylabel("frames/s")
+    times = [s.t - samples[0].t for s in samples] if samples else []
+    for name in result.stages:
+        rate_axes.plot(times, _rates(samples, name), marker=".", label=name)
+        if any(name in s.lag for s in samples):
+            lag_axes.plot(times, [s.lag.get(name, 0) for s in samples], marker=".", label=name)
+    rate_axes.set_ylabel(f"frames/s (over {RATE_WINDOW_S:.0f} s)")
     rate_axes.set_title(f"pipeline over {result.transport}: throughput and lag per stage")
     rate_axes.legend(loc="upper right", fontsize="small")
     lag_axes.set_ylabel("frames behind the source")
-    lag_axes.set_xlabel("seconds")
+    lag_axes.set_xlabel("seconds since the source started")
     lag_axes.legend(loc="upper right", fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -9,11 +9,12 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict
 
+import cv2
 import multiprocessing
 
-PROGRESS_EVERY_S = 0.5
+PROGRESS_EVERY_S = 0.2
 
 Event = Dict[str, Any]
 
@@ -51,26 +52,40 @@ class StageContext:
                   **fields)
 
 
-class _Terminated(Exception):
-    pass
+class _Stopped(Exception):
+    """The orchestrator sent SIGTERM."""
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated()
+class _StopOnce:
+    """The SIGTERM handler: raises _Stopped in the stage's body (which
+    interrupts a blocked ring wait), once; never in the clean-up after it."""
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise _Stopped()
 
 
 def run_stage(context: StageContext, body: Callable[..., None], *args: Any) -> None:
     """The target of every stage process: run body(context, *args); exit 0,
     or 1 after reporting the failure, or 130 when stopped."""
-    # SIGTERM interrupts blocked waits like Ctrl-C does, so the stage leaves
-    # its ring handles closed.
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    code: Optional[int] = 0
+    # SIGINT is ignored (inherited from the orchestrator, which alone
+    # handles Ctrl-C and then stops the stages with SIGTERM).
+    stop = _StopOnce()
+    signal.signal(signal.SIGTERM, stop)
+    # The pipeline's parallelism is its processes: OpenCV's own thread pool
+    # in each of them would only oversubscribe the cores.
+    cv2.setNumThreads(1)
+    code = 0
     try:
         body(context, *args)
-    except (KeyboardInterrupt, _Terminated):
+    except _Stopped:
         code = 130
     except Exception as error:  # reported to the orchestrator as one line
         context.send("failed", error=f"{type(error).__name__}: {error}")
         code = 1
+    stop.armed = False
     sys.exit(code)
