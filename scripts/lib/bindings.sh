@@ -50,16 +50,20 @@ run_rust() {
 run_go() {
   local t=$SECONDS rc p f module
   echo
-  echo "==> go vet ./...; go test -race ./...   [bindings/go, examples/cross/go]"
+  echo "==> go vet ./...; go test -race ./...   [bindings/go, examples/cross/go, examples/pipeline/liveview]"
   require go "go" || return
   rc=0
-  for module in bindings/go examples/cross/go; do
+  for module in bindings/go examples/cross/go examples/pipeline/liveview; do
     (cd "$module" && go vet ./...) || rc=1
   done
   tally "go vet" $((rc == 0 ? 1 : 0)) $((rc == 0 ? 0 : 1)) "$rc" "$t"
   t=$SECONDS
-  (cd bindings/go && go test -race -count=1 -v ./... 2>&1) | tee "$LOGDIR/go-test.log"
-  rc=${PIPESTATUS[0]}
+  rc=0
+  : >"$LOGDIR/go-test.log"
+  for module in bindings/go examples/pipeline/liveview; do
+    (cd "$module" && go test -race -count=1 -v ./... 2>&1) | tee -a "$LOGDIR/go-test.log"
+    ((PIPESTATUS[0] == 0)) || rc=1
+  done
   p="$(grep -cE '^--- PASS' "$LOGDIR/go-test.log")"
   f="$(grep -cE '^--- FAIL' "$LOGDIR/go-test.log")"
   tally "go test -race" "$p" "$f" "$rc" "$t"
