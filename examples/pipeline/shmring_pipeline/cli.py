@@ -24,7 +24,7 @@ from .testclip import test_clip
 
 PROGRAM = "shmring-pipeline"
 #: The built-in clip's default length: about a minute on two cores.
-DEFAULT_FRAMES = 600
+DEFAULT_FRAMES = 3600
 #: A camera with neither --frames nor --duration runs this long.
 DEFAULT_CAMERA_S = 10.0
 
@@ -120,7 +120,7 @@ def _run(console: Console, args: argparse.Namespace, spec: SourceSpec, fps: floa
         result = Pipeline(options, display).run()
     save_result(result, out_dir / "run.json")
     chart(result, out_dir / "chart.png")
-    print_outputs(console, result, out_dir, [out_dir / "run.json", out_dir / "chart.png"])
+    print_outputs(console, result, [out_dir / "run.json", out_dir / "chart.png"])
     return result
 
 
@@ -134,7 +134,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         results = [_run(console, args, spec, fps, "shmring")]
         if args.transport == "queue":
             console.print("queue: the same Python stages over multiprocessing.Queue "
-                          "(the Rust and Go stages read shmring rings only: skipped)")
+                          "(the Rust and Go stages read shmring rings only: skipped)", soft_wrap=True)
             results.append(_run(console, args, spec, fps, "queue"))
             console.print(comparison_table(results))
     except BadInput as error:

@@ -82,12 +82,9 @@ def chart(result: RunResult, path: Path) -> None:
     plt.close(figure)
 
 
-def print_outputs(console: Console, result: RunResult, out_dir: Path, extra: List[Path]) -> None:
+def print_outputs(console: Console, result: RunResult, extra: List[Path]) -> None:
     console.print(summary_table(result))
     paths = [Path(p) for row in result.stages.values() for p in row["outputs"]] + extra
-    thumbnails = out_dir / "thumbnails"
-    if thumbnails.is_dir():
-        paths.append(thumbnails)
     console.print("outputs:")
-    for path in paths:
+    for path in dict.fromkeys(paths):  # once each, in order
         console.print(f"  {path}", highlight=False, soft_wrap=True)
