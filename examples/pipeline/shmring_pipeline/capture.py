@@ -62,8 +62,8 @@ def open_capture(spec: SourceSpec) -> cv2.VideoCapture:
             raise BadInput(f"no such video file: {spec.source}")
         capture = cv2.VideoCapture(spec.source)
         if not capture.isOpened():
-            raise BadInput(f"camera {spec.source} is not available" if spec.is_camera
-                           else f"cannot read video file {spec.source} (not a video OpenCV can decode)")
+            raise BadInput(f"camera {spec.source} is not available" if spec.is_camera else
+                           f"cannot read video file {spec.source} (not a video OpenCV can decode)")
     return capture
 
 

@@ -134,7 +134,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         results = [_run(console, args, spec, fps, "shmring")]
         if args.transport == "queue":
             console.print("queue: the same Python stages over multiprocessing.Queue "
-                          "(the Rust and Go stages read shmring rings only: skipped)", soft_wrap=True)
+                          "(the Rust and Go stages read shmring rings only: skipped)",
+                          soft_wrap=True)
             results.append(_run(console, args, spec, fps, "queue"))
             console.print(comparison_table(results))
     except BadInput as error:

@@ -26,8 +26,9 @@ HIST_SIZE = (160, 90)  # histograms of a small copy: colour shares do not need 1
 def colour_histogram(image: np.ndarray) -> np.ndarray:
     small = cv2.resize(image, HIST_SIZE, interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    hist = cv2.calcHist([hsv], [0, 1, 2], None, HIST_BINS, [0, 180, 0, 256, 0, 256]).ravel()
-    return hist / hist.sum()
+    hist: np.ndarray = cv2.calcHist([hsv], [0, 1, 2], None, HIST_BINS,
+                                    [0, 180, 0, 256, 0, 256]).ravel()
+    return hist / float(hist.sum())
 
 
 def run_features(context: StageContext, channels: Channels, out_dir: str) -> None:

@@ -60,8 +60,8 @@ class NativeStage:
                 thread.join(1.0)
         return code
 
-    def last_error(self) -> str:
-        return self.stderr[-1] if self.stderr else "no message"
+    def last_error(self) -> Optional[str]:
+        return self.stderr[-1] if self.stderr else None
 
     def stop(self, timeout: float) -> None:
         """SIGTERM (the stage exits 130 promptly), then SIGKILL."""

@@ -94,7 +94,8 @@ class RunResult:
 
     def python_cpu_ms_per_frame(self) -> float:
         """CPU of the Python stages (the ones both transports run) per frame."""
-        cpu = sum(s["cpu_s"] for name, s in self.stages.items() if name not in ("stats", "liveview"))
+        cpu = sum(s["cpu_s"] for name, s in self.stages.items()
+                  if name not in ("stats", "liveview"))
         return 1000 * cpu / self.frames if self.frames else 0.0
 
 
@@ -142,14 +143,13 @@ class Pipeline:
             self._start_python("features", 0, run_features, str(options.out_dir))
             self._start_python("sink", 0, run_sink, str(options.out_dir), options.sink_width,
                                options.fps)
-            self._wait(lambda: all(s.ready for s in self._states.values()), READY_TIMEOUT_S,
-                       "to be ready")
+            self._wait(lambda s: not s.ready, READY_TIMEOUT_S, "get ready")
             started = time.monotonic()
             self._start_python("source", 0, run_source, options.spec)
             self._watch()
             self._samples.append(self._sample(time.monotonic()))
             wall_s = time.monotonic() - started
-            self._wait(self._all_exited, EXIT_TIMEOUT_S, "to exit")
+            self._wait(lambda s: self._exit_code(s.label) is None, EXIT_TIMEOUT_S, "exit")
         return self._result(wall_s)
 
     def _make_channels(self, cleanup: contextlib.ExitStack) -> Channels:
@@ -209,13 +209,12 @@ class Pipeline:
                     raise StageFailed(f"no progress for {STALL_S:.0f} s; "
                                       f"still running: {', '.join(stuck)}")
 
-    def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+    def _wait(self, pending: Callable[[StageState], bool], timeout: float, what: str) -> None:
+        """Take events until no stage is pending, or StageFailed."""
         deadline = time.monotonic() + timeout
-        while not condition():
+        while late := [s.label for s in self._states.values() if pending(s)]:
             if time.monotonic() > deadline:
-                late = [s.label for s in self._states.values()
-                        if not (s.ready if what == "to be ready" else self._exited(s.label))]
-                raise StageFailed(f"{', '.join(late)} did not get {what[3:]} within {timeout:.0f} s")
+                raise StageFailed(f"{', '.join(late)} did not {what} within {timeout:.0f} s")
             self._next_event(0.1)
 
     def _next_event(self, timeout: float) -> None:
@@ -233,9 +232,9 @@ class Pipeline:
                     self._apply(source.get_nowait())
         for label, code in exited.items():
             if code != 0 or self._states[label].done is None:
-                raise StageFailed(f"{label} exited with status {code}"
-                                  + (f": {self._native[label].last_error()}"
-                                     if label in self._native else ""))
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+                said = self._native[label].last_error() if label in self._native else None
+                raise StageFailed(f"{label} {how}" + (f": {said}" if said else ""))
 
     def _apply(self, event: Event) -> None:
         label = f"detector {event['member']}" if event["stage"] == "detector" else event["stage"]
@@ -280,12 +279,6 @@ class Pipeline:
             return self._native[label].exit_code()
         process = self._processes.get(label)
         return None if process is None else process.exitcode
-
-    def _exited(self, label: str) -> bool:
-        return self._exit_code(label) is not None
-
-    def _all_exited(self) -> bool:
-        return all(self._exited(label) for label in self._states)
 
     def _stop_all(self) -> None:
         """Stop whatever still runs: SIGTERM, then SIGKILL after a while."""

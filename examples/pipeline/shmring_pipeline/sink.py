@@ -61,7 +61,7 @@ class _Annotator:
         scale = min(1.0, self._width / width)
         size = (round(width * scale) // 2 * 2, round(height * scale) // 2 * 2)
         if self._writer is None:
-            self._writer = cv2.VideoWriter(str(self._path), cv2.VideoWriter_fourcc(*"mp4v"),
+            self._writer = cv2.VideoWriter(str(self._path), cv2.VideoWriter.fourcc(*"mp4v"),
                                            self._fps, size)
             if not self._writer.isOpened():
                 raise RuntimeError(f"cannot write video {self._path}")

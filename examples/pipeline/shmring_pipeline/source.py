@@ -22,7 +22,7 @@ class _Decoder:
     def __init__(self, spec: SourceSpec) -> None:
         self._spec = spec
         self._capture = open_capture(spec)
-        self._scratch: Optional[np.ndarray] = None
+        self._scratch: Optional[cv2.typing.MatLike] = None
 
     def grab(self) -> bool:
         """Advance to the next frame (from the start again if the file ends
@@ -41,9 +41,11 @@ class _Decoder:
         if same_size:
             ok, decoded = self._capture.retrieve(image=image)
         else:
-            ok, self._scratch = self._capture.retrieve(image=self._scratch)
-            decoded = cv2.resize(self._scratch, (width, height), dst=image,
-                                 interpolation=cv2.INTER_AREA) if ok else None
+            ok, scratch = self._capture.retrieve(image=self._scratch)
+            if ok:
+                self._scratch = scratch
+                decoded = cv2.resize(scratch, (width, height), dst=image,
+                                     interpolation=cv2.INTER_AREA)
         if not ok:
             raise RuntimeError(f"{self._spec.describe()}: decoding a frame failed")
         if decoded is not image:  # OpenCV chose to allocate: the one copy

@@ -52,7 +52,8 @@ class StageContext:
 
     def done(self, frames: int, last_frame: int, **fields: Any) -> None:
         self.send("done", frames=frames, skipped=0, last_frame=last_frame,
-                  cpu_s=time.process_time() - self._cpu_at_ready, elapsed_s=time.monotonic() - self._started,
+                  cpu_s=time.process_time() - self._cpu_at_ready,
+                  elapsed_s=time.monotonic() - self._started,
                   **fields)
 
 

@@ -31,7 +31,8 @@ def _draw(frame: np.ndarray, number: int, width: int, height: int) -> None:
     t = number / FPS
     unit = height / 1080
     # A ball bouncing across, a square on a circle, a bar sliding up and down.
-    ball = (int((0.1 + 0.8 * abs(math.sin(t * 0.7))) * width), int(height * (0.3 + 0.1 * math.sin(t * 3))))
+    ball = (int((0.1 + 0.8 * abs(math.sin(t * 0.7))) * width),
+            int(height * (0.3 + 0.1 * math.sin(t * 3))))
     cv2.circle(frame, ball, int(90 * unit), (40, 40, 230), -1)
     centre = (int(width * (0.6 + 0.2 * math.cos(t))), int(height * (0.6 + 0.2 * math.sin(t))))
     side = int(80 * unit)
@@ -51,7 +52,7 @@ def test_clip(cache_dir: Path, width: int, height: int) -> Path:
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}-{os.getpid()}.mp4")  # renamed once complete
-    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (width, height))
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (width, height))
     if not writer.isOpened():
         raise RuntimeError(f"cannot write the test clip {partial}")
     background = _background(width, height)

@@ -11,7 +11,7 @@ import os
 import queue
 import time
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager, Iterator, List, Optional, Protocol
+from typing import Callable, ContextManager, Iterator, List, Optional, Protocol, Union
 
 import shmring
 
@@ -168,9 +168,10 @@ def create_rings(nonce: str, frame_bytes: int, frame_slots: int) -> List[shmring
 # ---- multiprocessing.Queue -----------------------------------------------------
 
 _END = None  # the end-of-stream marker on a queue
+QueueMessage = Optional[Union[bytes, bytearray]]
 
 
-def _get(q: "multiprocessing.Queue[Optional[bytes]]", parent: int) -> Optional[bytes]:
+def _get(q: "multiprocessing.Queue[QueueMessage]", parent: int) -> QueueMessage:
     while True:
         try:
             return q.get(timeout=POLL_S)
@@ -178,7 +179,7 @@ def _get(q: "multiprocessing.Queue[Optional[bytes]]", parent: int) -> Optional[b
             _check_parent(parent)
 
 
-def _put(q: "multiprocessing.Queue[Optional[bytes]]", message: Optional[bytes]) -> None:
+def _put(q: "multiprocessing.Queue[QueueMessage]", message: QueueMessage) -> None:
     try:
         q.put(message, timeout=STALL_S)
     except queue.Full:
@@ -208,7 +209,7 @@ class _QueueFrameOutput:
 
 
 class _QueueFrameInput:
-    def __init__(self, q: "multiprocessing.Queue[Optional[bytes]]") -> None:
+    def __init__(self, q: "multiprocessing.Queue[QueueMessage]") -> None:
         self._queue = q
         self._parent = os.getppid()
 
@@ -219,7 +220,7 @@ class _QueueFrameInput:
 
 
 class _QueueResultOutput:
-    def __init__(self, q: "multiprocessing.Queue[Optional[bytes]]") -> None:
+    def __init__(self, q: "multiprocessing.Queue[QueueMessage]") -> None:
         self._queue = q
 
     def put(self, message: bytes) -> None:
@@ -232,7 +233,7 @@ class _QueueResultOutput:
 class _QueueResultInput:
     """Ends once every detector has put its end marker."""
 
-    def __init__(self, q: "multiprocessing.Queue[Optional[bytes]]", writers: int) -> None:
+    def __init__(self, q: "multiprocessing.Queue[QueueMessage]", writers: int) -> None:
         self._queue = q
         self._open_writers = writers
         self._parent = os.getppid()
@@ -241,7 +242,7 @@ class _QueueResultInput:
         while self._open_writers:
             message = _get(self._queue, self._parent)
             if message is not _END:
-                return message
+                return bytes(message)  # detectors put bytes: no copy
             self._open_writers -= 1
         return None
 
@@ -255,10 +256,10 @@ class QueueChannels:
     detectors: int
     depth: int
     transport: str = "queue"
-    detector_frames: "multiprocessing.Queue[Optional[bytes]]" = field(init=False)
-    features_frames: "multiprocessing.Queue[Optional[bytes]]" = field(init=False)
-    sink_frames: "multiprocessing.Queue[Optional[bytes]]" = field(init=False)
-    results: "multiprocessing.Queue[Optional[bytes]]" = field(init=False)
+    detector_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
+    features_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
+    sink_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
+    results: "multiprocessing.Queue[QueueMessage]" = field(init=False)
 
     def __post_init__(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -267,7 +268,7 @@ class QueueChannels:
         self.sink_frames = context.Queue(self.depth)
         self.results = context.Queue()
 
-    def frame_queues(self) -> List["multiprocessing.Queue[Optional[bytes]]"]:
+    def frame_queues(self) -> List["multiprocessing.Queue[QueueMessage]"]:
         return [self.detector_frames, self.features_frames, self.sink_frames]
 
     def frame_output(self) -> FrameOutput:

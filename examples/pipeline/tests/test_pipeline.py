@@ -47,8 +47,9 @@ def _segments(pid: int) -> Set[str]:
 def _group_processes(pgid: int) -> List[str]:
     """Live (not zombie) processes of a process group."""
     listing = subprocess.run(["ps", "-o", "stat=,pid=,args=", "-g", str(pgid)],
-                             capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if line.strip() and not line.lstrip().startswith("Z")]
+                             capture_output=True, text=True, check=False).stdout
+    return [line for line in listing.splitlines()
+            if line.strip() and not line.lstrip().startswith("Z")]
 
 
 class Run:
@@ -168,7 +169,7 @@ def test_a_killed_stage_stops_the_run(tmp_path: Path) -> None:
     os.kill(int(stats[0]), signal.SIGKILL)
     run.wait()
     assert run.code == 1
-    assert run.stderr.splitlines()[-1] == "shmring-pipeline: stats exited with status -9: no message"
+    assert run.stderr == "shmring-pipeline: stats was killed by signal 9\n"
     run.assert_clean()
 
 
