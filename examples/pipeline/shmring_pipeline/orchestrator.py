@@ -145,6 +145,7 @@ class Pipeline:
                                options.fps)
             self._wait(lambda s: not s.ready, READY_TIMEOUT_S, "get ready")
             started = time.monotonic()
+            self._samples.append(self._sample(started))  # the charts' time 0
             self._start_python("source", 0, run_source, options.spec)
             self._watch()
             self._samples.append(self._sample(time.monotonic()))

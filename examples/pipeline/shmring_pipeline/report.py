@@ -67,10 +67,11 @@ def chart(result: RunResult, path: Path) -> None:
     samples = result.samples
     figure, (rate_axes, lag_axes) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
     times = [s.t - samples[0].t for s in samples] if samples else []
-    for name in result.stages:
-        rate_axes.plot(times, _rates(samples, name), marker=".", label=name)
+    for colour, name in enumerate(result.stages):
+        style = {"marker": ".", "label": name, "color": f"C{colour}"}  # a stage's colour in both
+        rate_axes.plot(times, _rates(samples, name), **style)
         if any(name in s.lag for s in samples):
-            lag_axes.plot(times, [s.lag.get(name, 0) for s in samples], marker=".", label=name)
+            lag_axes.plot(times, [s.lag.get(name, 0) for s in samples], **style)
     rate_axes.set_ylabel(f"frames/s (over {RATE_WINDOW_S:.0f} s)")
     rate_axes.set_title(f"pipeline over {result.transport}: throughput and lag per stage")
     rate_axes.legend(loc="upper right", fontsize="small")
