@@ -36,8 +36,6 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class SourceInfo:
-    width: int
-    height: int
     fps: float
     frame_count: Optional[int]  # None for a camera
 
@@ -77,6 +75,6 @@ def probe(spec: SourceSpec) -> SourceInfo:
             raise BadInput(f"{spec.describe()} gives no frames")
         count = None if spec.is_camera else int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
         fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-        return SourceInfo(frame.shape[1], frame.shape[0], fps, count)
+        return SourceInfo(fps, count)
     finally:
         capture.release()

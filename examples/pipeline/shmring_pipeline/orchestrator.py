@@ -47,7 +47,7 @@ class RunOptions:
     detectors: int
     out_dir: Path
     sink_width: int
-    bin_dir: Optional[Path]   # None: no native stages
+    bin_dir: Optional[Path]   # None: no native stages (always so over queues)
     transport: str            # "shmring" or "queue"
 
 
@@ -136,7 +136,7 @@ class Pipeline:
         with contextlib.ExitStack() as cleanup:
             cleanup.callback(self._stop_all)
             self._channels = self._make_channels(cleanup)
-            if options.bin_dir is not None and options.transport == "shmring":
+            if options.bin_dir is not None:
                 self._start_native(options.bin_dir)
             for member in range(options.detectors):
                 self._start_python("detector", member, run_detector)

@@ -60,8 +60,6 @@ class ResultInput(Protocol):
 
 
 class Channels(Protocol):
-    transport: str
-
     def frame_output(self) -> FrameOutput: ...
 
     def frame_input(self, stage: str) -> FrameInput: ...
@@ -135,7 +133,6 @@ class RingChannels:
 
     frames_ring: str
     results_ring: str
-    transport: str = "shmring"
 
     def frame_output(self) -> FrameOutput:
         return _RingFrameOutput(shmring.Ring.attach(self.frames_ring))
@@ -255,7 +252,6 @@ class QueueChannels:
 
     detectors: int
     depth: int
-    transport: str = "queue"
     detector_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
     features_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
     sink_frames: "multiprocessing.Queue[QueueMessage]" = field(init=False)
