@@ -22,6 +22,8 @@ class _Decoder:
     def __init__(self, spec: SourceSpec) -> None:
         self._spec = spec
         self._capture = open_capture(spec)
+        self._size = (int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                      int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self._scratch: Optional[cv2.typing.MatLike] = None
 
     def grab(self) -> bool:
@@ -36,9 +38,7 @@ class _Decoder:
 
     def retrieve_into(self, image: np.ndarray) -> None:
         height, width = image.shape[:2]
-        same_size = (self._capture.get(cv2.CAP_PROP_FRAME_WIDTH) == width
-                     and self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT) == height)
-        if same_size:
+        if self._size == (width, height):
             ok, decoded = self._capture.retrieve(image=image)
         else:
             ok, scratch = self._capture.retrieve(image=self._scratch)

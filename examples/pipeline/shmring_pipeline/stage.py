@@ -4,15 +4,15 @@ SIGTERM, Ctrl-C or error (one line to the orchestrator, never a traceback)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict
 
 import cv2
-import multiprocessing
 
 PROGRESS_EVERY_S = 0.2
 
@@ -27,19 +27,19 @@ class StageContext:
     stage: str
     member: int
     events: "multiprocessing.Queue[Event]"
-
-    def __post_init__(self) -> None:
-        self._started = time.monotonic()
-        self._cpu_at_ready = 0.0
-        self._last_report = 0.0
+    _ready_at: float = field(default=0.0, init=False)
+    _cpu_at_ready: float = field(default=0.0, init=False)
+    _last_report: float = field(default=0.0, init=False)
 
     def send(self, event: str, **fields: Any) -> None:
         self.events.put({"stage": self.stage, "member": self.member, "pid": os.getpid(),
                          "event": event, **fields})
 
     def ready(self) -> None:
-        # CPU is counted from here: the work, not importing OpenCV and
-        # scikit-learn (seconds that would swamp a short run's CPU per frame).
+        # Time and CPU count from here, as the native stages' do: the work,
+        # not importing OpenCV and scikit-learn (seconds of CPU that would
+        # swamp a short run's CPU per frame).
+        self._ready_at = time.monotonic()
         self._cpu_at_ready = time.process_time()
         self.send("ready")
 
@@ -53,7 +53,7 @@ class StageContext:
     def done(self, frames: int, last_frame: int, **fields: Any) -> None:
         self.send("done", frames=frames, skipped=0, last_frame=last_frame,
                   cpu_s=time.process_time() - self._cpu_at_ready,
-                  elapsed_s=time.monotonic() - self._started,
+                  elapsed_s=time.monotonic() - self._ready_at,
                   **fields)
 
 

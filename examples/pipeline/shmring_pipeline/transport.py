@@ -29,6 +29,14 @@ class StageGone(Exception):
     """The orchestrator died: a stage left alone stops."""
 
 
+class Stuck(Exception):
+    """A ring or queue stayed full for STALL_S: its reader is stuck. (Not
+    shmring.Timeout, which a frame reader's loop takes for "no frame yet".)"""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} stayed full for {STALL_S:.0f} s")
+
+
 def _check_parent(parent: int) -> None:
     if os.getppid() != parent:
         raise StageGone("the orchestrator is gone")
@@ -105,7 +113,10 @@ class _RingResultOutput:
         self._writer = ring.writer()
 
     def put(self, message: bytes) -> None:
-        self._writer.write(message, timeout=STALL_S)
+        try:
+            self._writer.write(message, timeout=STALL_S)
+        except shmring.Timeout:
+            raise Stuck("the results ring") from None
 
     def close(self) -> None:
         self._writer.close()  # the last detector's close ends the stream
@@ -180,7 +191,7 @@ def _put(q: "multiprocessing.Queue[QueueMessage]", message: QueueMessage) -> Non
     try:
         q.put(message, timeout=STALL_S)
     except queue.Full:
-        raise TimeoutError(f"a queue stayed full for {STALL_S:.0f} s") from None
+        raise Stuck("a queue") from None
 
 
 class _QueueFrameOutput:
