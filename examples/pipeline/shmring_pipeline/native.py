@@ -63,17 +63,19 @@ class NativeStage:
     def last_error(self) -> Optional[str]:
         return self.stderr[-1] if self.stderr else None
 
-    def stop(self, timeout: float) -> None:
-        """SIGTERM (the stage exits 130 promptly), then SIGKILL."""
+    def terminate(self) -> None:
+        """SIGTERM: the stage exits 130 promptly (PROTOCOL.md)."""
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def wait_or_kill(self, timeout: float) -> None:
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(1.0)
 
 
 def native_programs(bin_dir: Path) -> Dict[str, Path]:

@@ -282,17 +282,21 @@ class Pipeline:
         return None if process is None else process.exitcode
 
     def _stop_all(self) -> None:
-        """Stop whatever still runs: SIGTERM, then SIGKILL after a while."""
+        """Stop whatever still runs: SIGTERM to all, then SIGKILL to those
+        still there EXIT_TIMEOUT_S later."""
         for process in self._processes.values():
             if process.exitcode is None:
                 process.terminate()
         for stage in self._native.values():
-            stage.stop(EXIT_TIMEOUT_S)
+            stage.terminate()
+        deadline = time.monotonic() + EXIT_TIMEOUT_S
         for process in self._processes.values():
-            process.join(EXIT_TIMEOUT_S)
+            process.join(max(0.0, deadline - time.monotonic()))
             if process.exitcode is None:
                 process.kill()
                 process.join()
+        for stage in self._native.values():
+            stage.wait_or_kill(max(0.0, deadline - time.monotonic()))
         self._events.close()
         self._events.join_thread()
 
