@@ -45,6 +45,7 @@ class StageContext:
 
     def progress(self, frames: int, last_frame: int) -> None:
         """Report now and then (call it for every frame)."""
+        _STOP.check()
         now = time.monotonic()
         if now - self._last_report >= PROGRESS_EVERY_S:
             self._last_report = now
@@ -57,21 +58,36 @@ class StageContext:
                   **fields)
 
 
-class _Stopped(Exception):
+class _Stopped(BaseException):  # like KeyboardInterrupt: no `except Exception` takes it
     """The orchestrator sent SIGTERM."""
 
 
-class _StopOnce:
-    """The SIGTERM handler: raises _Stopped in the stage's body (which
-    interrupts a blocked ring wait), once; never in the clean-up after it."""
+class _StopSignal:
+    """The SIGTERM handler. While the stage's body runs (armed) it raises
+    _Stopped, once, which also interrupts a blocked ring wait. Should that
+    land in a finalizer (a __del__ closing a handle), where Python only
+    reports it to sys.unraisablehook, the next progress() raises it again."""
 
     def __init__(self) -> None:
-        self.armed = True
+        self.armed = False
+        self.received = False
 
     def __call__(self, signum: int, frame: object) -> None:
-        if self.armed:
-            self.armed = False
+        if self.armed and not self.received:
+            self.received = True
             raise _Stopped()
+
+    def check(self) -> None:
+        if self.armed and self.received:
+            raise _Stopped()
+
+
+_STOP = _StopSignal()
+
+
+def _unraisable(report: "sys.UnraisableHookArgs") -> None:
+    if not isinstance(report.exc_value, _Stopped):  # no traceback for a stop
+        sys.__unraisablehook__(report)
 
 
 def run_stage(context: StageContext, body: Callable[..., None], *args: Any) -> None:
@@ -79,12 +95,13 @@ def run_stage(context: StageContext, body: Callable[..., None], *args: Any) -> N
     or 1 after reporting the failure, or 130 when stopped."""
     # SIGINT is ignored (inherited from the orchestrator, which alone
     # handles Ctrl-C and then stops the stages with SIGTERM).
-    stop = _StopOnce()
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, _STOP)
+    sys.unraisablehook = _unraisable
     # The pipeline's parallelism is its processes: OpenCV's own thread pool
     # in each of them would only oversubscribe the cores.
     cv2.setNumThreads(1)
     code = 0
+    _STOP.armed = True
     try:
         body(context, *args)
     except _Stopped:
@@ -92,5 +109,5 @@ def run_stage(context: StageContext, body: Callable[..., None], *args: Any) -> N
     except Exception as error:  # reported to the orchestrator as one line
         context.send("failed", error=f"{type(error).__name__}: {error}")
         code = 1
-    stop.armed = False
-    sys.exit(code)
+    _STOP.armed = False
+    sys.exit(130 if _STOP.received else code)

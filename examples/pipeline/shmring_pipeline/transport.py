@@ -84,8 +84,15 @@ class _RingFrameOutput:
         self._ring = ring
         self._writer = ring.writer()
 
-    def slot(self, nbytes: int) -> ContextManager[memoryview]:
-        return self._writer.reserve(nbytes, timeout=STALL_S)
+    @contextlib.contextmanager
+    def slot(self, nbytes: int) -> Iterator[memoryview]:
+        # The block only fills the slot (no ring calls): a Timeout here is
+        # the reservation's wait for a free slot.
+        try:
+            with self._writer.reserve(nbytes, timeout=STALL_S) as view:
+                yield view
+        except shmring.Timeout:
+            raise Stuck("the frames ring") from None
 
     def close(self) -> None:
         self._writer.close()  # the only writer: this ends the stream
