@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from .orchestrator import RATE_WINDOW_S, RunResult, Sample  # noqa: E402
+from .orchestrator import RunResult, Sample  # noqa: E402
 
 
 def save_result(result: RunResult, path: Path) -> None:
@@ -52,14 +52,19 @@ def comparison_table(runs: List[RunResult]) -> Table:
     return table
 
 
-def _rates(samples: List[Sample], name: str) -> List[float]:
-    """Frames per second at each sample, over the RATE_WINDOW_S before it."""
-    rates, first = [], 0
-    for sample in samples:
-        while sample.t - samples[first].t > RATE_WINDOW_S:
+#: The chart smooths over this window: samples come every 0.25 s, and a
+#: frame's work comes in bursts (a full ring, then a batch).
+CHART_WINDOW_S = 2.0
+
+
+def _windows(samples: List[Sample]) -> List[List[Sample]]:
+    """For each sample, the samples of the CHART_WINDOW_S up to it."""
+    windows, first = [], 0
+    for last, sample in enumerate(samples):
+        while sample.t - samples[first].t > CHART_WINDOW_S:
             first += 1
-        rates.append(sample.rate_since(samples[first], name))
-    return rates
+        windows.append(samples[first:last + 1])
+    return windows
 
 
 def chart(result: RunResult, path: Path) -> None:
@@ -67,15 +72,17 @@ def chart(result: RunResult, path: Path) -> None:
     samples = result.samples
     figure, (rate_axes, lag_axes) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
     times = [s.t - samples[0].t for s in samples] if samples else []
+    windows = _windows(samples)
     for colour, name in enumerate(result.stages):
-        style = {"marker": ".", "label": name, "color": f"C{colour}"}  # a stage's colour in both
-        rate_axes.plot(times, _rates(samples, name), **style)
+        style = {"label": name, "color": f"C{colour}"}  # a stage's colour in both plots
+        rate_axes.plot(times, [w[-1].rate_since(w[0], name) for w in windows], **style)
         if any(name in s.lag for s in samples):
-            lag_axes.plot(times, [s.lag.get(name, 0) for s in samples], **style)
-    rate_axes.set_ylabel(f"frames/s (over {RATE_WINDOW_S:.0f} s)")
+            lag_axes.plot(times, [sum(s.lag.get(name, 0) for s in w) / len(w) for w in windows],
+                          **style)
+    rate_axes.set_ylabel(f"frames/s (over {CHART_WINDOW_S:.0f} s)")
     rate_axes.set_title(f"pipeline over {result.transport}: throughput and lag per stage")
     rate_axes.legend(loc="upper right", fontsize="small")
-    lag_axes.set_ylabel("frames behind the source")
+    lag_axes.set_ylabel(f"frames behind the source (mean over {CHART_WINDOW_S:.0f} s)")
     lag_axes.set_xlabel("seconds since the source started")
     lag_axes.legend(loc="upper right", fontsize="small")
     figure.tight_layout()
