@@ -160,7 +160,8 @@ class Pipeline:
         spec = options.spec
         nonce = f"{os.getpid()}-{time.time_ns()}"
         frames, results = create_rings(
-            nonce, FRAME_HEADER_BYTES + spec.width * spec.height * CHANNELS, FRAME_SLOTS)
+            nonce, FRAME_HEADER_BYTES + spec.width * spec.height * CHANNELS, FRAME_SLOTS,
+            options.detectors)
         for ring in (frames, results):
             cleanup.callback(ring.close)
             cleanup.callback(ring.unlink)

@@ -166,13 +166,18 @@ class RingChannels:
         return _RingResultInput(shmring.Ring.attach(self.results_ring))
 
 
-def create_rings(nonce: str, frame_bytes: int, frame_slots: int) -> List[shmring.Ring]:
-    """The two rings of a run (the caller unlinks them)."""
+def create_rings(nonce: str, frame_bytes: int, frame_slots: int,
+                 detectors: int) -> List[shmring.Ring]:
+    """The two rings of a run (the caller unlinks them), with room for every
+    detector as a reader of frames and a writer of results (the C core's
+    defaults, 128 readers and 64 writers, are enough up to 64 detectors)."""
     frames = shmring.Ring.create(f"/shmring-pipeline-{nonce}-frames",
-                                 slot_bytes=frame_bytes, slot_count=frame_slots)
+                                 slot_bytes=frame_bytes, slot_count=frame_slots,
+                                 max_readers=max(128, detectors + 8))
     try:
         results = shmring.Ring.create(f"/shmring-pipeline-{nonce}-results",
-                                      slot_bytes=RESULT_SLOT_BYTES, slot_count=256)
+                                      slot_bytes=RESULT_SLOT_BYTES, slot_count=256,
+                                      max_writers=max(64, detectors))
     except BaseException:
         frames.unlink()
         frames.close()
