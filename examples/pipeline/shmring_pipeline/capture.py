@@ -34,12 +34,6 @@ class SourceSpec:
         return f"camera {self.source}" if self.is_camera else str(self.source)
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    fps: float
-    frame_count: Optional[int]  # None for a camera
-
-
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """FFmpeg inside OpenCV prints its own complaints on fd 2 (e.g. "moov atom
@@ -65,16 +59,15 @@ def open_capture(spec: SourceSpec) -> cv2.VideoCapture:
     return capture
 
 
-def probe(spec: SourceSpec) -> SourceInfo:
-    """Open the source and decode one frame, or raise BadInput."""
+def probe(spec: SourceSpec) -> float:
+    """Open the source and decode one frame, or raise BadInput. Returns its
+    frame rate (30 if it does not say)."""
     capture = open_capture(spec)
     try:
         with _quiet_stderr():
             ok, frame = capture.read()
         if not ok or frame is None:
             raise BadInput(f"{spec.describe()} gives no frames")
-        count = None if spec.is_camera else int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-        fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-        return SourceInfo(fps, count)
+        return float(capture.get(cv2.CAP_PROP_FPS)) or 30.0
     finally:
         capture.release()

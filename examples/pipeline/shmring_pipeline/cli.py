@@ -20,7 +20,7 @@ from .native import native_programs
 from .orchestrator import Pipeline, RunOptions, RunResult
 from .progress import make_display
 from .report import chart, comparison_table, print_outputs, save_result
-from .testclip import test_clip
+from .testclip import clip_path, render_clip
 
 PROGRAM = "shmring-pipeline"
 #: The built-in clip's default length: about a minute on two cores.
@@ -92,7 +92,11 @@ def _source_spec(args: argparse.Namespace) -> Tuple[SourceSpec, float]:
     width, height = args.size
     frames, duration = args.frames, args.duration
     if args.source is None:
-        source: str | int = str(test_clip(args.cache_dir / "clips", width, height))
+        clip = clip_path(args.cache_dir / "clips", width, height)
+        if not clip.exists():
+            print(f"rendering the test clip (once): {clip}", flush=True)
+            render_clip(clip, width, height)
+        source: str | int = str(clip)
         if frames is None and duration is None:
             frames = DEFAULT_FRAMES
     elif args.source.isdigit():
@@ -101,11 +105,9 @@ def _source_spec(args: argparse.Namespace) -> Tuple[SourceSpec, float]:
             duration = DEFAULT_CAMERA_S
     else:
         source = args.source
+    # A file with neither --frames nor --duration plays once, to its end.
     spec = SourceSpec(source, width, height, frames, duration)
-    info = probe(spec)
-    if frames is None and duration is None and info.frame_count is not None:
-        spec = SourceSpec(source, width, height, info.frame_count, None)
-    return spec, info.fps
+    return spec, probe(spec)
 
 
 def _run(console: Console, args: argparse.Namespace, spec: SourceSpec, fps: float,

@@ -45,16 +45,18 @@ def _draw(frame: np.ndarray, number: int, width: int, height: int) -> None:
                 cv2.FONT_HERSHEY_SIMPLEX, 2.0 * unit, (250, 250, 250), max(1, int(4 * unit)))
 
 
-def test_clip(cache_dir: Path, width: int, height: int) -> Path:
-    """The path of the clip at this size, rendered now if not cached yet."""
-    path = cache_dir / f"testclip-v{VERSION}-{width}x{height}.mp4"
-    if path.exists():
-        return path
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}-{os.getpid()}.mp4")  # renamed once complete
+def clip_path(cache_dir: Path, width: int, height: int) -> Path:
+    return cache_dir / f"testclip-v{VERSION}-{width}x{height}.mp4"
+
+
+def render_clip(path: Path, width: int, height: int) -> None:
+    """Render the clip into path (written beside it, then renamed, so a
+    concurrent run never plays half a clip)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}-{os.getpid()}.mp4")
     writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (width, height))
     if not writer.isOpened():
-        raise RuntimeError(f"cannot write the test clip {partial}")
+        raise OSError(f"cannot write the test clip {partial}")
     background = _background(width, height)
     frame = np.empty_like(background)
     try:
@@ -65,4 +67,3 @@ def test_clip(cache_dir: Path, width: int, height: int) -> Path:
     finally:
         writer.release()
     os.replace(partial, path)
-    return path
