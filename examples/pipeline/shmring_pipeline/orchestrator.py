@@ -26,8 +26,9 @@ from .native import NativeStage, native_programs
 from .sink import run_sink
 from .source import run_source
 from .stage import Event, StageContext, run_stage
-from .transport import (STALL_S, Channels, QueueChannels, RingChannels, create_rings,
-                        queue_lags)
+from .queue_transport import QueueChannels
+from .ring_transport import RingChannels, create_rings
+from .transport import STALL_S, Channels
 from .wire import FRAME_HEADER_BYTES, CHANNELS
 
 READY_TIMEOUT_S = 60.0   # spawned stages import OpenCV and scikit-learn first
@@ -264,7 +265,7 @@ class Pipeline:
     def _lags(self) -> Dict[str, int]:
         """Frames each reader (a group counts once) is behind the source."""
         if isinstance(self._channels, QueueChannels):
-            return queue_lags(self._channels)
+            return self._channels.lags()
         assert self._frames_ring is not None
         stage_of_pid = {s.pid: s.name for s in self._states.values()}
         lags: Dict[str, int] = {}

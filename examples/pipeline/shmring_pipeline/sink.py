@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from .stage import StageContext
-from .transport import Channels, ResultInput, monotonic_ns
-from .wire import Detection, FrameHeader, frame_pixels
+from .transport import Channels, ResultInput
+from .wire import Detection, FrameHeader, frame_pixels, monotonic_ns
 
 BOX_COLOUR = (0, 255, 0)
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from .capture import SourceSpec, open_capture
 from .stage import StageContext
-from .transport import Channels, monotonic_ns
-from .wire import FrameHeader, frame_pixels
+from .transport import Channels
+from .wire import FrameHeader, frame_pixels, monotonic_ns
 
 
 class _Decoder:

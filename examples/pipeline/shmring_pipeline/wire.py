@@ -4,6 +4,7 @@ in front of every frame, and the detection result of one frame."""
 from __future__ import annotations
 
 import struct
+import time
 from dataclasses import dataclass
 from typing import List, Tuple
 
@@ -90,3 +91,8 @@ class Detection:
         boxes = [RESULT_BOX.unpack_from(message, RESULT_HEADER.size + i * RESULT_BOX.size)
                  for i in range(count)]
         return cls(frame_no, capture_ns, detect_ns, member, boxes)
+
+
+def monotonic_ns() -> int:
+    """CLOCK_MONOTONIC now, the clock of PROTOCOL.md's capture_ns."""
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
