@@ -64,6 +64,9 @@ def render_clip(path: Path, width: int, height: int) -> None:
             np.copyto(frame, background)
             _draw(frame, number, width, height)
             writer.write(frame)
-    finally:
         writer.release()
-    os.replace(partial, path)
+        os.replace(partial, path)
+    except BaseException:  # Ctrl-C too: leave no half clip behind
+        writer.release()
+        partial.unlink(missing_ok=True)
+        raise
