@@ -54,7 +54,9 @@ def _positive(text: str) -> int:
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     cache = _cache_dir()
-    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=(
+        "The shmring video pipeline: a Python source decoding into a shared-memory ring, "
+        "Python detectors, features and sink, a Rust stats stage and a Go live view."))
     parser.add_argument("source", nargs="?",
                         help="video file, or camera index; default: the built-in test clip")
     parser.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH",
