@@ -11,18 +11,21 @@
 #   7. bindings/rust: cargo test (with doc tests), cargo clippy --all-targets -- -D warnings
 #   8. bindings/go and examples/cross/go: go vet; bindings/go: go test -race
 #   9. tests/cross/run.sh                 every language against every other
+#  10. tests/pipeline/run.sh              the video pipeline of scripts/run.sh, short
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
 # in the default one), plus the install check, each pytest test of step 6,
 # every cargo and Go test function (doc tests included), clippy and vet once
-# each, and every cross-language run. Exit status is nonzero if anything failed.
+# each, every cross-language run, and each pytest test of step 10. Exit status
+# is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
 #   SHMRING_SKIP_INSTALL_CHECK=1          skip step 5
 #   SHMRING_SKIP_PYTHON_PIP=1             skip step 6
 #   SHMRING_SKIP_BINDINGS=1               skip steps 7-9
+#   SHMRING_SKIP_PIPELINE=1               skip step 10
 #   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
@@ -141,6 +144,20 @@ if [[ -z "${SHMRING_SKIP_BINDINGS:-}" ]]; then
   run_rust
   run_go
   run_cross
+fi
+
+if [[ -z "${SHMRING_SKIP_PIPELINE:-}" ]]; then
+  t=$SECONDS
+  echo
+  echo "==> tests/pipeline/run.sh"
+  bash tests/pipeline/run.sh 2>&1 | tee "$LOGDIR/pipeline.log"
+  rc=${PIPESTATUS[0]}
+  read -r p f < <(tail -n 1 "$LOGDIR/pipeline.log" | sed -nE 's/^pipeline: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+  p=${p:-0}; f=${f:-0}
+  if (( rc != 0 && f == 0 )); then f=1; fi
+  passed=$(( passed + p ))
+  failed=$(( failed + f ))
+  summary+=("pipeline: $p passed, $f failed, exit $rc, $(phase_time $t)")
 fi
 
 echo

@@ -1,0 +1,6 @@
+"""The package under test, shmring_pipeline, lives beside this folder."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
