@@ -1,164 +1,220 @@
-"""One cell: a workload on a transport, writer and reader in two forked
-processes that start together (a barrier) and send their counts back."""
+"""One cell: a workload on a transport, its writers and readers in separate
+processes that start together (a barrier), each sending one report back;
+the parent checks the reports against each other and makes the cell's row."""
 
 from __future__ import annotations
 
+import queue
 import statistics
 import time
-from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import Any, Callable, List, Tuple, Type
 
-from ._payload import Checker, Payload
-from ._transports import BATCH, Channel, ctx
+from ._fanout import FanOut
+from ._payload import Checker, Payload, partition_problem
+from ._results import Row, row
+from ._transports import Channel, Spec
+from ._workloads import BATCH, Workload
 
 #: Seconds a process may take beyond the cell's duration before it is killed.
 GRACE = 60.0
+#: Messages of this size or more: the clock is read after each one (else
+#: after every 16th, to keep it off a small message's cost).
+CLOCK_EACH_ABOVE = 1 << 16
 
 
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    size: int       # bytes per message
-    slots: int      # ring slots, queue bound, shared-memory slots
-    kind: str       # "stream", "batch" or "pingpong"
-    about: str
-
-
-WORKLOADS = [
-    Workload("64B", 64, 1024, "stream", "64 B messages 1→1, one per call"),
-    Workload("64B-batch", 64, 1024, "batch",
-             f"64 B messages 1→1, batch API ({BATCH} per call)"),
-    Workload("1080p", 6_220_800, 8, "stream", "6,220,800 B frames (1080p RGB) 1→1"),
-    Workload("pingpong", 64, 64, "pingpong",
-             "64 B ping-pong, one-way latency (half the round trip)"),
-]
-
-
-@dataclass
-class Cell:
-    """What a cell measured; `problem` is set when it failed."""
-
-    messages: int = 0          # verified by the reader (round trips: ping-pong)
-    seconds: float = 0.0
-    p50_us: float = 0.0
-    p99_us: float = 0.0
-    problem: str = ""
-
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds if self.seconds else 0.0
-
-
-def _write(channel: Channel, workload: Workload, seconds: float, start: Any,
+def _write(channel: Channel, workload: Workload, index: int, seconds: float, start: Any,
            results: Any) -> None:
-    payload = Payload(workload.size)
-    channel.open_writer()
+    payload = Payload(workload.size, index)
+    channel.open_writer(index)
     start.wait(GRACE)
-    message, n = payload.message, 0
-    end = time.monotonic() + seconds
+    n, clock, mask = 0, time.monotonic, 0 if workload.size >= CLOCK_EACH_ABOVE else 15
+    end = clock() + seconds
     if workload.kind == "batch":
-        put_batch = channel.put_batch
-        while time.monotonic() < end:
+        put_batch, message = channel.put_batch, payload.message
+        while clock() < end:
             put_batch([bytes(message(i)) for i in range(n, n + BATCH)])
             n += BATCH
+    elif workload.kind in ("in-place", "untouched"):
+        put_in_place = channel.put_in_place
+        stamp = payload.stamp_in_place if workload.kind == "in-place" else payload.stamp_header
+        while n & mask or clock() < end:
+            put_in_place(stamp, n)
+            n += 1
     else:
-        put = channel.put
-        while n & 15 or time.monotonic() < end:
+        put, message = channel.put, payload.message
+        while n & mask or clock() < end:
             put(message(n))
             n += 1
     channel.end()
-    results.put(("written", n))
+    results.put(("written", index, n))
 
 
-def _read(channel: Channel, workload: Workload, start: Any, results: Any) -> None:
-    checker = Checker(workload.size)
-    channel.open_reader()
+def _read(channel: Channel, workload: Workload, index: int, start: Any, results: Any) -> None:
+    checker = Checker(workload.size, workload.writers, header_only=workload.kind == "untouched",
+                      partial=workload.group)
+    channel.open_reader(index)
     start.wait(GRACE)
     began = time.monotonic()
-    drain = channel.drain_batch if workload.kind == "batch" else channel.drain  # type: ignore
-    n = drain(checker.check)
-    results.put(("read", n, time.monotonic() - began, checker.errors, checker.first_error))
+    n = (channel.drain_batch if workload.kind == "batch" else channel.drain)(checker.check)
+    seconds = time.monotonic() - began - channel.idle_tail
+    results.put(("read", index, n, seconds, checker.errors, checker.first_error,
+                 checker.counts, checker.seen if workload.group else None))
 
 
 def _ping(out: Channel, back: Channel, workload: Workload, seconds: float, start: Any,
           results: Any) -> None:
     payload, checker = Payload(workload.size), Checker(workload.size)
-    out.open_writer()
-    back.open_reader()
+    out.open_writer(0)
+    back.open_reader(0)
     start.wait(GRACE)
     latencies: List[int] = []
     clock, put, take, check = time.perf_counter_ns, out.put, back.take, checker.check
-    end = time.monotonic() + seconds
+    began = time.monotonic()
+    end = began + seconds
     while time.monotonic() < end:
-        began = clock()
+        sent = clock()
         put(payload.message(len(latencies)))
         if not take(check):
             break
-        latencies.append(clock() - began)
+        latencies.append(clock() - sent)
+    elapsed = time.monotonic() - began
     out.end()
-    half = [t / 2000 for t in latencies]  # one way, µs
+    back.drain(check)  # to the echo's end of stream: nothing more may come
+    half = sorted(t / 2000 for t in latencies)  # one way, µs
     p50 = statistics.median(half) if half else 0.0
-    p99 = sorted(half)[int(0.99 * (len(half) - 1))] if half else 0.0
-    results.put(("ping", len(half), p50, p99, checker.errors, checker.first_error))
+    p99 = half[int(0.99 * (len(half) - 1))] if half else 0.0
+    results.put(("ping", 0, len(half), elapsed, p50, p99, checker.errors, checker.first_error))
 
 
 def _echo(out: Channel, back: Channel, start: Any) -> None:
-    out.open_reader()
-    back.open_writer()
+    out.open_reader(0)
+    back.open_writer(0)
     start.wait(GRACE)
     out.drain(back.put)
     back.end()
 
 
-def run(cls: Type[Channel], workload: Workload, seconds: float) -> Cell:
-    """One cell, in two processes; the channels are made and destroyed here."""
+def _cant(cls: Type[Channel], workload: Workload, ctx: BaseContext) -> str:
+    """Why this transport cannot run this workload ("" if it can)."""
     if workload.kind == "batch" and not cls.batch:
-        return Cell(problem="n/a")
-    channels = [cls(workload.size, workload.slots)]
-    start, results = ctx.Barrier(2), ctx.SimpleQueue()
-    if workload.kind == "pingpong":
-        channels.append(cls(workload.size, workload.slots))
-        targets: List[Callable[..., None]] = [_ping, _echo]
-        args: List[Tuple[Any, ...]] = [(*channels, workload, seconds, start, results),
-                             (*channels, start)]
-    else:
-        targets = [_write, _read]
-        args = [(channels[0], workload, seconds, start, results),
-                (channels[0], workload, start, results)]
-    processes = [ctx.Process(target=t, args=a) for t, a in zip(targets, args)]
+        return "skipped: no batch API"
+    if workload.kind in ("in-place", "untouched") and not cls.in_place:
+        return "skipped: no slot to fill in place"
+    if workload.group and cls.no_group:
+        return "skipped: " + cls.no_group
+    if cls.fork_only and ctx.get_start_method() != "fork":
+        return "skipped: " + cls.fork_only
+    return ""
+
+
+def run(name: str, cls: Type[Channel], workload: Workload, seconds: float,
+        ctx: BaseContext) -> Row:
+    """One cell; its channels are made and destroyed here."""
+    emulated = workload.broadcast and not cls.broadcast
+    shape = dict(workload=workload.name, transport=name, size=workload.size,
+                 writers=workload.writers, readers=workload.readers,
+                 **({"note": "emulated: one channel per reader"} if emulated else {}))
+    why = _cant(cls, workload, ctx)
+    if why:
+        return row(**shape, status=why)
+    spec = Spec(workload.size, workload.slots, workload.writers, workload.readers,
+                workload.group)
+
+    def make() -> Channel:
+        return FanOut(cls, spec, ctx) if emulated else cls(spec, ctx)
+
+    channels = [make()]
     try:
-        for p in processes:
-            p.start()
-        for p in processes:
-            p.join(seconds + GRACE)
-        return _collect(processes, results, workload)
+        if workload.kind == "pingpong":
+            channels.append(make())
+        start, results = ctx.Barrier(workload.writers + workload.readers), ctx.Queue()
+        roles: List[Tuple[Callable[..., None], Tuple[Any, ...]]]
+        if workload.kind == "pingpong":
+            roles = [(_ping, (*channels, workload, seconds, start, results)),
+                     (_echo, (*channels, start))]
+        else:
+            roles = [(_write, (channels[0], workload, i, seconds, start, results))
+                     for i in range(workload.writers)]
+            roles += [(_read, (channels[0], workload, i, start, results))
+                      for i in range(workload.readers)]
+        processes = [ctx.Process(target=t, args=a) for t, a in roles]
+        try:
+            for p in processes:
+                p.start()
+            reporting = len(processes) - (workload.kind == "pingpong")  # the echo does not report
+            reports = _gather(processes, results, reporting,
+                              time.monotonic() + seconds + GRACE)
+            for p in processes:
+                p.join(GRACE)
+            return row(**shape, **_judge(workload, processes, reports))
+        finally:
+            for p in processes:
+                if p.is_alive():
+                    p.kill()
+                    p.join()
     finally:
-        for p in processes:
-            if p.is_alive():
-                p.kill()
-                p.join()
         for channel in channels:
             channel.destroy()
 
 
-def _collect(processes: List[Any], results: Any, workload: Workload) -> Cell:
-    failed = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode != 0]
-    if failed:
-        return Cell(problem="FAILED: " + ", ".join(failed))
-    got = {}
-    while not results.empty():
-        report = results.get()
-        got[report[0]] = report[1:]
+def _gather(processes: List[Any], results: Any, expected: int,
+            deadline: float) -> List[Tuple[Any, ...]]:
+    """Every report, taken while the processes run (a large one would block
+    its sender's exit); stops when all are in, all processes ended, or at
+    the deadline."""
+    reports: List[Tuple[Any, ...]] = []
+    while len(reports) < expected and time.monotonic() < deadline:
+        try:
+            reports.append(results.get(timeout=0.2))
+        except queue.Empty:
+            if not any(p.is_alive() for p in processes) and results.empty():
+                break
+    return reports
+
+
+def _judge(workload: Workload, processes: List[Any], reports: List[Tuple[Any, ...]]) -> dict:
+    """The row's numbers and status from the reports."""
+    dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode != 0]
+    if dead:
+        return {"status": "FAILED: " + ", ".join(dead)}
+    by_kind: dict = {}
+    for report in reports:
+        by_kind.setdefault(report[0], {})[report[1]] = report[2:]
     if workload.kind == "pingpong":
-        n, p50, p99, errors, first = got["ping"]
-        cell = Cell(messages=n, p50_us=p50, p99_us=p99)
-    else:
-        (written,), (n, seconds, errors, first) = got["written"], got["read"]
-        cell = Cell(messages=n, seconds=seconds)
-        if n != written and not errors:
-            errors, first = 1, f"{written} written, {n} read"
+        n, elapsed, p50, p99, errors, first = by_kind["ping"][0]
+        return _status(errors, first, n, msg_per_s=n / elapsed if elapsed else 0.0,
+                       p50_us=p50, p99_us=p99, messages=n)
+    written = [by_kind["written"][i][0] for i in range(workload.writers)]
+    reads = [by_kind["read"][i] for i in range(workload.readers)]
+    errors = sum(r[2] for r in reads)
+    first = next((r[3] for r in reads if r[3]), "")
+    n = sum(r[0] for r in reads)
+    slowest = max(r[1] for r in reads)
+    if not errors:
+        first = _completeness(workload, written, reads)
+        errors = 1 if first else 0
+    return _status(errors, first, n, msg_per_s=n / slowest if slowest > 0 else 0.0, messages=n)
+
+
+def _completeness(workload: Workload, written: List[int], reads: List[Any]) -> str:
+    """Every reader got each writer's every message (broadcast, 2→1), or
+    the group's members together got each exactly once ("" if so)."""
+    if workload.group:
+        for w, count in enumerate(written):
+            problem = partition_problem([r[5][w] for r in reads], count)
+            if problem:
+                return f"writer {w}: {problem}"
+        return ""
+    for i, r in enumerate(reads):
+        if r[4] != written:
+            return f"reader {i} read {r[4]} of writers' {written}"
+    return ""
+
+
+def _status(errors: int, first: str, n: int, **numbers: Any) -> dict:
     if errors:
-        cell.problem = f"FAILED: {errors} bad messages; first: {first}"
-    elif cell.messages == 0:
-        cell.problem = "FAILED: no message"
-    return cell
+        return {"status": f"FAILED: {errors} bad messages; first: {first}"}
+    if n == 0:
+        return {"status": "FAILED: no message"}
+    return numbers
