@@ -103,6 +103,8 @@ def _cant(cls: Type[Channel], workload: Workload, ctx: BaseContext) -> str:
         return "skipped: no slot to fill in place"
     if workload.group and cls.no_group:
         return "skipped: " + cls.no_group
+    if workload.writers > 1 and cls.no_writers:
+        return "skipped: " + cls.no_writers
     if cls.fork_only and ctx.get_start_method() != "fork":
         return "skipped: " + cls.fork_only
     return ""

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from multiprocessing.context import BaseContext
 from typing import Any, Optional
 
 import zmq
 
+from ._counter import Counter
 from ._transports import Channel, Check, Spec, segment_name
 
 POLL = 0.1
@@ -38,8 +38,8 @@ class Zmq(Channel):
         super().__init__(spec, ctx)
         base = os.path.join(tempfile.gettempdir(), segment_name("zmq"))
         self.paths = [f"{base}-{i}.ipc" for i in range(spec.writers)]
-        self.ended = ctx.Value("i", 0)    # writers that sent their end messages
-        self.stopped = ctx.Value("i", 0)  # readers that stopped reading
+        self.ended = Counter(ctx)    # writers that sent their end messages
+        self.stopped = Counter(ctx)  # readers that stopped reading
         self._pubsub = spec.readers > 1 and not spec.group
 
     def _socket(self, kind: int) -> Any:
@@ -108,17 +108,14 @@ class Zmq(Channel):
                 n += 1
             else:
                 ends += 1
-        _add(self.stopped, 1)
+        self.stopped.add()
         return n
 
     def end(self) -> None:
         for _ in range(self.ends_to_send):
             self._out.send(b"")
-        _add(self.ended, 1)
-        waited = 0.0
-        while self.stopped.value < self.spec.readers and waited < STALL:
-            time.sleep(POLL / 10)
-            waited += POLL / 10
+        self.ended.add()
+        self.stopped.wait_for(self.spec.readers, STALL)
         self._out.close()
         self._context.term()
 
@@ -126,8 +123,3 @@ class Zmq(Channel):
         for path in self.paths:
             if os.path.exists(path):
                 os.unlink(path)
-
-
-def _add(counter: Any, n: int) -> None:
-    with counter.get_lock():
-        counter.value += n
