@@ -1,0 +1,58 @@
+"""python -m shmring.bench.chart RESULTS.json OUT.png: throughput (MB/s)
+against message size per transport, log-log, from a --json file's 1→1
+rows (one message per call; "(reserve)": written into a reserved slot)."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
+
+from ._results import Row, load, ok
+
+#: Workloads left out: other axes than size (batches, untouched payloads).
+_OTHER_AXES = ("-batch", "-untouched")
+
+
+def series(rows: List[Row]) -> Dict[str, List[Tuple[int, float]]]:
+    """label → [(size, MB/s)], sorted by size."""
+    points: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
+    for r in rows:
+        if (ok(r) and r["p50_us"] is None and r["writers"] == 1 and r["readers"] == 1
+                and not r["workload"].endswith(_OTHER_AXES)):
+            label = r["transport"] + (" (reserve)" if r["workload"].endswith("-reserve") else "")
+            points[label].append((r["size"], r["mb_per_s"]))
+    return {k: sorted(v) for k, v in points.items()}
+
+
+def render(rows: List[Row], out: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 6))
+    for label, points in sorted(series(rows).items()):
+        sizes, rates = zip(*points)
+        axes.plot(sizes, rates, marker="o", label=label)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("message size (bytes)")
+    axes.set_ylabel("throughput (MB/s)")
+    axes.set_title("shmring and peers, 1→1, every message verified")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small", ncol=2)
+    figure.tight_layout()
+    figure.savefig(out, dpi=110)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    render(load(args[0]), args[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
