@@ -164,3 +164,27 @@ def test_bad_flags_are_refused(flags, message):
     assert run.returncode == 2 and message in run.stderr
     assert subprocess.run([sys.executable, "-m", "shmring.bench", "--duration", "0"],
                           capture_output=True).returncode == 2
+
+
+def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
+    results, tables = tmp_path / "r.json", tmp_path / "r.md"
+    run = bench("--workloads", "seed-perf,64B", "--only", "shmring,queue",
+                "--json", str(results), "--markdown", str(tables))
+    assert run.returncode == 0, run.stdout + run.stderr
+    seed = [r for r in json.loads(results.read_text())["results"] if r["workload"] == "seed-perf"]
+    assert len(seed) == 5 and all(r["status"] == "ok" and r["msg_per_s"] > 0 for r in seed)
+    assert "### seed-perf" in run.stdout and "too many readers" in run.stdout
+    png = tmp_path / "c.png"
+    chart = subprocess.run([sys.executable, "-m", "shmring.bench.chart", str(results), str(png)],
+                           capture_output=True, text=True, timeout=120)
+    assert chart.returncode == 0, chart.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    doc = tmp_path / "doc.md"
+    doc.write_text("# B\n\nkept\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\ntail\n")
+    done = subprocess.run([sys.executable, "-m", "shmring.bench.doc", str(results), str(tables),
+                           str(doc)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    text = doc.read_text()
+    assert "old" not in text and text.startswith("# B\n\nkept") and text.endswith("tail\n")
+    assert "| 64 B 1→1, one per call: shmring vs multiprocessing.Queue | ≥ 20× |" in text
+    assert "| C API 64 B 1→1 | ≥ 20,000,000 msg/s | not measured in this run | – |" in text
