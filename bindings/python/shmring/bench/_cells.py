@@ -8,7 +8,7 @@ import queue
 import statistics
 import time
 from multiprocessing.context import BaseContext
-from typing import Any, Callable, List, Tuple, Type
+from typing import Any, Callable, Dict, List, Tuple, Type
 
 from ._fanout import FanOut
 from ._payload import Checker, Payload, partition_problem
@@ -114,7 +114,7 @@ def run(name: str, cls: Type[Channel], workload: Workload, seconds: float,
         ctx: BaseContext) -> Row:
     """One cell; its channels are made and destroyed here."""
     emulated = workload.broadcast and not cls.broadcast
-    shape = dict(workload=workload.name, transport=name, size=workload.size,
+    shape: Dict[str, Any] = dict(workload=workload.name, transport=name, size=workload.size,
                  writers=workload.writers, readers=workload.readers,
                  **({"note": "emulated: one channel per reader"} if emulated else {}))
     why = _cant(cls, workload, ctx)
@@ -140,7 +140,9 @@ def run(name: str, cls: Type[Channel], workload: Workload, seconds: float,
                      for i in range(workload.writers)]
             roles += [(_read, (channels[0], workload, i, start, results))
                       for i in range(workload.readers)]
-        processes = [ctx.Process(target=t, args=a) for t, a in roles]
+        # typeshed's BaseContext lacks Process; every concrete context has it.
+        processes = [ctx.Process(target=t, args=a)  # type: ignore[attr-defined]
+                     for t, a in roles]
         try:
             for p in processes:
                 p.start()
@@ -175,12 +177,12 @@ def _gather(processes: List[Any], results: Any, expected: int,
     return reports
 
 
-def _judge(workload: Workload, processes: List[Any], reports: List[Tuple[Any, ...]]) -> dict:
+def _judge(workload: Workload, processes: List[Any], reports: List[Tuple[Any, ...]]) -> Dict[str, Any]:
     """The row's numbers and status from the reports."""
     dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode != 0]
     if dead:
         return {"status": "FAILED: " + ", ".join(dead)}
-    by_kind: dict = {}
+    by_kind: Dict[str, Dict[int, Tuple[Any, ...]]] = {}
     for report in reports:
         by_kind.setdefault(report[0], {})[report[1]] = report[2:]
     if workload.kind == "pingpong":
@@ -214,7 +216,7 @@ def _completeness(workload: Workload, written: List[int], reads: List[Any]) -> s
     return ""
 
 
-def _status(errors: int, first: str, n: int, **numbers: Any) -> dict:
+def _status(errors: int, first: str, n: int, **numbers: Any) -> Dict[str, Any]:
     if errors:
         return {"status": f"FAILED: {errors} bad messages; first: {first}"}
     if n == 0:

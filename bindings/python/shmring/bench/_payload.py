@@ -131,7 +131,7 @@ class Checker:
         return list(self.expected)
 
 
-def partition_problem(parts: List[array], written: int) -> str:
+def partition_problem(parts: List["array[int]"], written: int) -> str:
     """The group members' sequence numbers of one writer, together: every
     message 0 .. written-1 exactly once ("" if so)."""
     marks = bytearray(written)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from multiprocessing.context import BaseContext
 from typing import Any, List
 
-import faster_fifo
+import importlib
 
 from ._transports import Check, MpQueue
 from ._workloads import BATCH
+
+# Untyped (no stubs); importing it here makes the registry's "not installed".
+faster_fifo: Any = importlib.import_module("faster_fifo")
 
 
 class FasterFifo(MpQueue):

@@ -61,7 +61,7 @@ class Zmq(Channel):
             self._out.setsockopt(zmq.RCVTIMEO, int(STALL * 1000))
             for _ in range(self.spec.readers):  # every subscriber in before the first message
                 self._out.recv()
-        self.put = self._out.send  # type: ignore[assignment]
+        self.put = self._out.send  # type: ignore[method-assign]
 
     def open_reader(self, index: int) -> None:
         self._in = self._socket(zmq.SUB if self._pubsub else zmq.PULL)

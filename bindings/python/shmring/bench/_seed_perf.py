@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from ._results import Row, ok, row
 
@@ -40,7 +40,7 @@ def _flag(flags: str, name: str) -> int:
 
 def _scenario(number: int, about: str, flags: str, seconds: float, start_method: str) -> Row:
     readers = _flag(flags, "readers")
-    shape = dict(workload="seed-perf", transport="shmring", size=_flag(flags, "slot-bytes"),
+    shape: Dict[str, Any] = dict(workload="seed-perf", transport="shmring", size=_flag(flags, "slot-bytes"),
                  readers=readers, scenario=f"{number}: {about}", flags=flags,
                  target_per_s=float(_flag(flags, "writes-per-second")))
     command = [sys.executable, "-m", "shmring.perf", *flags.split(),

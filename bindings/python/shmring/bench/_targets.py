@@ -4,17 +4,19 @@ verdicts come from the data, not from prose)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from ._results import Row, ok
+
+#: rows → (the measured value as text, met?), or None if not measured.
+Measure = Callable[[List[Row]], Optional[Tuple[str, bool]]]
 
 
 @dataclass(frozen=True)
 class Target:
     what: str
     need: str
-    #: rows → (measured value as text, met?), or None if not measured.
-    measure: Callable[[List[Row]], Optional[tuple]]
+    measure: Measure
 
 
 def _find(rows: List[Row], workload: str, transport: str) -> Optional[Row]:
@@ -22,8 +24,8 @@ def _find(rows: List[Row], workload: str, transport: str) -> Optional[Row]:
     return found[0] if found and ok(found[0]) else None
 
 
-def _rate_ratio(workload: str, ours: str, theirs: str, at_least: float) -> Callable:
-    def measure(rows: List[Row]) -> Optional[tuple]:
+def _rate_ratio(workload: str, ours: str, theirs: str, at_least: float) -> Measure:
+    def measure(rows: List[Row]) -> Optional[Tuple[str, bool]]:
         a, b = _find(rows, workload, ours), _find(rows, workload, theirs)
         if not a or not b or not b["msg_per_s"]:
             return None
@@ -32,8 +34,8 @@ def _rate_ratio(workload: str, ours: str, theirs: str, at_least: float) -> Calla
     return measure
 
 
-def _spread(workloads: List[str], transport: str, within: float) -> Callable:
-    def measure(rows: List[Row]) -> Optional[tuple]:
+def _spread(workloads: List[str], transport: str, within: float) -> Measure:
+    def measure(rows: List[Row]) -> Optional[Tuple[str, bool]]:
         found = [_find(rows, w, transport) for w in workloads]
         if not all(found):
             return None
@@ -44,15 +46,15 @@ def _spread(workloads: List[str], transport: str, within: float) -> Callable:
     return measure
 
 
-def _rate_at_least(workload: str, transport: str, floor: float) -> Callable:
-    def measure(rows: List[Row]) -> Optional[tuple]:
+def _rate_at_least(workload: str, transport: str, floor: float) -> Measure:
+    def measure(rows: List[Row]) -> Optional[Tuple[str, bool]]:
         r = _find(rows, workload, transport)
         return (f"{r['msg_per_s']:,.0f}/s", r["msg_per_s"] >= floor) if r else None
     return measure
 
 
-def _latency(ours: str, theirs: str, fraction: float) -> Callable:
-    def measure(rows: List[Row]) -> Optional[tuple]:
+def _latency(ours: str, theirs: str, fraction: float) -> Measure:
+    def measure(rows: List[Row]) -> Optional[Tuple[str, bool]]:
         a, b = _find(rows, "pingpong", ours), _find(rows, "pingpong", theirs)
         if not a or not b:
             return None
@@ -61,8 +63,8 @@ def _latency(ours: str, theirs: str, fraction: float) -> Callable:
     return measure
 
 
-def _within_of(workload: str, transport: str, reference: str, factor: float) -> Callable:
-    def measure(rows: List[Row]) -> Optional[tuple]:
+def _within_of(workload: str, transport: str, reference: str, factor: float) -> Measure:
+    def measure(rows: List[Row]) -> Optional[Tuple[str, bool]]:
         a, b = _find(rows, workload, transport), _find(rows, workload, reference)
         if not a or not b or not a["msg_per_s"]:
             return None
