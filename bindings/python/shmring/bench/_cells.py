@@ -97,14 +97,14 @@ def _echo(out: Channel, back: Channel, start: Any) -> None:
 
 def _cant(cls: Type[Channel], workload: Workload, ctx: BaseContext) -> str:
     """Why this transport cannot run this workload ("" if it can)."""
+    if cls.unsound:
+        return "skipped: " + cls.unsound
     if workload.kind == "batch" and not cls.batch:
         return "skipped: no batch API"
     if workload.kind in ("in-place", "untouched") and not cls.in_place:
         return "skipped: no slot to fill in place"
     if workload.group and cls.no_group:
         return "skipped: " + cls.no_group
-    if workload.writers > 1 and cls.no_writers:
-        return "skipped: " + cls.no_writers
     if cls.fork_only and ctx.get_start_method() != "fork":
         return "skipped: " + cls.fork_only
     return ""

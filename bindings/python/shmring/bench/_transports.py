@@ -44,8 +44,8 @@ class Channel:
     broadcast = False   # one channel serves several readers that each see all
     #: Why the readers cannot share one channel as a group ("" if they can).
     no_group = ""
-    #: Why several writers cannot share one channel ("" if they can).
-    no_writers = ""
+    #: Why its cells cannot be trusted, so none runs ("" if they can).
+    unsound = ""
     #: Why the channel cannot go to a spawned process ("" if it can).
     fork_only = ""
     #: Seconds a reader waited after the last message to learn the stream
