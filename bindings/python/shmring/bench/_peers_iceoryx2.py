@@ -39,8 +39,9 @@ class Iceoryx2(Channel):
     no_group = "iceoryx2 publish-subscribe has no work sharing (every subscriber sees all)"
     # A trial (iceoryx2 0.10.0): safe overflow off, RetryUntilDelivered (also
     # the default), subscriber buffer 16; the subscriber waited 1 s before
-    # reading; the publisher's 3,000 sends returned at once and the
-    # subscriber got 16. The bench's 64B cell lost samples the same way.
+    # reading; the publisher's 3,000 sends returned at once, 2,984 of them
+    # reporting 0 subscribers reached, and the subscriber got 16. The bench's
+    # 64B cell lost samples the same way.
     # Without blocking on a full subscriber, a verified cell passes only
     # while the reader keeps up: no cell runs until that is understood.
     unsound = ("loses samples when a subscriber falls behind (iceoryx2 0.10.0 Python: "
