@@ -1,6 +1,8 @@
 """python -m shmring.bench.chart RESULTS.json OUT.png: throughput (MB/s)
 against message size per transport, log-log, from a --json file's 1→1
-rows (one message per call; "(reserve)": written into a reserved slot)."""
+rows (one message per call; "(reserve)": written into a reserved slot).
+Left out: batches and untouched payloads (other axes than size) and the
+seed's perf scenarios (rate-limited by design)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
 from ._results import Row, load, ok
+from ._workloads import SEED_PERF
 
-#: Workloads left out: other axes than size (batches, untouched payloads).
 _OTHER_AXES = ("-batch", "-untouched")
 
 
@@ -19,7 +21,7 @@ def series(rows: List[Row]) -> Dict[str, List[Tuple[int, float]]]:
     points: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
     for r in rows:
         if (ok(r) and r["p50_us"] is None and r["writers"] == 1 and r["readers"] == 1
-                and not r["workload"].endswith(_OTHER_AXES)):
+                and not r["workload"].endswith(_OTHER_AXES) and r["workload"] != SEED_PERF):
             label = r["transport"] + (" (reserve)" if r["workload"].endswith("-reserve") else "")
             points[label].append((r["size"], r["mb_per_s"]))
     return {k: sorted(v) for k, v in points.items()}
