@@ -19,7 +19,7 @@ from ..perf._payload import HEADER
 
 SAMPLE_ABOVE = 4096
 STRIDE = 4093  # the narrowest stride: prime, so no page-aligned pattern hides
-MAX_SAMPLES = 1024
+MAX_SAMPLES = 256
 VARIANTS = 2
 
 #: Test hook: the writer corrupts the message with this sequence number.
