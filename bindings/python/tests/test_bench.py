@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from array import array
 
 import pytest
@@ -188,3 +189,20 @@ def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
     assert "old" not in text and text.startswith("# B\n\nkept") and text.endswith("tail\n")
     assert "| 64 B 1→1, one per call: shmring vs multiprocessing.Queue | ≥ 20× |" in text
     assert "| C API 64 B 1→1 | ≥ 20,000,000 msg/s | not measured in this run | – |" in text
+
+
+def test_a_process_that_dies_fails_its_cell_at_once_and_is_named(monkeypatch, capsys):
+    from shmring.bench import __main__ as bench_main, _registry, _transports
+
+    class Broken(_transports.MpPipe):
+        def open_writer(self, index):
+            raise RuntimeError("a writer that cannot start")
+
+    monkeypatch.setitem(_registry.BUILTIN, "pipe", Broken)
+    began = time.monotonic()
+    status = bench_main.main(["--duration", "0.3", "--only", "pipe", "--workloads", "64B,64B-2to1"])
+    assert status == 1
+    assert time.monotonic() - began < 30  # not the 60 s grace: the barrier is broken
+    rows = sections(capsys.readouterr().out)
+    assert rows["64B"]["pipe"][0] == "FAILED: writer 0 exit 1"
+    assert rows["64B-2to1"]["pipe"][0].startswith("FAILED: writer 0 exit 1, writer 1 exit 1")

@@ -131,57 +131,76 @@ def run(name: str, cls: Type[Channel], workload: Workload, seconds: float,
         if workload.kind == "pingpong":
             channels.append(make())
         start, results = ctx.Barrier(workload.writers + workload.readers), ctx.Queue()
-        roles: List[Tuple[Callable[..., None], Tuple[Any, ...]]]
+        roles: List[Role]
         if workload.kind == "pingpong":
-            roles = [(_ping, (*channels, workload, seconds, start, results)),
-                     (_echo, (*channels, start))]
+            roles = [("pinger", _ping, (*channels, workload, seconds, start, results)),
+                     ("echo", _echo, (*channels, start))]
         else:
-            roles = [(_write, (channels[0], workload, i, seconds, start, results))
+            roles = [(f"writer {i}", _write, (channels[0], workload, i, seconds, start, results))
                      for i in range(workload.writers)]
-            roles += [(_read, (channels[0], workload, i, start, results))
+            roles += [(f"reader {i}", _read, (channels[0], workload, i, start, results))
                       for i in range(workload.readers)]
-        # typeshed's BaseContext lacks Process; every concrete context has it.
-        processes = [ctx.Process(target=t, args=a)  # type: ignore[attr-defined]
-                     for t, a in roles]
-        try:
-            for p in processes:
-                p.start()
-            reporting = len(processes) - (workload.kind == "pingpong")  # the echo does not report
-            reports = _gather(processes, results, reporting,
-                              time.monotonic() + seconds + GRACE)
-            for p in processes:
-                p.join(GRACE)
-            return row(**shape, **_judge(workload, processes, reports))
-        finally:
-            for p in processes:
-                if p.is_alive():
-                    p.kill()
-                    p.join()
+        return row(**shape, **_run(ctx, roles, start, results, workload, seconds))
     finally:
         for channel in channels:
             channel.destroy()
 
 
-def _gather(processes: List[Any], results: Any, expected: int,
+#: A process of a cell: its name, function and arguments.
+Role = Tuple[str, Callable[..., None], Tuple[Any, ...]]
+
+
+def _run(ctx: BaseContext, roles: List[Role], start: Any, results: Any, workload: Workload,
+         seconds: float) -> Dict[str, Any]:
+    """Start the processes, take their reports, judge; none outlives this."""
+    # typeshed's BaseContext lacks Process; every concrete context has it.
+    processes = [ctx.Process(name=n, target=t, args=a)  # type: ignore[attr-defined]
+                 for n, t, a in roles]
+    try:
+        for p in processes:
+            p.start()
+        reporting = len(processes) - (workload.kind == "pingpong")  # the echo does not report
+        reports = _gather(processes, results, start, reporting,
+                          time.monotonic() + seconds + GRACE)
+        for p in processes:
+            p.join(0 if start.broken else GRACE)
+        dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode]
+        if dead:
+            return {"status": "FAILED: " + ", ".join(dead)}
+        stuck = [p.name for p in processes if p.is_alive()]
+        if stuck:
+            return {"status": f"FAILED: {', '.join(stuck)} still running after "
+                              f"{seconds + GRACE:g} s (killed)"}
+        return _judge(workload, reports)
+    finally:
+        for p in processes:
+            if p.is_alive():
+                p.kill()
+                p.join()
+
+
+def _gather(processes: List[Any], results: Any, start: Any, expected: int,
             deadline: float) -> List[Tuple[Any, ...]]:
     """Every report, taken while the processes run (a large one would block
-    its sender's exit); stops when all are in, all processes ended, or at
-    the deadline."""
+    its sender's exit); stops when all are in, all processes ended, at the
+    deadline, or when one failed (then the barrier is broken, so that no
+    other waits at it for the failed one)."""
     reports: List[Tuple[Any, ...]] = []
     while len(reports) < expected and time.monotonic() < deadline:
         try:
             reports.append(results.get(timeout=0.2))
         except queue.Empty:
+            if any(p.exitcode for p in processes):
+                start.abort()
+                break
             if not any(p.is_alive() for p in processes) and results.empty():
                 break
     return reports
 
 
-def _judge(workload: Workload, processes: List[Any], reports: List[Tuple[Any, ...]]) -> Dict[str, Any]:
-    """The row's numbers and status from the reports."""
-    dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode != 0]
-    if dead:
-        return {"status": "FAILED: " + ", ".join(dead)}
+def _judge(workload: Workload, reports: List[Tuple[Any, ...]]) -> Dict[str, Any]:
+    """The row's numbers and status from the reports of processes that all
+    ended well."""
     by_kind: Dict[str, Dict[int, Tuple[Any, ...]]] = {}
     for report in reports:
         by_kind.setdefault(report[0], {})[report[1]] = report[2:]
