@@ -31,6 +31,11 @@ class Workload:
     def broadcast(self) -> bool:
         return self.readers > 1 and not self.group
 
+    @property
+    def fills_slots(self) -> bool:
+        """Writers fill a transport's slot in place (no message to copy)."""
+        return self.kind in ("in-place", "untouched")
+
 
 MB = 1_000_000
 FRAME_1080P = 6_220_800      # 1920 × 1080 × 3
