@@ -13,8 +13,9 @@ Modules: _workloads (what each workload moves), _payload (messages and their
 check), _transports (the channel interface and the built-in transports),
 _peers_* (optional peers: faster-fifo, pyzmq, iceoryx2), _fanout (broadcast
 emulated with a channel per reader), _counter (a count shared by a cell's
-processes), _registry (transports by name), _roles (what each process of
-a cell does, and its report), _cells (one cell's processes and verdict), _results (the row schema, --json), _table (the
-report), _seed_perf (the seed README's perf scenarios), _targets (issue
-#6's targets from the rows), chart, doc, __main__ (the command line).
+processes), _registry (transports by name), _roles (what each process of a
+cell does, and its report), _cells (one cell's processes and verdict),
+_results (the row schema, --json), _table (the report), _seed_perf (the
+seed README's perf scenarios), _targets (issue #6's targets from the rows),
+chart, doc, __main__ (the command line).
 """
