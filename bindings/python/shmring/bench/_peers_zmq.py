@@ -54,11 +54,12 @@ class Zmq(Channel):
     def open_writer(self, index: int) -> None:
         self._out = self._socket(zmq.XPUB if self._pubsub else zmq.PUSH)
         self._out.setsockopt(zmq.LINGER, int(STALL * 1000))
-        self._out.bind("ipc://" + self.paths[index])
-        if self._pubsub:
+        if self._pubsub:  # before bind: no subscription may pass unseen
             self._out.setsockopt(zmq.XPUB_NODROP, 1)
             self._out.setsockopt(zmq.XPUB_VERBOSE, 1)  # pass on every subscription, not one per topic
             self._out.setsockopt(zmq.RCVTIMEO, int(STALL * 1000))
+        self._out.bind("ipc://" + self.paths[index])
+        if self._pubsub:
             for _ in range(self.spec.readers):  # every subscriber in before the first message
                 self._out.recv()
         self.put = self._out.send  # type: ignore[method-assign]

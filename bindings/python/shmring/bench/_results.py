@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 
 Row = Dict[str, Any]
 
+#: Every row has these keys (the schema bench-native's rows share).
 FIELDS = ("workload", "transport", "size", "writers", "readers", "msg_per_s",
           "mb_per_s", "p50_us", "p99_us", "status")
 
