@@ -35,7 +35,9 @@ def run(seconds: float, start_method: str) -> List[Row]:
 
 
 def _flag(flags: str, name: str) -> int:
-    return int(re.search(rf"--{name}=(\d+)", flags)[1])  # type: ignore[index]
+    found = re.search(rf"--{name}=(\d+)", flags)
+    assert found, f"no --{name} in {flags}"  # SCENARIOS all have it
+    return int(found[1])
 
 
 def _scenario(number: int, about: str, flags: str, seconds: float, start_method: str) -> Row:

@@ -24,8 +24,8 @@ def _ratio(r: Row, base: Optional[Row], latency: bool) -> str:
 
 
 def _label(r: Row) -> str:
-    return f"{r['transport']} (emulated)" if r.get("note", "").startswith("emulated") \
-        else r["transport"]
+    emulated = r.get("note", "").startswith("emulated")
+    return f"{r['transport']} (emulated)" if emulated else str(r["transport"])
 
 
 def table(title: str, rows: List[Row], baseline: str) -> str:
