@@ -1,23 +1,23 @@
 """iceoryx2 (PyPI): publish-subscribe over a Slice of bytes. The writer
 loans a sample and fills it (copies the message in, or stamps it in place),
-then sends it; readers read each sample in place and release it. Publishers
-retry until delivered (no loss), subscribers buffer `slots` samples.
+then sends it; readers read each sample in place and release it. Asked to
+retry until delivered, with safe overflow off, subscribers buffering
+`slots` samples; but see `unsound` below: every cell is skipped unless
+SHMRING_BENCH_TRY_UNSOUND=1.
 
 Its Python API has no blocking receive without a WaitSet, so readers poll
 (receive(), then yield); the end of the stream is an empty sample. Its
 publish-subscribe has no work sharing (every subscriber sees every sample),
-so the group workload is skipped. Every cell is skipped for now: see
-`unsound` below. Writers wait for the readers to stop
+so the group workload is skipped. Writers wait for the readers to stop
 before they leave (the service goes with the last port)."""
 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import time
 from multiprocessing.context import BaseContext
 from typing import Any, Optional
-
-import importlib
 
 from ._counter import Counter
 from ._transports import Channel, Check, Spec, Stamp, segment_name

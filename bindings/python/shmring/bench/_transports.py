@@ -25,6 +25,9 @@ from .._errors import Closed
 from .._ring import Ring
 from ._workloads import BATCH
 
+#: Set (to anything) to run transports marked unsound anyway, to look into them.
+TRY_UNSOUND_ENV = "SHMRING_BENCH_TRY_UNSOUND"
+
 Check = Callable[[Any], None]
 Stamp = Callable[[memoryview, int], None]
 
@@ -44,7 +47,8 @@ class Channel:
     broadcast = False   # one channel serves several readers that each see all
     #: Why the readers cannot share one channel as a group ("" if they can).
     no_group = ""
-    #: Why its cells cannot be trusted, so none runs ("" if they can).
+    #: Why its cells cannot be trusted, so none runs unless TRY_UNSOUND_ENV
+    #: is set ("" if they can).
     unsound = ""
     #: Why the channel cannot go to a spawned process ("" if it can).
     fork_only = ""
