@@ -40,8 +40,9 @@ class Iceoryx2(Channel):
     # A trial (iceoryx2 0.10.0): safe overflow off, RetryUntilDelivered (also
     # the default), subscriber buffer 16; the subscriber waited 1 s before
     # reading; the publisher's 3,000 sends returned at once, 2,984 of them
-    # reporting 0 subscribers reached, and the subscriber got 16. The bench's
-    # 64B cell lost samples the same way.
+    # reporting 0 subscribers reached, and the subscriber got 16; the same
+    # with a plain c_uint64 payload and send_copy(). The bench's 64B and
+    # 1080p-untouched cells lost samples the same way.
     # Without blocking on a full subscriber, a verified cell passes only
     # while the reader keeps up: no cell runs until that is understood.
     unsound = ("loses samples when a subscriber falls behind (iceoryx2 0.10.0 Python: "
