@@ -21,7 +21,7 @@ mkdir -p "$cache" "$out"
 native=()
 # Hook for the native programs (C, Rust, Go, machine limits): bench/build.sh
 # BINDIR builds them, python -m shmring.bench --native-bin BINDIR runs them.
-if [[ -x bench/build.sh ]]; then
+if [[ -f bench/build.sh ]]; then
   bash bench/build.sh "$out/bin"
   native=(--native-bin "$out/bin")
 fi
