@@ -2,6 +2,7 @@
 message verified by its readers; a corrupted, lost or repeated message fails
 its cell. Never asserts speed."""
 
+import importlib.util
 import json
 import os
 import re
@@ -68,18 +69,19 @@ def test_smoke_verifies_every_cell_of_every_transport(tmp_path):
 
 
 def test_a_corrupted_message_fails_its_cell():
-    run = bench("--only", "shmring,shmring-zc,pipe,shm-index,zmq",
-                "--workloads", "64B,1080p,1MB-reserve,64B-2to1", env={CORRUPT_ENV: "3"})
+    copying = ["shmring", "shmring-zc", "pipe", "shm-index"]
+    copying += ["zmq"] if importlib.util.find_spec("zmq") else []
+    run = bench("--only", ",".join(copying), "--workloads", "64B,1080p,1MB-reserve,64B-2to1",
+                env={CORRUPT_ENV: "3"})
     assert run.returncode == 1
     rows = sections(run.stdout)
     bad = "FAILED: 1 bad messages; first: message 3: checksum mismatch"
-    for workload, names in (("64B", ("shmring", "shmring-zc", "pipe", "shm-index", "zmq")),
-                            ("1080p", ("shmring", "shmring-zc", "pipe", "shm-index", "zmq")),
+    for workload, names in (("64B", copying), ("1080p", copying),
                             ("1MB-reserve", ("shmring-zc", "shm-index"))):
         for name in names:
             assert rows[workload][name][0] == bad, (workload, name, run.stdout)
     # Two writers each corrupt their message 3.
-    for name in ("shmring", "pipe", "zmq"):
+    for name in copying:
         assert rows["64B-2to1"][name][0].startswith("FAILED: 2 bad messages"), run.stdout
 
 
@@ -89,8 +91,12 @@ def test_spawn_start_method_runs_named_segments_and_skips_what_cannot_pickle():
     assert run.returncode == 0, run.stdout + run.stderr
     rows = sections(run.stdout)
     assert re.fullmatch(r"[\d,]+", rows["64B-group2"]["shmring"][0])
-    fifo = rows["64B"].get("faster-fifo", [""])[0]
-    assert fifo.startswith("skipped: faster-fifo"), fifo
+    assert re.fullmatch(r"[\d,]+", rows["64B"]["shm-index"][0])
+    fifo = rows["64B"]["faster-fifo"][0]
+    if importlib.util.find_spec("faster_fifo"):
+        assert fifo.startswith("skipped: faster-fifo's Queue does not pickle"), fifo
+    else:
+        assert fifo == "skipped: faster_fifo not installed", fifo
 
 
 def test_checker_catches_size_checksum_gap_and_sampled_frame_corruption():
@@ -175,11 +181,12 @@ def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
     seed = [r for r in json.loads(results.read_text())["results"] if r["workload"] == "seed-perf"]
     assert len(seed) == 5 and all(r["status"] == "ok" and r["msg_per_s"] > 0 for r in seed)
     assert "### seed-perf" in run.stdout and "too many readers" in run.stdout
-    png = tmp_path / "c.png"
-    chart = subprocess.run([sys.executable, "-m", "shmring.bench.chart", str(results), str(png)],
-                           capture_output=True, text=True, timeout=120)
-    assert chart.returncode == 0, chart.stderr
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if importlib.util.find_spec("matplotlib"):  # the chart's only need
+        png = tmp_path / "c.png"
+        chart = subprocess.run([sys.executable, "-m", "shmring.bench.chart", str(results),
+                                str(png)], capture_output=True, text=True, timeout=120)
+        assert chart.returncode == 0, chart.stderr
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     doc = tmp_path / "doc.md"
     doc.write_text("# B\n\nkept\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\ntail\n")
     done = subprocess.run([sys.executable, "-m", "shmring.bench.doc", str(results), str(tables),

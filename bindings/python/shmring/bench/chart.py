@@ -6,9 +6,10 @@ seed's perf scenarios (rate-limited by design)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections import defaultdict
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._results import Row, load, ok
 from ._workloads import SEED_PERF
@@ -28,9 +29,11 @@ def series(rows: List[Row]) -> Dict[str, List[Tuple[int, float]]]:
 
 
 def render(rows: List[Row], out: str) -> None:
-    import matplotlib
+    # Imported here, as Any: only the chart needs matplotlib, and the package
+    # type-checks without it.
+    matplotlib: Any = importlib.import_module("matplotlib")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt: Any = importlib.import_module("matplotlib.pyplot")
 
     figure, axes = plt.subplots(figsize=(9, 6))
     for label, points in sorted(series(rows).items()):
