@@ -20,7 +20,8 @@ def section(results: str, tables: str, chart: str) -> str:
         meta = json.load(f)
     with open(tables, encoding="utf-8") as f:
         text = f.read()
-    return (f"{BEGIN}\n\nOn {meta.get('machine', '?')}: `{meta.get('command', '?')}`.\n\n"
+    return (f"{BEGIN}\n\nWritten by `bash scripts/bench.sh` (do not edit by hand). "
+            f"On {meta.get('machine', '?')}: `{meta.get('command', '?')}`.\n\n"
             f"![throughput against message size]({chart})\n\n"
             f"### Targets (issue #6), from this run\n\n{_targets.table(load(results))}\n"
             f"{text}\n{END}")
