@@ -3,15 +3,14 @@ buffer in shared memory, with put_many() / get_many()."""
 
 from __future__ import annotations
 
+import importlib
 from multiprocessing.context import BaseContext
 from typing import Any, List
-
-import importlib
 
 from ._transports import Check, MpQueue
 from ._workloads import BATCH
 
-# Untyped (no stubs); importing it here makes the registry's "not installed".
+# As Any: it has no stubs. Importing it here makes the registry's "not installed".
 faster_fifo: Any = importlib.import_module("faster_fifo")
 
 
