@@ -1,22 +1,30 @@
-"""python -m shmring.bench --smoke: every built-in transport on every
-workload, each message verified by its reader; a corrupted message fails
+"""python -m shmring.bench --smoke: every transport on every workload, each
+message verified by its readers; a corrupted, lost or repeated message fails
 its cell. Never asserts speed."""
 
+import importlib.util
+import json
 import os
 import re
 import subprocess
 import sys
+import time
+from array import array
 
-from shmring.bench._cells import WORKLOADS
-from shmring.bench._payload import CORRUPT_ENV, Checker, Payload
-from shmring.bench._transports import BUILTIN, OPTIONAL, lookup
+import pytest
 
-ROW = re.compile(r"^\| (?P<name>[\w-]+) \| (?P<rest>.*) \|$", re.MULTILINE)
+from shmring.bench._payload import CORRUPT_ENV, HEADER, Checker, Payload, partition_problem, stride
+from shmring.bench._registry import NAMES, OPTIONAL
+from shmring.bench._results import FIELDS
+from shmring.bench._workloads import WORKLOADS
+
+ROW = re.compile(r"^\| (?P<name>[\w-]+)(?: \(emulated\))? \| (?P<rest>.*) \|$", re.MULTILINE)
+SKIPPED = re.compile(r"skipped: \S.*")
 
 
 def bench(*args, env=None):
     return subprocess.run([sys.executable, "-m", "shmring.bench", "--smoke", *args],
-                          capture_output=True, text=True, timeout=120,
+                          capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 
 
@@ -25,44 +33,70 @@ def sections(stdout):
     found = {}
     for part in stdout.split("### ")[1:]:
         rows = {m["name"]: m["rest"].split(" | ") for m in ROW.finditer(part)}
-        rows.pop("transport")
+        rows.pop("transport", None)
         found[part.split(":", 1)[0]] = rows
     return found
 
 
-def test_smoke_verifies_every_cell_of_every_builtin_transport(tmp_path):
-    markdown = tmp_path / "bench.md"
-    run = bench("--markdown", str(markdown), "--baseline", "pipe")
+def test_smoke_verifies_every_cell_of_every_transport(tmp_path):
+    markdown, results = tmp_path / "bench.md", tmp_path / "bench.json"
+    workloads = ",".join(w.name for w in WORKLOADS)
+    run = bench("--markdown", str(markdown), "--json", str(results), "--baseline", "pipe",
+                "--workloads", workloads)
     assert run.returncode == 0, run.stdout + run.stderr
     assert markdown.read_text() == run.stdout
+    rows = json.loads(results.read_text())["results"]
+    assert [(r["workload"], r["transport"]) for r in rows] == [
+        (w.name, t) for w in WORKLOADS for t in NAMES]
+    for r in rows:
+        assert set(r) >= set(FIELDS)
+        if r["status"] != "ok":
+            assert SKIPPED.fullmatch(r["status"]), r  # a reason, never a silent gap
+            continue
+        assert r["messages"] > 0 and r["msg_per_s"] > 0, r
+        assert (r["p50_us"] is not None) == (r["workload"] == "pingpong"), r
+    builtin = {(r["workload"], r["transport"]): r["status"] for r in rows
+               if r["transport"] not in OPTIONAL}
+    assert builtin[("64B-group2", "pipe")].startswith("skipped: a Pipe end")
+    assert builtin[("1080p-reserve", "queue")] == "skipped: no slot to fill in place"
+    assert all(s == "ok" for (w, t), s in builtin.items() if t in ("shmring", "shmring-zc")
+               and not (t == "shmring" and w.endswith(("-reserve", "-untouched"))))
+    emulated = {r["transport"] for r in rows if r.get("note", "").startswith("emulated")}
+    assert emulated >= {"queue", "pipe", "shm-index"} and "shmring" not in emulated
     found = sections(run.stdout)
     assert list(found) == [w.name for w in WORKLOADS]
-    for workload, rows in found.items():
-        assert list(rows) == list(BUILTIN) + list(OPTIONAL)
-        for name, cells in rows.items():
-            if name in OPTIONAL and cells[0] == "skipped (not installed)":
-                continue
-            if workload == "64B-batch" and not lookup(name).batch:
-                assert cells[0] == "n/a"
-                continue
-            verified = int(cells[2].replace(",", ""))
-            assert verified > 0, (workload, name, cells)
-            if workload == "64B-batch":  # pipe, the baseline, has no batch API
-                assert cells[3] == "–"
-            else:
-                assert re.fullmatch(r"\d+\.\d\d×", cells[3]), (workload, name, cells)
-                assert name != "pipe" or cells[3] == "1.00×"
+    assert found["64B"]["pipe"][3] == "1.00×"
 
 
 def test_a_corrupted_message_fails_its_cell():
-    run = bench("--only", "shmring,shmring-zc,pipe,shm-index", "--workloads", "64B,1080p",
+    copying = ["shmring", "shmring-zc", "pipe", "shm-index"]
+    copying += ["zmq"] if importlib.util.find_spec("zmq") else []
+    run = bench("--only", ",".join(copying), "--workloads", "64B,1080p,1MB-reserve,64B-2to1",
                 env={CORRUPT_ENV: "3"})
     assert run.returncode == 1
     rows = sections(run.stdout)
-    for workload in ("64B", "1080p"):
-        for name in ("shmring", "shmring-zc", "pipe", "shm-index"):
-            assert rows[workload][name][0] == (
-                "FAILED: 1 bad messages; first: message 3: checksum mismatch"), run.stdout
+    bad = "FAILED: 1 bad messages; first: message 3: checksum mismatch"
+    for workload, names in (("64B", copying), ("1080p", copying),
+                            ("1MB-reserve", ("shmring-zc", "shm-index"))):
+        for name in names:
+            assert rows[workload][name][0] == bad, (workload, name, run.stdout)
+    # Two writers each corrupt their message 3.
+    for name in copying:
+        assert rows["64B-2to1"][name][0].startswith("FAILED: 2 bad messages"), run.stdout
+
+
+def test_spawn_start_method_runs_named_segments_and_skips_what_cannot_pickle():
+    run = bench("--start-method", "spawn", "--only", "shmring,shm-index,faster-fifo",
+                "--workloads", "64B,64B-group2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = sections(run.stdout)
+    assert re.fullmatch(r"[\d,]+", rows["64B-group2"]["shmring"][0])
+    assert re.fullmatch(r"[\d,]+", rows["64B"]["shm-index"][0])
+    fifo = rows["64B"]["faster-fifo"][0]
+    if importlib.util.find_spec("faster_fifo"):
+        assert fifo.startswith("skipped: faster-fifo's Queue does not pickle"), fifo
+    else:
+        assert fifo == "skipped: faster_fifo not installed", fifo
 
 
 def test_checker_catches_size_checksum_gap_and_sampled_frame_corruption():
@@ -71,7 +105,7 @@ def test_checker_catches_size_checksum_gap_and_sampled_frame_corruption():
         checker.check(memoryview(bytes(payload.message(0))))
         assert checker.errors == 0
         frame = bytearray(payload.message(1))
-        frame[-1 if size == 64 else 16 + 4093 * 10] ^= 1
+        frame[-1 if size == 64 else HEADER.size + stride(size - HEADER.size) * 10] ^= 1
         checker.check(memoryview(frame))
         checker.check(memoryview(bytes(payload.message(3))))
         checker.check(memoryview(bytes(payload.message(4))[:-1]))
@@ -79,9 +113,103 @@ def test_checker_catches_size_checksum_gap_and_sampled_frame_corruption():
         assert checker.first_error == "message 1: checksum mismatch"
 
 
-def test_bad_flags_are_refused():
-    run = bench("--only", "shmring,nope")
-    assert run.returncode == 2 and "unknown transport nope" in run.stderr
-    assert bench("--workloads", "").returncode == 2
+def test_in_place_messages_pass_the_same_check():
+    for size in (1_000_000, 24_883_200):
+        payload, checker = Payload(size), Checker(size)
+        slot = memoryview(bytearray(size))
+        for sequence in range(3):
+            payload.stamp_in_place(slot, sequence)
+            checker.check(slot)
+        assert checker.errors == 0
+        slot[HEADER.size + stride(size - HEADER.size)] ^= 1
+        checker.check(slot)
+        assert checker.first_error == "message 2: checksum mismatch"
+
+
+def feed(checker, messages):
+    payloads = {}
+    for writer, sequence in messages:
+        payload = payloads.setdefault(writer, Payload(64, writer))
+        checker.check(memoryview(bytes(payload.message(sequence))))
+
+
+def test_two_writer_checker_wants_each_writers_stream_whole_and_in_order():
+    good = Checker(64, writers=2)
+    feed(good, [(0, 0), (1, 0), (1, 1), (0, 1), (0, 2)])
+    assert good.errors == 0 and good.counts == [3, 2]
+    repeated = Checker(64, writers=2)
+    feed(repeated, [(0, 0), (1, 0), (1, 1), (1, 1)])
+    assert repeated.first_error == "message 1 where 2 was due"
+    lost = Checker(64, writers=2)
+    feed(lost, [(0, 0), (1, 0), (0, 2)])
+    assert lost.first_error == "message 2 where 1 was due"
+    stranger = Checker(64, writers=2)
+    feed(stranger, [(2, 0)])
+    assert stranger.first_error == "a message from writer 2"
+
+
+def test_group_members_together_must_read_each_message_exactly_once():
+    member = Checker(64, partial=True)
+    feed(member, [(0, 0), (0, 2), (0, 5)])
+    assert member.errors == 0 and list(member.seen[0]) == [0, 2, 5]
+    feed(member, [(0, 5)])
+    assert member.first_error == "message 5 after 5"
+    one, other = array("q", [0, 2, 4]), array("q", [1, 3])
+    assert partition_problem([one, other], 5) == ""
+    assert partition_problem([one, array("q", [1, 2, 3])], 5) == "message 2 read twice"
+    assert partition_problem([one, array("q", [3])], 5) == "message 1 never read"
+    assert partition_problem([one, other], 4) == "message 4 read, 4 written"
+
+
+@pytest.mark.parametrize("flags,message", [
+    (("--only", "shmring,nope"), "unknown transport nope"),
+    (("--workloads", ""), "unknown workload"),
+    (("--start-method", "thread"), "invalid choice"),
+])
+def test_bad_flags_are_refused(flags, message):
+    run = bench(*flags)
+    assert run.returncode == 2 and message in run.stderr
     assert subprocess.run([sys.executable, "-m", "shmring.bench", "--duration", "0"],
                           capture_output=True).returncode == 2
+
+
+def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
+    results, tables = tmp_path / "r.json", tmp_path / "r.md"
+    run = bench("--workloads", "seed-perf,64B", "--only", "shmring,queue",
+                "--json", str(results), "--markdown", str(tables))
+    assert run.returncode == 0, run.stdout + run.stderr
+    seed = [r for r in json.loads(results.read_text())["results"] if r["workload"] == "seed-perf"]
+    assert len(seed) == 5 and all(r["status"] == "ok" and r["msg_per_s"] > 0 for r in seed)
+    assert "### seed-perf" in run.stdout and "too many readers" in run.stdout
+    if importlib.util.find_spec("matplotlib"):  # the chart's only need
+        png = tmp_path / "c.png"
+        chart = subprocess.run([sys.executable, "-m", "shmring.bench.chart", str(results),
+                                str(png)], capture_output=True, text=True, timeout=120)
+        assert chart.returncode == 0, chart.stderr
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    doc = tmp_path / "doc.md"
+    doc.write_text("# B\n\nkept\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\ntail\n")
+    done = subprocess.run([sys.executable, "-m", "shmring.bench.doc", str(results), str(tables),
+                           str(doc)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    text = doc.read_text()
+    assert "old" not in text and text.startswith("# B\n\nkept") and text.endswith("tail\n")
+    assert "| 64 B 1→1, one per call: shmring vs multiprocessing.Queue | ≥ 20× |" in text
+    assert "| C API 64 B 1→1 | ≥ 20,000,000 msg/s | not measured in this run | – |" in text
+
+
+def test_a_process_that_dies_fails_its_cell_at_once_and_is_named(monkeypatch, capsys):
+    from shmring.bench import __main__ as bench_main, _registry, _transports
+
+    class Broken(_transports.MpPipe):
+        def open_writer(self, index):
+            raise RuntimeError("a writer that cannot start")
+
+    monkeypatch.setitem(_registry.BUILTIN, "pipe", Broken)
+    began = time.monotonic()
+    status = bench_main.main(["--duration", "0.3", "--only", "pipe", "--workloads", "64B,64B-2to1"])
+    assert status == 1
+    assert time.monotonic() - began < 30  # not the 60 s grace: the barrier is broken
+    rows = sections(capsys.readouterr().out)
+    assert rows["64B"]["pipe"][0] == "FAILED: writer 0 exit 1"
+    assert rows["64B-2to1"]["pipe"][0].startswith("FAILED: writer 0 exit 1, writer 1 exit 1")

@@ -1,6 +1,7 @@
 """python -m shmring.bench --native-bin DIR: runs the native programs in DIR
-with the bench's duration and puts their rows beside the Python rows, with
-ratios to C and fractions of the machine's limits. Fake programs (shell
+with the bench's duration and adds their rows to the run's rows (--json),
+shown beside the Python rows with the cost over C; the chart, the targets
+and the fractions of the machine's limits are computed from those rows. Fake programs (shell
 scripts printing canned JSON rows) stand in for bench/build.sh's binaries;
 bench/c, bench/rust and bench/go test the real ones."""
 
@@ -8,6 +9,9 @@ import json
 import os
 import subprocess
 import sys
+
+from shmring.bench import _native, _targets, chart
+from shmring.bench._results import load
 
 ROW = {"writers": 1, "readers": 1, "p50_us": None, "p99_us": None, "status": "ok"}
 
@@ -35,33 +39,48 @@ def native_rows(bindir, go_status="ok", go_exit=0):
     fake(bindir, "shmring-bench-go", [{"workload": "64B", "transport": "go", "size": 64,
                                        "msg_per_s": 5e6, "status": go_status}], go_exit)
     # Run before and after the programs; each limit is the better of the two.
-    fake(bindir, "shmring-bench-limits", [
+    unchanged = [{"workload": "memcpy-1MB", "transport": "limit-memcpy", "size": 1 << 20,
+                  "msg_per_s": 9000.0},
+                 {"workload": "memcpy-2160p", "transport": "limit-memcpy", "size": 24_883_200,
+                  "msg_per_s": 500.0},
+                 {"workload": "pingpong", "transport": "limit-cacheline", "size": 64,
+                  "msg_per_s": 1e6, "p50_us": 0.2, "p99_us": 0.3}]
+    fake(bindir, "shmring-bench-limits", unchanged + [
+        {"workload": "memcpy-64B", "transport": "limit-memcpy", "size": 64, "msg_per_s": 1e8},
         {"workload": "memcpy-1080p", "transport": "limit-memcpy", "size": 6_220_800,
          "msg_per_s": 3000.0},
         {"workload": "pingpong", "transport": "limit-futex", "size": 64, "msg_per_s": 1e5,
-         "p50_us": 30.0, "p99_us": 40.0}], later_rows=[
+         "p50_us": 30.0, "p99_us": 40.0}], later_rows=unchanged + [
         {"workload": "memcpy-1080p", "transport": "limit-memcpy", "size": 6_220_800,
          "msg_per_s": 1000.0},
         {"workload": "pingpong", "transport": "limit-futex", "size": 64, "msg_per_s": 1e5,
          "p50_us": 10.0, "p99_us": 20.0}])
 
 
-def bench(*args):
-    return subprocess.run([sys.executable, "-m", "shmring.bench", "--smoke", "--only",
-                           "shmring", *args], capture_output=True, text=True, timeout=120,
-                          env=os.environ)
+def bench(tmp_path, *args):
+    """The run and its --json rows."""
+    results = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "shmring.bench", "--smoke", "--only",
+                          "shmring", "--json", str(results), *args], capture_output=True,
+                         text=True, timeout=120, env=os.environ)
+    return run, load(str(results))
 
 
-def test_without_native_bin_the_section_says_skipped():
-    run = bench("--workloads", "64B")
+def test_without_native_bin_the_section_and_the_rows_say_skipped(tmp_path):
+    run, rows = bench(tmp_path, "--workloads", "64B")
     assert run.returncode == 0, run.stderr
-    assert "## Native APIs (C, Rust, Go) and the machine's limits\n\nskipped: " \
-           "--native-bin not given" in run.stdout
+    assert f"{_native.HEADING}\n\nskipped: --native-bin not given" in run.stdout
+    skipped = {(r["workload"], r["transport"]) for r in rows
+               if r["status"] == "skipped: --native-bin not given"}
+    assert skipped == {("64B", "c"), ("64B", "rust"), ("64B", "go"),
+                       *((w, t) for w, t, _ in _native.LIMIT_CELLS)}
+    assert "not measured in this run" in _targets.table(rows)
+    assert _native.against_limits(rows).startswith("No limits measured")
 
 
-def test_native_rows_beside_python_with_cost_over_c_and_limits(tmp_path):
+def test_native_rows_join_the_run_with_cost_over_c_limits_chart_and_targets(tmp_path):
     native_rows(tmp_path)
-    run = bench("--workloads", "64B,pingpong", "--native-bin", str(tmp_path))
+    run, rows = bench(tmp_path, "--workloads", "64B,pingpong", "--native-bin", str(tmp_path))
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "shmring-bench-c.args").read_text().split() == [
         "--duration", "0.2", "--workloads", "64B"]
@@ -70,21 +89,39 @@ def test_native_rows_beside_python_with_cost_over_c_and_limits(tmp_path):
     assert "| rust (shmring-bench-rust) | 10,000,000 | 640.0 | 2.00× |" in out
     assert "| go (shmring-bench-go) | 5,000,000 | 320.0 | 4.00× |" in out
     assert "| python (shmring) | " in out
-    assert "| memcpy-1080p (limit-memcpy) | 18,662 MB/s | | |" in out
-    assert "| pingpong (limit-futex) | p50 10.000 µs, p99 20.000 µs | | |" in out
-    assert "| pingpong python shmring p50 (limit-futex p50) | " in out
+    # Each limit is the better of its two runs (the later memcpy was slower,
+    # the later futex ping-pong faster).
+    assert "| memcpy-1080p (limit-memcpy) | 18,662 MB/s |" in out
+    assert "| pingpong (limit-futex) | p50 10.000 µs, p99 20.000 µs |" in out
+
+    assert {r["transport"] for r in rows if r["workload"] == "64B"} == {
+        "shmring", "c", "rust", "go"}
+    limits = _native.against_limits(rows)
+    assert "| 64B c: 1,280 MB/s | memcpy: 6,400 MB/s | 0.20 |" in limits
+    assert "| pingpong shmring: p50 " in limits and "| limit-futex: p50 10.000 µs |" in limits
+    targets = _targets.table(rows)
+    assert "| C API 64 B 1→1 | ≥ 20,000,000 msg/s | 20,000,000/s | met |" in targets
+    assert "| Rust 64 B 1→1 vs C | within 1.5× | c 2.00× rust | **missed** |" in targets
+    assert "| Go 64 B 1→1 vs C | within 1.5× | c 4.00× go | **missed** |" in targets
+    lines = chart.series(rows)
+    assert lines["c"] == [(64, 1280.0)] and lines["go"] == [(64, 320.0)]
+    assert [size for size, _ in lines[chart.MEMCPY]] == [64, 1 << 20, 6_220_800, 24_883_200]
 
 
 def test_a_failed_native_cell_fails_the_run(tmp_path):
     native_rows(tmp_path, go_status="FAILED: 1 bad messages; first: message 5: checksum "
                 "mismatch", go_exit=1)
-    run = bench("--workloads", "64B", "--native-bin", str(tmp_path))
+    run, rows = bench(tmp_path, "--workloads", "64B", "--native-bin", str(tmp_path))
     assert run.returncode == 1
     assert "| go (shmring-bench-go) | FAILED: 1 bad messages; first: message 5" in run.stdout
+    assert [r["status"][:7] for r in rows if r["transport"] == "go"] == ["FAILED:"]
 
 
-def test_a_missing_program_fails_the_run(tmp_path):
-    run = bench("--workloads", "64B", "--native-bin", str(tmp_path))
+def test_a_missing_program_fails_the_run_with_a_row_per_cell(tmp_path):
+    run, rows = bench(tmp_path, "--workloads", "64B", "--native-bin", str(tmp_path))
     assert run.returncode == 1
     assert "| c (shmring-bench-c) | FAILED: shmring-bench-c: " in run.stdout
-    assert "| shmring-bench-limits (limit-memcpy) | FAILED: " in run.stdout
+    assert "| pingpong (limit-futex) | FAILED: shmring-bench-limits: " in run.stdout
+    failed = {(r["workload"], r["transport"]) for r in rows if r["status"].startswith("FAILED")}
+    assert failed == {("64B", "c"), ("64B", "rust"), ("64B", "go"),
+                      *((w, t) for w, t, _ in _native.LIMIT_CELLS)}

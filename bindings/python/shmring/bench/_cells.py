@@ -1,164 +1,171 @@
-"""One cell: a workload on a transport, writer and reader in two forked
-processes that start together (a barrier) and send their counts back."""
+"""One cell: a workload on a transport, its writers and readers in separate
+processes that start together (a barrier), each sending one report back;
+the parent checks the reports against each other and makes the cell's row."""
 
 from __future__ import annotations
 
-import statistics
+import os
+import queue
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, List, Tuple, Type
+from multiprocessing.context import BaseContext
+from typing import Any, Callable, Dict, List, Tuple, Type, Union
 
-from ._payload import Checker, Payload
-from ._transports import BATCH, Channel, ctx
+from ._fanout import FanOut
+from ._payload import partition_problem
+from ._results import Row, row
+from ._roles import Pinged, Read, Written, echo, ping, read, write
+from ._transports import TRY_UNSOUND_ENV, Channel, Spec
+from ._workloads import Workload
 
 #: Seconds a process may take beyond the cell's duration before it is killed.
 GRACE = 60.0
 
-
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    size: int       # bytes per message
-    slots: int      # ring slots, queue bound, shared-memory slots
-    kind: str       # "stream", "batch" or "pingpong"
-    about: str
+Report = Union[Written, Read, Pinged]
+#: A process of a cell: its name, function and arguments.
+Role = Tuple[str, Callable[..., None], Tuple[Any, ...]]
 
 
-WORKLOADS = [
-    Workload("64B", 64, 1024, "stream", "64 B messages 1→1, one per call"),
-    Workload("64B-batch", 64, 1024, "batch",
-             f"64 B messages 1→1, batch API ({BATCH} per call)"),
-    Workload("1080p", 6_220_800, 8, "stream", "6,220,800 B frames (1080p RGB) 1→1"),
-    Workload("pingpong", 64, 64, "pingpong",
-             "64 B ping-pong, one-way latency (half the round trip)"),
-]
-
-
-@dataclass
-class Cell:
-    """What a cell measured; `problem` is set when it failed."""
-
-    messages: int = 0          # verified by the reader (round trips: ping-pong)
-    seconds: float = 0.0
-    p50_us: float = 0.0
-    p99_us: float = 0.0
-    problem: str = ""
-
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds if self.seconds else 0.0
-
-
-def _write(channel: Channel, workload: Workload, seconds: float, start: Any,
-           results: Any) -> None:
-    payload = Payload(workload.size)
-    channel.open_writer()
-    start.wait(GRACE)
-    message, n = payload.message, 0
-    end = time.monotonic() + seconds
-    if workload.kind == "batch":
-        put_batch = channel.put_batch
-        while time.monotonic() < end:
-            put_batch([bytes(message(i)) for i in range(n, n + BATCH)])
-            n += BATCH
-    else:
-        put = channel.put
-        while n & 15 or time.monotonic() < end:
-            put(message(n))
-            n += 1
-    channel.end()
-    results.put(("written", n))
-
-
-def _read(channel: Channel, workload: Workload, start: Any, results: Any) -> None:
-    checker = Checker(workload.size)
-    channel.open_reader()
-    start.wait(GRACE)
-    began = time.monotonic()
-    drain = channel.drain_batch if workload.kind == "batch" else channel.drain  # type: ignore
-    n = drain(checker.check)
-    results.put(("read", n, time.monotonic() - began, checker.errors, checker.first_error))
-
-
-def _ping(out: Channel, back: Channel, workload: Workload, seconds: float, start: Any,
-          results: Any) -> None:
-    payload, checker = Payload(workload.size), Checker(workload.size)
-    out.open_writer()
-    back.open_reader()
-    start.wait(GRACE)
-    latencies: List[int] = []
-    clock, put, take, check = time.perf_counter_ns, out.put, back.take, checker.check
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        began = clock()
-        put(payload.message(len(latencies)))
-        if not take(check):
-            break
-        latencies.append(clock() - began)
-    out.end()
-    half = [t / 2000 for t in latencies]  # one way, µs
-    p50 = statistics.median(half) if half else 0.0
-    p99 = sorted(half)[int(0.99 * (len(half) - 1))] if half else 0.0
-    results.put(("ping", len(half), p50, p99, checker.errors, checker.first_error))
-
-
-def _echo(out: Channel, back: Channel, start: Any) -> None:
-    out.open_reader()
-    back.open_writer()
-    start.wait(GRACE)
-    out.drain(back.put)
-    back.end()
-
-
-def run(cls: Type[Channel], workload: Workload, seconds: float) -> Cell:
-    """One cell, in two processes; the channels are made and destroyed here."""
+def _cant(cls: Type[Channel], workload: Workload, ctx: BaseContext) -> str:
+    """Why this transport cannot run this workload ("" if it can)."""
+    if cls.unsound and not os.environ.get(TRY_UNSOUND_ENV):
+        return "skipped: " + cls.unsound
     if workload.kind == "batch" and not cls.batch:
-        return Cell(problem="n/a")
-    channels = [cls(workload.size, workload.slots)]
-    start, results = ctx.Barrier(2), ctx.SimpleQueue()
-    if workload.kind == "pingpong":
-        channels.append(cls(workload.size, workload.slots))
-        targets: List[Callable[..., None]] = [_ping, _echo]
-        args: List[Tuple[Any, ...]] = [(*channels, workload, seconds, start, results),
-                             (*channels, start)]
-    else:
-        targets = [_write, _read]
-        args = [(channels[0], workload, seconds, start, results),
-                (channels[0], workload, start, results)]
-    processes = [ctx.Process(target=t, args=a) for t, a in zip(targets, args)]
+        return "skipped: no batch API"
+    if workload.fills_slots and not cls.in_place:
+        return "skipped: no slot to fill in place"
+    if workload.group and cls.no_group:
+        return "skipped: " + cls.no_group
+    if cls.fork_only and ctx.get_start_method() != "fork":
+        return "skipped: " + cls.fork_only
+    return ""
+
+
+def run(name: str, cls: Type[Channel], workload: Workload, seconds: float,
+        ctx: BaseContext) -> Row:
+    """One cell; its channels are made and destroyed here."""
+    emulated = workload.broadcast and not cls.broadcast
+    shape: Dict[str, Any] = dict(
+        workload=workload.name, transport=name, size=workload.size, writers=workload.writers,
+        readers=workload.readers,
+        **({"note": "emulated: one channel per reader"} if emulated else {}))
+    why = _cant(cls, workload, ctx)
+    if why:
+        return row(**shape, status=why)
+    spec = Spec(workload.size, workload.slots, workload.writers, workload.readers,
+                workload.group)
+
+    def make() -> Channel:
+        return FanOut(cls, spec, ctx) if emulated else cls(spec, ctx)
+
+    channels = [make()]
+    try:
+        if workload.kind == "pingpong":
+            channels.append(make())
+        start, results = ctx.Barrier(workload.writers + workload.readers), ctx.Queue()
+        roles: List[Role]
+        if workload.kind == "pingpong":
+            roles = [("pinger", ping, (*channels, workload, seconds, start, results)),
+                     ("echo", echo, (*channels, start))]
+        else:
+            roles = [(f"writer {i}", write, (channels[0], workload, i, seconds, start, results))
+                     for i in range(workload.writers)]
+            roles += [(f"reader {i}", read, (channels[0], workload, i, start, results))
+                      for i in range(workload.readers)]
+        return row(**shape, **_run(ctx, roles, start, results, workload, seconds))
+    finally:
+        for channel in channels:
+            channel.destroy()
+
+
+def _run(ctx: BaseContext, roles: List[Role], start: Any, results: Any, workload: Workload,
+         seconds: float) -> Dict[str, Any]:
+    """Start the processes, take their reports, judge; none outlives this."""
+    # typeshed's BaseContext lacks Process; every concrete context has it.
+    processes = [ctx.Process(name=n, target=t, args=a)  # type: ignore[attr-defined]
+                 for n, t, a in roles]
     try:
         for p in processes:
             p.start()
+        reporting = len(processes) - (workload.kind == "pingpong")  # the echo does not report
+        reports = _gather(processes, results, start, reporting,
+                          time.monotonic() + seconds + GRACE)
         for p in processes:
-            p.join(seconds + GRACE)
-        return _collect(processes, results, workload)
+            p.join(0 if start.broken else GRACE)
+        dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode]
+        if dead:
+            return {"status": "FAILED: " + ", ".join(dead)}
+        stuck = [p.name for p in processes if p.is_alive()]
+        if stuck:
+            return {"status": f"FAILED: {', '.join(stuck)} still running after "
+                              f"{seconds + GRACE:g} s (killed)"}
+        if len(reports) < reporting:
+            return {"status": f"FAILED: {len(reports)} of {reporting} reports came"}
+        return _judge(workload, reports)
     finally:
         for p in processes:
             if p.is_alive():
                 p.kill()
                 p.join()
-        for channel in channels:
-            channel.destroy()
 
 
-def _collect(processes: List[Any], results: Any, workload: Workload) -> Cell:
-    failed = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode != 0]
-    if failed:
-        return Cell(problem="FAILED: " + ", ".join(failed))
-    got = {}
-    while not results.empty():
-        report = results.get()
-        got[report[0]] = report[1:]
+def _gather(processes: List[Any], results: Any, start: Any, expected: int,
+            deadline: float) -> List[Report]:
+    """Every report, taken while the processes run (a large one would block
+    its sender's exit); stops when all are in, all processes ended, at the
+    deadline, or when one failed (then the barrier is broken, so that no
+    other waits at it for the failed one)."""
+    reports: List[Report] = []
+    while len(reports) < expected and time.monotonic() < deadline:
+        try:
+            reports.append(results.get(timeout=0.2))
+        except queue.Empty:
+            if any(p.exitcode for p in processes):
+                start.abort()
+                break
+            if not any(p.is_alive() for p in processes) and results.empty():
+                break
+    return reports
+
+
+def _judge(workload: Workload, reports: List[Report]) -> Dict[str, Any]:
+    """The row's numbers and status from the reports of processes that all
+    ended well."""
     if workload.kind == "pingpong":
-        n, p50, p99, errors, first = got["ping"]
-        cell = Cell(messages=n, p50_us=p50, p99_us=p99)
-    else:
-        (written,), (n, seconds, errors, first) = got["written"], got["read"]
-        cell = Cell(messages=n, seconds=seconds)
-        if n != written and not errors:
-            errors, first = 1, f"{written} written, {n} read"
+        p = next(r for r in reports if isinstance(r, Pinged))
+        return _status(p.errors, p.first_error, p.round_trips,
+                       msg_per_s=p.round_trips / p.seconds if p.seconds else 0.0,
+                       p50_us=p.p50_us, p99_us=p.p99_us, messages=p.round_trips)
+    written = [w.messages for w in sorted((r for r in reports if isinstance(r, Written)),
+                                          key=lambda w: w.index)]
+    reads = sorted((r for r in reports if isinstance(r, Read)), key=lambda r: r.index)
+    errors = sum(r.errors for r in reads)
+    first = next((r.first_error for r in reads if r.first_error), "")
+    n = sum(r.messages for r in reads)
+    slowest = max(r.seconds for r in reads)
+    if not errors:
+        first = _completeness(workload, written, reads)
+        errors = 1 if first else 0
+    return _status(errors, first, n, msg_per_s=n / slowest if slowest > 0 else 0.0, messages=n)
+
+
+def _completeness(workload: Workload, written: List[int], reads: List[Read]) -> str:
+    """Every reader got each writer's every message (broadcast, 2→1), or
+    the group's members together got each exactly once ("" if so)."""
+    if workload.group:
+        for w, count in enumerate(written):
+            problem = partition_problem([r.seen[w] for r in reads if r.seen], count)
+            if problem:
+                return f"writer {w}: {problem}"
+        return ""
+    for r in reads:
+        if r.counts != written:
+            return f"reader {r.index} read {r.counts} of writers' {written}"
+    return ""
+
+
+def _status(errors: int, first: str, n: int, **numbers: Any) -> Dict[str, Any]:
     if errors:
-        cell.problem = f"FAILED: {errors} bad messages; first: {first}"
-    elif cell.messages == 0:
-        cell.problem = "FAILED: no message"
-    return cell
+        return {"status": f"FAILED: {errors} bad messages; first: {first}"}
+    if n == 0:
+        return {"status": "FAILED: no message"}
+    return numbers

@@ -3,11 +3,11 @@ limits (built by bench/build.sh DIR), run in the same invocation as the
 Python cells, so that the cost of each binding over C and each result as a
 fraction of the machine's limit can be read off one run.
 
-Each program prints one JSON line per cell (bench/README.md: the schema of
-the --json results); this module runs them with the bench's duration,
-collects the rows and renders two tables. Table cells' first column always
-holds a space or a parenthesis, so the per-workload table parser of the
-tests (a `[\\w-]+` name) never mistakes these rows for transports."""
+Each program prints one JSON row per cell, the schema of _results.FIELDS
+(bench/README.md). Their rows join the Python cells' rows, so --json, the
+chart and the targets see them; this module renders the section of the
+report (each binding's cost over C, the limits) and the comparisons to the
+limits that the doc shows beside the targets."""
 
 from __future__ import annotations
 
@@ -15,160 +15,159 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import List, Optional, Tuple
 
-from ._cells import WORKLOADS, Cell
+from ._results import Row, failed, ok, row
+from ._workloads import WORKLOADS
 
 PROGRAMS = {"c": "shmring-bench-c", "rust": "shmring-bench-rust", "go": "shmring-bench-go"}
 LIMITS = "shmring-bench-limits"
-#: The workloads the native programs run (names as in _cells.WORKLOADS).
+#: The workloads the native programs run (names as in _workloads.WORKLOADS).
 NATIVE_WORKLOADS = ["64B", "64B-batch", "1080p"]
 #: Python transports shown next to the native rows.
 PYTHON_TRANSPORTS = ["shmring", "shmring-zc"]
+#: The limits program's cells: (workload, transport, size).
+Cell = Tuple[str, str, int]
+LIMIT_CELLS: List[Cell] = [
+    ("memcpy-64B", "limit-memcpy", 64), ("memcpy-1MB", "limit-memcpy", 1 << 20),
+    ("memcpy-1080p", "limit-memcpy", 6_220_800), ("memcpy-2160p", "limit-memcpy", 24_883_200),
+    ("pingpong", "limit-cacheline", 64), ("pingpong", "limit-futex", 64)]
 #: Seconds a program may take beyond its cells' durations.
 GRACE = 120.0
-
-Row = Dict[str, Any]
-Measured = Dict[str, Dict[str, Optional[Cell]]]  # workload → transport → cell
-
-
-@dataclass
-class Native:
-    rows: List[Row] = field(default_factory=list)  # every program's JSON rows
-    markdown: str = ""
-    failed: bool = False
+NOT_GIVEN = "skipped: --native-bin not given"
+HEADING = "### Native APIs (C, Rust, Go) and the machine's limits"
 
 
-def _failed_row(workload: str, transport: str, problem: str) -> Row:
-    return {"workload": workload, "transport": transport, "size": 0, "writers": 1,
-            "readers": 1, "msg_per_s": 0.0, "mb_per_s": 0.0, "p50_us": None,
-            "p99_us": None, "status": f"FAILED: {problem}"}
+def is_native(r: Row) -> bool:
+    return r["transport"] in PROGRAMS or str(r["transport"]).startswith("limit-")
 
 
-def _run(path: str, args: List[str], seconds: float, expected: List[str],
-         transport: str) -> List[Row]:
-    """The program's rows, plus a FAILED row for each expected workload it
-    did not report, or one if it failed without saying so (a missing
-    program, a crash, garbage)."""
+def _run(path: str, args: List[str], seconds: float, expected: List[Cell]) -> List[Row]:
+    """The program's rows, plus a FAILED row for each expected cell it did
+    not report, or one if it failed without saying so (a missing program, a
+    crash, garbage)."""
     try:
         done = subprocess.run([path, "--duration", f"{seconds:g}", *args], capture_output=True,
                               text=True, timeout=max(len(expected), 1) * (seconds + GRACE))
         rows = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-        problem = f"exit {done.returncode} {done.stderr.strip()[-200:]}".strip()
-        ok = done.returncode == 0
+        problem = f"not reported (exit {done.returncode} {done.stderr.strip()[-200:]})"
+        exited_ok = done.returncode == 0
     except (OSError, subprocess.SubprocessError, ValueError) as e:
-        rows, problem, ok = [], f"{os.path.basename(path)}: {e}", False
-    reported = {row.get("workload") for row in rows}
-    rows += [_failed_row(w, transport, problem) for w in expected if w not in reported]
-    if not ok and not any(str(r.get("status")).startswith("FAILED") for r in rows):
-        rows.append(_failed_row(os.path.basename(path), transport, problem))
+        rows, problem, exited_ok = [], f"{os.path.basename(path)}: {e}", False
+    reported = {(r.get("workload"), r.get("transport")) for r in rows}
+    rows += [row(w, t, size, status=f"FAILED: {problem}") for w, t, size in expected
+             if (w, t) not in reported]
+    if not exited_ok and not any(failed(r) for r in rows):
+        rows.append(row(os.path.basename(path), expected[0][1], 0, status=f"FAILED: {problem}"))
     return rows
-
-
-def _rate(row: Optional[Row]) -> float:
-    return float(row["msg_per_s"]) if row and row.get("status") == "ok" else 0.0
-
-
-def _status_or(row: Row, text: str) -> str:
-    return text if row.get("status") == "ok" else str(row.get("status"))
-
-
-def _binding_table(workload: str, native: Dict[str, Row], python: Dict[str, Optional[Cell]],
-                   size: int) -> List[str]:
-    lines = [f"**{workload}** (cost over C: C's msg/s ÷ this row's; 1.00× = as fast as C)", "",
-             "| binding (program) | msg/s | MB/s | cost over C |", "|---|---|---|---|"]
-    c_rate = _rate(native.get("c"))
-
-    def line(label: str, rate: float, status: str) -> str:
-        if status != "ok":
-            return f"| {label} | {status} | | |"
-        cost = f"{c_rate / rate:.2f}×" if rate and c_rate else "–"
-        return f"| {label} | {rate:,.0f} | {rate * size / 1e6:,.1f} | {cost} |"
-
-    for transport, program in PROGRAMS.items():
-        row = native.get(transport) or _failed_row(workload, transport, "no row")
-        lines.append(line(f"{transport} ({program})", _rate(row), str(row["status"])))
-    for name in PYTHON_TRANSPORTS:
-        cell = python.get(name)
-        if cell is not None:
-            lines.append(line(f"python ({name})", cell.rate, cell.problem or "ok"))
-    return lines + [""]
-
-
-def _limits_table(rows: List[Row], measured: Measured) -> List[str]:
-    limits = {(r["transport"], r["workload"]): r for r in rows  # in the program's order
-              if str(r.get("transport", "")).startswith("limit-")}
-    lines = ["**The machine's limits** (measured by shmring-bench-limits before and after "
-             "the native programs, the better of the two; "
-             "fraction = result ÷ limit for rates, limit ÷ result for latencies: "
-             "1.00 = at the limit)", "",
-             "| result (limit) | result | limit | fraction of the limit |", "|---|---|---|---|"]
-    for (transport, workload), row in limits.items():
-        shown = (f"p50 {row['p50_us']:.3f} µs, p99 {row['p99_us']:.3f} µs"
-                 if row.get("p50_us") is not None else f"{row['mb_per_s']:,.0f} MB/s")
-        lines.append(f"| {workload} ({transport}) | {_status_or(row, shown)} | | |")
-    frame = limits.get(("limit-memcpy", "memcpy-1080p"))
-    if frame and frame.get("status") == "ok":
-        memcpy = float(frame["mb_per_s"])
-        for r in rows:
-            if r.get("workload") == "1080p" and r.get("status") == "ok":
-                lines.append(f"| 1080p {r['transport']} (memcpy 1080p) | {r['mb_per_s']:,.0f} MB/s"
-                             f" | {memcpy:,.0f} MB/s | {r['mb_per_s'] / memcpy:.2f} |")
-        for name, cell in measured.get("1080p", {}).items():
-            if cell is not None and not cell.problem and name in PYTHON_TRANSPORTS:
-                mb = cell.rate * 6_220_800 / 1e6
-                lines.append(f"| 1080p python {name} (memcpy 1080p) | {mb:,.0f} MB/s"
-                             f" | {memcpy:,.0f} MB/s | {mb / memcpy:.2f} |")
-    for name, cell in measured.get("pingpong", {}).items():
-        if cell is None or cell.problem or name not in PYTHON_TRANSPORTS:
-            continue
-        for transport in ("limit-futex", "limit-cacheline"):
-            limit = limits.get((transport, "pingpong"))
-            if limit and limit.get("status") == "ok" and cell.p50_us:
-                lines.append(f"| pingpong python {name} p50 ({transport} p50) | "
-                             f"{cell.p50_us:.3f} µs | {limit['p50_us']:.3f} µs | "
-                             f"{limit['p50_us'] / cell.p50_us:.2f} |")
-    return lines + [""]
 
 
 def _better(first: List[Row], second: List[Row]) -> List[Row]:
     """Per limit, the better of two measurements (higher rate; lower p50
     for ping-pong): a run slowed by other work is not the machine's limit."""
-    def score(row: Row) -> float:
-        if row.get("status") != "ok":
+    def score(r: Row) -> float:
+        if not ok(r):
             return float("-inf")
-        return -float(row["p50_us"]) if row.get("p50_us") is not None else float(row["msg_per_s"])
-    later = {(r.get("transport"), r.get("workload")): r for r in second}
-    best = [max(r, later.pop((r.get("transport"), r.get("workload")), r), key=score)
-            for r in first]
+        return -float(r["p50_us"]) if r["p50_us"] is not None else float(r["msg_per_s"])
+    later = {(r["workload"], r["transport"]): r for r in second}
+    best = [max(r, later.pop((r["workload"], r["transport"]), r), key=score) for r in first]
     return best + list(later.values())
 
 
-def native_section(bindir: Optional[str], seconds: float, measured: Measured,
-                   workloads: List[str]) -> Native:
-    """Runs the programs in bindir (None: --native-bin not given) on the
-    chosen workloads; measured holds the Python cells of this run."""
-    heading = "## Native APIs (C, Rust, Go) and the machine's limits\n\n"
-    if bindir is None:
-        return Native(markdown=heading + "skipped: --native-bin not given\n")
+def native_rows(bindir: Optional[str], seconds: float, workloads: List[str]) -> List[Row]:
+    """Runs the programs in bindir on the chosen workloads, the limits
+    before and after them; without bindir, every cell's row says skipped."""
+    sizes = {w.name: w.size for w in WORKLOADS}
     chosen = [w for w in NATIVE_WORKLOADS if w in workloads]
+    if bindir is None:
+        return [row(w, t, size, status=NOT_GIVEN)
+                for w, t, size in [(w, t, sizes[w]) for t in PROGRAMS for w in chosen]
+                + LIMIT_CELLS]
     limits = os.path.join(bindir, LIMITS)
-    before = _run(limits, [], seconds, [], "limit-memcpy")
+    before = _run(limits, [], seconds, LIMIT_CELLS)
     rows: List[Row] = []
     for transport, program in PROGRAMS.items():
         if chosen:
             rows += _run(os.path.join(bindir, program), ["--workloads", ",".join(chosen)],
-                         seconds, chosen, transport)
+                         seconds, [(w, transport, sizes[w]) for w in chosen])
             print(f"native {transport}: done", file=sys.stderr, flush=True)
-    rows += _better(before, _run(limits, [], seconds, [], "limit-memcpy"))
+    rows += _better(before, _run(limits, [], seconds, LIMIT_CELLS))
     print("native limits (before and after the programs): done", file=sys.stderr, flush=True)
+    return rows
 
-    lines = [heading.rstrip("\n"), ""]
-    sizes = {w.name: w.size for w in WORKLOADS}
-    for workload in chosen:
-        native = {r["transport"]: r for r in rows if r.get("workload") == workload}
-        lines += _binding_table(workload, native, measured.get(workload, {}), sizes.get(workload, 0))
-    lines += _limits_table(rows, measured)
-    failed = any(str(r.get("status", "")).startswith("FAILED") for r in rows)
-    return Native(rows=rows, markdown="\n".join(lines), failed=failed)
+
+def _label(r: Row) -> str:
+    program = PROGRAMS.get(r["transport"])
+    return f"{r['transport']} ({program})" if program else f"python ({r['transport']})"
+
+
+def _binding_table(workload: str, rows: List[Row]) -> List[str]:
+    """rows: the workload's native and Python rows, in order."""
+    c = next((r for r in rows if r["transport"] == "c" and ok(r)), None)
+    lines = [f"**{workload}** (cost over C: C's msg/s ÷ this row's; 1.00× = as fast as C)", "",
+             "| binding (program) | msg/s | MB/s | cost over C |", "|---|---|---|---|"]
+    for r in rows:
+        if not ok(r):
+            lines.append(f"| {_label(r)} | {r['status']} | | |")
+            continue
+        cost = f"{c['msg_per_s'] / r['msg_per_s']:.2f}×" if c and r["msg_per_s"] else "–"
+        lines.append(f"| {_label(r)} | {r['msg_per_s']:,.0f} | {r['mb_per_s']:,.1f} | {cost} |")
+    return lines + [""]
+
+
+def _shown(r: Row) -> str:
+    if not ok(r):
+        return str(r["status"])
+    if r["p50_us"] is not None:
+        return f"p50 {r['p50_us']:.3f} µs, p99 {r['p99_us']:.3f} µs"
+    return f"{r['mb_per_s']:,.0f} MB/s"
+
+
+def section(rows: List[Row]) -> str:
+    """The report's native section from the run's rows: per native
+    workload the bindings beside Python's rows, then the limits measured."""
+    native = [r for r in rows if is_native(r)]
+    if all(r["status"] == NOT_GIVEN for r in native):
+        return f"{HEADING}\n\n{NOT_GIVEN}\n"
+    lines = [HEADING, ""]
+    for workload in NATIVE_WORKLOADS:
+        mine = [r for r in rows if r["workload"] == workload
+                and r["transport"] in [*PROGRAMS, *PYTHON_TRANSPORTS]]
+        if any(r["transport"] in PROGRAMS for r in mine):
+            lines += _binding_table(workload, mine)
+    lines += ["**The machine's limits** (shmring-bench-limits, run before and after the native "
+              "programs: the better of the two)", "",
+              "| limit | measured |", "|---|---|"]
+    lines += [f"| {r['workload']} ({r['transport']}) | {_shown(r)} |"
+              for r in native if r["transport"] not in PROGRAMS]
+    return "\n".join(lines) + "\n"
+
+
+def against_limits(rows: List[Row]) -> str:
+    """Each result as a fraction of the machine's limit, from the rows:
+    MB/s of a 1→1 cell over memcpy at its size (memcpy-<workload>), and the
+    futex and cache-line ping-pong p50 over a ping-pong p50 (1.00 = at the
+    limit; a ping-pong above 1 beats a futex wake-up)."""
+    ours = [*PROGRAMS, *PYTHON_TRANSPORTS]
+    limits = {(r["workload"], r["transport"]): r for r in rows
+              if str(r["transport"]).startswith("limit-") and ok(r)}
+    lines = ["| result | limit | result ÷ limit (latency: limit ÷ result) |", "|---|---|---|"]
+    for r in rows:
+        if r["transport"] not in ours or not ok(r):
+            continue
+        if r["p50_us"] is None:
+            memcpy = limits.get((f"memcpy-{r['workload']}", "limit-memcpy"))
+            if memcpy and r["writers"] == 1 and r["readers"] == 1:
+                lines.append(f"| {r['workload']} {r['transport']}: {r['mb_per_s']:,.0f} MB/s "
+                             f"| memcpy: {memcpy['mb_per_s']:,.0f} MB/s "
+                             f"| {r['mb_per_s'] / memcpy['mb_per_s']:.2f} |")
+            continue
+        for transport in ("limit-futex", "limit-cacheline"):
+            limit = limits.get((r["workload"], transport))
+            if limit and r["p50_us"]:
+                lines.append(f"| {r['workload']} {r['transport']}: p50 {r['p50_us']:.3f} µs "
+                             f"| {transport}: p50 {limit['p50_us']:.3f} µs "
+                             f"| {limit['p50_us'] / r['p50_us']:.2f} |")
+    if len(lines) == 2:
+        return "No limits measured in this run (`--native-bin` not given).\n"
+    return "\n".join(lines) + "\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import platform
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-from ._cells import Cell, Workload
+from ._results import Row, ok
 
 
 def machine() -> str:
@@ -15,42 +15,41 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def _ratio(cell: Cell, base: Optional[Cell], latency: bool) -> str:
-    if base is None or base.problem or cell.problem:
+def _ratio(r: Row, base: Optional[Row], latency: bool) -> str:
+    if base is None or not ok(base) or not ok(r):
         return "–"
     if latency:
-        return f"{base.p50_us / cell.p50_us:.2f}×" if cell.p50_us else "–"
-    return f"{cell.rate / base.rate:.2f}×" if base.rate else "–"
+        return f"{base['p50_us'] / r['p50_us']:.2f}×" if r["p50_us"] else "–"
+    return f"{r['msg_per_s'] / base['msg_per_s']:.2f}×" if base["msg_per_s"] else "–"
 
 
-def table(workload: Workload, cells: Dict[str, Optional[Cell]], baseline: str) -> str:
-    """cells: transport → its cell, or None if the transport is not installed."""
-    base = cells.get(baseline)
-    latency = workload.kind == "pingpong"
+def _label(r: Row) -> str:
+    emulated = r.get("note", "").startswith("emulated")
+    return f"{r['transport']} (emulated)" if emulated else str(r["transport"])
+
+
+def table(title: str, rows: List[Row], baseline: str) -> str:
+    """rows: one workload's, in order."""
+    base = next((r for r in rows if r["transport"] == baseline), None)
+    latency = any(r["p50_us"] is not None for r in rows)
     if latency:
         head = ["transport", "p50 µs", "p99 µs", "round trips verified",
                 f"p50 vs {baseline}"]
     else:
         head = ["transport", "msg/s", "MB/s", "messages verified", f"vs {baseline}"]
-    rows: List[List[str]] = []
-    for name, cell in cells.items():
-        if cell is None:
-            rows.append([name, "skipped (not installed)", "", "", ""])
-        elif cell.problem:
-            rows.append([name, cell.problem, "", "", ""])
-        elif latency:
-            rows.append([name, f"{cell.p50_us:.1f}", f"{cell.p99_us:.1f}",
-                         f"{cell.messages:,}", _ratio(cell, base, True)])
+    lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        if not ok(r):
+            cells = [_label(r), r["status"], "", "", ""]
+        elif r["p50_us"] is not None:
+            cells = [_label(r), f"{r['p50_us']:.1f}", f"{r['p99_us']:.1f}",
+                     f"{r.get('messages', 0):,}", _ratio(r, base, True)]
         else:
-            rows.append([name, f"{cell.rate:,.0f}", f"{cell.rate * workload.size / 1e6:,.1f}",
-                         f"{cell.messages:,}", _ratio(cell, base, False)])
-    lines = [f"### {workload.name}: {workload.about}", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+            cells = [_label(r), f"{r['msg_per_s']:,.0f}", f"{r['mb_per_s']:,.1f}",
+                     f"{r.get('messages', 0):,}", _ratio(r, base, False)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def report(tables: List[str], seconds: float, argv: List[str]) -> str:
-    command = " ".join(["python -m shmring.bench", *argv])
-    return (f"`{command}` ({seconds:g} s per cell) on {machine()}\n\n"
-            + "\n".join(tables))
+def report(tables: List[str], seconds: float, command: str) -> str:
+    return f"`{command}` ({seconds:g} s per cell) on {machine()}\n\n" + "\n".join(tables)
