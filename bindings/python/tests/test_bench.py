@@ -13,6 +13,7 @@ from array import array
 
 import pytest
 
+from shmring.bench import _native
 from shmring.bench._payload import CORRUPT_ENV, HEADER, Checker, Payload, partition_problem, stride
 from shmring.bench._registry import NAMES, OPTIONAL
 from shmring.bench._results import FIELDS
@@ -34,7 +35,7 @@ def sections(stdout):
     for part in stdout.split("### ")[1:]:
         rows = {m["name"]: m["rest"].split(" | ") for m in ROW.finditer(part)}
         rows.pop("transport", None)
-        found[part.split(":", 1)[0]] = rows
+        found[part.split("\n", 1)[0].split(":", 1)[0]] = rows
     return found
 
 
@@ -46,8 +47,12 @@ def test_smoke_verifies_every_cell_of_every_transport(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert markdown.read_text() == run.stdout
     rows = json.loads(results.read_text())["results"]
+    native = [r for r in rows if _native.is_native(r)]
+    rows = [r for r in rows if not _native.is_native(r)]
     assert [(r["workload"], r["transport"]) for r in rows] == [
         (w.name, t) for w in WORKLOADS for t in NAMES]
+    assert native and all(r["status"] == _native.NOT_GIVEN and set(r) >= set(FIELDS)
+                          for r in native)
     for r in rows:
         assert set(r) >= set(FIELDS)
         if r["status"] != "ok":
@@ -64,7 +69,7 @@ def test_smoke_verifies_every_cell_of_every_transport(tmp_path):
     emulated = {r["transport"] for r in rows if r.get("note", "").startswith("emulated")}
     assert emulated >= {"queue", "pipe", "shm-index"} and "shmring" not in emulated
     found = sections(run.stdout)
-    assert list(found) == [w.name for w in WORKLOADS]
+    assert list(found) == [w.name for w in WORKLOADS] + [_native.HEADING.removeprefix("### ")]
     assert found["64B"]["pipe"][3] == "1.00×"
 
 

@@ -97,7 +97,7 @@ def test_native_rows_join_the_run_with_cost_over_c_limits_chart_and_targets(tmp_
     assert {r["transport"] for r in rows if r["workload"] == "64B"} == {
         "shmring", "c", "rust", "go"}
     limits = _native.against_limits(rows)
-    assert "| 64B c: 1,280 MB/s | memcpy: 6,400 MB/s | 0.20 |" in limits
+    assert "| 64B c: 1,280 MB/s | memcpy: 6,400 MB/s | 0.2 |" in limits
     assert "| pingpong shmring: p50 " in limits and "| limit-futex: p50 10.000 µs |" in limits
     targets = _targets.table(rows)
     assert "| C API 64 B 1→1 | ≥ 20,000,000 msg/s | 20,000,000/s | met |" in targets

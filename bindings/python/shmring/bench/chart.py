@@ -45,9 +45,12 @@ def render(rows: List[Row], out: str) -> None:
     plt: Any = importlib.import_module("matplotlib.pyplot")
 
     figure, axes = plt.subplots(figsize=(9, 6))
+    # tab20: more series than the default cycle's 10 colours, none repeated.
+    colours = iter(plt.get_cmap("tab20").colors)
     for label, points in sorted(series(rows).items()):
         sizes, rates = zip(*points)
-        style = {"linestyle": "--", "color": "black"} if label == MEMCPY else {"marker": "o"}
+        style = ({"linestyle": "--", "color": "black"} if label == MEMCPY
+                 else {"marker": "o", "color": next(colours)})
         axes.plot(sizes, rates, label=label, **style)
     axes.set_xscale("log")
     axes.set_yscale("log")
