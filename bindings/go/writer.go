@@ -8,7 +8,8 @@ import (
 	"unsafe"
 )
 
-// MaxWriteBatch is the most messages one WriteBatch call writes.
+// MaxWriteBatch (256) is the most messages one WriteBatch call writes: the
+// size of the pointer array its C wrapper builds on the stack.
 const MaxWriteBatch = C.SHMRING_GO_WRITE_BATCH_MAX
 
 // Writer writes messages into a ring. It is not safe for concurrent use:
