@@ -13,9 +13,9 @@ import (
 )
 
 const (
-	// ioTimeout: calls wait without a timeout (a timeout costs the binding
-	// a clock read per call); instead watchdog ends a child that outlives
-	// its window by watchdogSlack (a dead peer), and the cell fails.
+	// ioTimeout: calls wait without a timeout, as bench/c's do; instead
+	// watchdog ends a child that outlives its window by watchdogSlack (a
+	// dead peer), and the cell fails.
 	ioTimeout     = shmring.Forever
 	watchdogSlack = 60 * time.Second
 	// openTimeout: how long a ring may take to appear.
@@ -23,6 +23,8 @@ const (
 	// clockEverySmall: the writer reads the clock every this many calls
 	// (a clock read costs about as much as a 64 B write).
 	clockEverySmall = 256
+	// batchSize: messages per WriteBatch / ReadBatch call in 64B-batch.
+	batchSize = 64
 )
 
 // watchdog ends this process seconds + watchdogSlack from now.
@@ -44,7 +46,15 @@ func writer(ringName string, w workload, seconds float64) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writer: %w", err)
 	}
-	p := newPayload(w.size, 2)
+	count := 2
+	if w.kind == batch {
+		count = batchSize
+	}
+	p := newPayload(w.size, count)
+	lengths := make([]uint64, count)
+	for i := range lengths {
+		lengths[i] = uint64(w.size)
+	}
 	clockEvery := clockEverySmall
 	if w.kind == frame {
 		clockEvery = 1
@@ -52,10 +62,25 @@ func writer(ringName string, w workload, seconds float64) (string, error) {
 	end := time.Now().Add(time.Duration(seconds * float64(time.Second)))
 	n := uint64(0)
 	for calls := 0; calls%clockEvery != 0 || time.Now().Before(end); calls++ {
-		if err := wr.Write(p.message(n), ioTimeout); err != nil {
-			return "", fmt.Errorf("write: %w", err)
+		if w.kind != batch {
+			if err := wr.Write(p.message(n), ioTimeout); err != nil {
+				return "", fmt.Errorf("write: %w", err)
+			}
+			n++
+			continue
 		}
-		n++
+		// n is a multiple of batchSize: message n+i is the payload's i-th.
+		for i := range batchSize {
+			p.message(n + uint64(i))
+		}
+		for done := 0; done < batchSize; {
+			written, err := wr.WriteBatch(p.messages[done*w.size:], lengths[done:], ioTimeout)
+			if err != nil {
+				return "", fmt.Errorf("write batch: %w", err)
+			}
+			done += written
+		}
+		n += uint64(batchSize)
 	}
 	if err := wr.Close(); err != nil {
 		return "", fmt.Errorf("writer close: %w", err)
@@ -78,26 +103,35 @@ func reader(ringName string, w workload, ready func()) (string, error) {
 	defer rd.Close()
 	ready()
 	c := newChecker(w.size)
-	buf := make([]byte, w.size)
+	buf := make([]byte, w.size*batchSize)
+	lengths := make([]uint64, batchSize)
 	check := func(message []byte) error { c.check(message); return nil }
 	var n uint64
 	var first time.Time
 	for {
-		if w.kind == frame {
+		got := 1
+		switch w.kind {
+		case frame:
 			err = rd.View(ioTimeout, check)
-		} else {
+		case batch:
+			got, err = rd.ReadBatch(buf, lengths, ioTimeout)
+			for i, offset := 0, uint64(0); i < got; i++ {
+				c.check(buf[offset : offset+lengths[i]])
+				offset += lengths[i]
+			}
+		default:
 			var length int
-			length, err = rd.Read(buf, ioTimeout)
-			if err == nil {
+			if length, err = rd.Read(buf[:w.size], ioTimeout); err == nil {
 				c.check(buf[:length])
 			}
 		}
 		if err != nil {
 			break
 		}
-		if n++; n == 1 {
+		if n == 0 {
 			first = time.Now() // time runs from the first message
 		}
+		n += uint64(got)
 	}
 	elapsed := time.Since(first)
 	if !errors.Is(err, shmring.ErrClosed) {

@@ -9,7 +9,8 @@
 // with the time left. Errors wrap sentinel values (ErrFull, ErrEmpty,
 // ErrTimeout, ErrClosed, ...) for errors.Is, with the C library's detail
 // message. Zero copy: Writer.Reserve fills a slot in place, Reader.View
-// hands a slice valid only inside its callback.
+// hands a slice valid only inside its callback. Batches (Writer.WriteBatch,
+// Reader.ReadBatch) move many small messages per cgo call.
 //
 // By default the C core is compiled into the package from ../../c/src (so
 // the module must sit in the shmring repository tree); with the build tag

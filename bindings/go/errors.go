@@ -69,14 +69,13 @@ func (e *Error) Error() string {
 // Unwrap returns the sentinel (ErrFull, ErrClosed, ...).
 func (e *Error) Unwrap() error { return e.kind }
 
-// newError builds the error of status; call it on the OS thread that made
-// the failed call (shmring_last_error is per thread).
-func newError(status C.int) error {
+// errorOf builds the error of a failed C call from its status and detail.
+func errorOf(status C.int, detail string) error {
 	kind, ok := sentinels[status]
 	if !ok {
 		kind = ErrUnknown
 	}
-	return &Error{Code: int(status), Detail: C.GoString(C.shmring_last_error()), kind: kind}
+	return &Error{Code: int(status), Detail: detail, kind: kind}
 }
 
 // invalid is an argument error found before any C call.
@@ -85,12 +84,13 @@ func invalid(detail string) error {
 }
 
 // call runs one C call and turns its status into an error, reading the C
-// detail on the same OS thread.
+// detail (shmring_last_error is per thread) on the same OS thread. For the
+// calls of setup and teardown; the data path uses the wrappers of calls.h.
 func call(f func() C.int) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if status := f(); status != C.SHMRING_OK {
-		return newError(status)
+		return errorOf(status, C.GoString(C.shmring_last_error()))
 	}
 	return nil
 }

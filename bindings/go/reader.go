@@ -1,13 +1,14 @@
 package shmring
 
 // #include <stdlib.h>
-// #include "shmring.h"
+// #include "calls.h"
 import "C"
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unsafe"
@@ -24,6 +25,7 @@ type Reader struct {
 	ring      *Ring
 	raw       *C.shmring_reader_t
 	slotBytes uint64
+	detail    detailBuffer
 }
 
 // Reader joins as a broadcast reader: it sees every message; writers wait
@@ -69,16 +71,33 @@ func (rd *Reader) Read(buf []byte, timeout time.Duration) (int, error) {
 		return 0, rd.closedError()
 	}
 	var n C.uint64_t
-	p := bytePtr(buf)
-	err := callWaiting(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_read(rd.raw, p, C.uint64_t(len(buf)), &n, ns)
-	})
+	p, capacity := bytesPtr(buf), C.uint64_t(len(buf))
+	err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_read(rd.raw, p, capacity, &n, ns, rd.detail.ptr())
+	}))
 	return int(n), err
 }
 
 // TryRead copies the next message if one is ready, else ErrEmpty.
 func (rd *Reader) TryRead(buf []byte) (int, error) {
 	return rd.Read(buf, 0)
+}
+
+// ReadBatch copies up to len(lengths) messages back to back into buf and
+// sets lengths[i] to each one's length: one C call. It waits (up to
+// timeout) only while none is ready and returns how many it copied: those
+// that are ready and fit in buf. ErrTooLarge if the first does not fit.
+func (rd *Reader) ReadBatch(buf []byte, lengths []uint64, timeout time.Duration) (int, error) {
+	if rd.raw == nil {
+		return 0, rd.closedError()
+	}
+	p, capacity := bytesPtr(buf), C.uint64_t(len(buf))
+	maxCount := C.uint32_t(min(len(lengths), math.MaxUint32))
+	var count C.uint32_t
+	err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_read_batch(rd.raw, p, capacity, lengthsPtr(lengths), maxCount, &count, ns, rd.detail.ptr())
+	}))
+	return int(count), err
 }
 
 // ReadMessage returns the next message in a new slice.
@@ -132,7 +151,9 @@ func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) err
 	}
 	var data unsafe.Pointer
 	var n C.uint64_t
-	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_peek(rd.raw, &data, &n, ns) }); err != nil {
+	if err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_peek(rd.raw, &data, &n, ns, rd.detail.ptr())
+	})); err != nil {
 		return err
 	}
 	released := false
@@ -147,7 +168,7 @@ func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) err
 	}
 	fnErr := fn(message)
 	released = true
-	releaseErr := call(func() C.int { return C.shmring_release(rd.raw) })
+	releaseErr := rd.detail.check(C.shmring_go_release(rd.raw, rd.detail.ptr()))
 	if fnErr != nil {
 		return fnErr
 	}

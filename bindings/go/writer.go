@@ -1,6 +1,6 @@
 package shmring
 
-// #include "shmring.h"
+// #include "calls.h"
 import "C"
 
 import (
@@ -8,12 +8,17 @@ import (
 	"unsafe"
 )
 
+// MaxWriteBatch (256) is the most messages one WriteBatch call writes: the
+// size of the pointer array its C wrapper builds on the stack.
+const MaxWriteBatch = C.SHMRING_GO_WRITE_BATCH_MAX
+
 // Writer writes messages into a ring. It is not safe for concurrent use:
 // give each goroutine its own writer (or guard one with a mutex).
 type Writer struct {
 	ring      *Ring
 	raw       *C.shmring_writer_t
 	slotBytes uint64
+	detail    detailBuffer
 }
 
 // Writer joins the ring as a writer.
@@ -34,33 +39,37 @@ func (w *Writer) closedError() error {
 	return &Error{Code: int(C.SHMRING_ECLOSED), Detail: "the writer was closed", kind: ErrClosed}
 }
 
-// bytePtr is the address of data's first byte (nil for an empty slice).
-func bytePtr(data []byte) unsafe.Pointer {
-	if len(data) == 0 {
-		return nil
-	}
-	return unsafe.Pointer(&data[0])
-}
-
 // Write copies one message (0..slot bytes) into the ring, waiting up to
 // timeout (Forever, or 0: never) for space.
 func (w *Writer) Write(data []byte, timeout time.Duration) error {
 	if w.raw == nil {
 		return w.closedError()
 	}
-	p := bytePtr(data)
-	return callWaiting(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_write(w.raw, p, C.uint64_t(len(data)), ns)
-	})
+	p, n := bytesPtr(data), C.uint64_t(len(data))
+	return w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_write(w.raw, p, n, ns, w.detail.ptr())
+	}))
 }
 
 // TryWrite copies one message if a slot is free now, else ErrFull.
-func (w *Writer) TryWrite(data []byte) error {
+func (w *Writer) TryWrite(data []byte) error { return w.Write(data, 0) }
+
+// WriteBatch writes messages stored back to back in data, lengths[i] bytes
+// each, in order: one C call for up to MaxWriteBatch messages. It waits
+// (up to timeout) only while none fits and returns how many it wrote, a
+// prefix of lengths: call it again with the rest.
+func (w *Writer) WriteBatch(data []byte, lengths []uint64, timeout time.Duration) (int, error) {
 	if w.raw == nil {
-		return w.closedError()
+		return 0, w.closedError()
 	}
-	p := bytePtr(data)
-	return call(func() C.int { return C.shmring_try_write(w.raw, p, C.uint64_t(len(data))) })
+	lengths = lengths[:min(len(lengths), MaxWriteBatch)]
+	p, capacity := bytesPtr(data), C.uint64_t(len(data))
+	count := C.uint32_t(len(lengths))
+	var written C.uint32_t
+	err := w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_write_batch(w.raw, p, capacity, lengthsPtr(lengths), count, &written, ns, w.detail.ptr())
+	}))
+	return int(written), err
 }
 
 // Reserve claims the next slot (waiting up to timeout for space) and calls
@@ -74,7 +83,9 @@ func (w *Writer) Reserve(timeout time.Duration, fill func(slot []byte) (int, err
 		return w.closedError()
 	}
 	var slot unsafe.Pointer
-	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_reserve(w.raw, &slot, ns) }); err != nil {
+	if err := w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+		return C.shmring_go_reserve(w.raw, &slot, ns, w.detail.ptr())
+	})); err != nil {
 		return err
 	}
 	committed := false
@@ -87,7 +98,7 @@ func (w *Writer) Reserve(timeout time.Duration, fill func(slot []byte) (int, err
 	if err != nil {
 		return err
 	}
-	err = call(func() C.int { return C.shmring_commit(w.raw, C.uint64_t(n)) })
+	err = w.detail.check(C.shmring_go_commit(w.raw, C.uint64_t(n), w.detail.ptr()))
 	committed = err == nil
 	return err
 }

@@ -2,7 +2,7 @@
 //! with the CLI, child protocol and JSON lines of bench/c (bench/README.md):
 //!
 //!   64B        `Writer::write` / `Reader::read`, one message per call
-//!   64B-batch  `Writer::write_batch` (64) / `Reader::read` (no read_batch in the binding)
+//!   64B-batch  `Writer::write_batch` / `Reader::read_batch` (64)
 //!   1080p      `Writer::write` (copy in) / `Reader::peek` (zero-copy read)
 //!
 //! Each cell runs this program twice more, as `--role writer` and

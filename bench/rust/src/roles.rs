@@ -10,9 +10,9 @@ use crate::payload::{Checker, Payload};
 use crate::{Kind, Workload};
 
 const BATCH: usize = 64;
-/// Calls wait without a timeout (a timeout costs the binding a clock read
-/// per call); instead `watchdog` ends a child that outlives its window by
-/// WATCHDOG_S seconds (a dead peer), and the cell fails.
+/// Calls wait without a timeout, as bench/c's do; instead `watchdog` ends a
+/// child that outlives its window by WATCHDOG_S seconds (a dead peer), and
+/// the cell fails.
 const IO_TIMEOUT: Option<Duration> = None;
 const WATCHDOG_S: f64 = 60.0;
 /// How long a ring may take to appear.
@@ -68,30 +68,40 @@ pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<Stri
 }
 
 /// Joins, says "ready", reads and checks every message until the end of
-/// the stream; "read N NS ERRORS FIRST-ERROR". The Rust binding has no
-/// read_batch, so 64B-batch reads one message per call.
+/// the stream; "read N NS ERRORS FIRST-ERROR".
 pub fn reader(ring_name: &str, workload: &Workload) -> Result<String, String> {
     let ring = Ring::open(ring_name, OPEN_TIMEOUT).map_err(api("open"))?;
     let mut reader = ring.reader().map_err(api("reader"))?;
     println!("ready");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     let mut checker = Checker::new(workload.size);
-    let mut buf = vec![0u8; workload.size];
+    let batch = if matches!(workload.kind, Kind::Batch) { BATCH } else { 1 };
+    let mut buf = vec![0u8; workload.size * batch];
+    let mut lengths = [0u64; BATCH];
     let (mut n, mut first) = (0u64, None);
     loop {
         let got = match workload.kind {
-            Kind::PerCall | Kind::Batch => {
-                reader.read(&mut buf, IO_TIMEOUT).map(|len| checker.check(&buf[..len]))
-            }
+            Kind::PerCall => reader.read(&mut buf, IO_TIMEOUT).map(|len| {
+                checker.check(&buf[..len]);
+                1
+            }),
+            Kind::Batch => reader.read_batch(&mut buf, &mut lengths, IO_TIMEOUT).map(|count| {
+                let mut offset = 0;
+                for &len in &lengths[..count] {
+                    checker.check(&buf[offset..offset + len as usize]);
+                    offset += len as usize;
+                }
+                count
+            }),
             Kind::Frame => reader.peek(IO_TIMEOUT).and_then(|view| {
                 checker.check(&view);
-                view.release()
+                view.release().map(|()| 1)
             }),
         };
         match got {
-            Ok(()) => {
-                n += 1;
+            Ok(count) => {
                 first.get_or_insert_with(Instant::now); // time runs from the first message
+                n += count as u64;
             }
             Err(Error::Closed(_)) => break,
             Err(e) => return Err(format!("read: {e}")),

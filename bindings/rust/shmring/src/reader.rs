@@ -9,7 +9,7 @@ use shmring_sys as sys;
 
 use crate::error::{check, Error, Result};
 use crate::ring::RingHandle;
-use crate::timeout::wait_retrying;
+use crate::timeout::try_then_wait;
 
 /// A reader of a ring: broadcast, group member or lossy (see
 /// [`crate::Ring::reader`], [`crate::Ring::group_reader`],
@@ -40,10 +40,54 @@ impl Reader {
     pub fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> Result<usize> {
         let mut len = 0u64;
         // SAFETY: buf is writable for buf.len() bytes.
-        check(wait_retrying(timeout, |ns| unsafe {
+        check(try_then_wait(timeout, |ns| unsafe {
             sys::shmring_read(self.raw.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u64, &mut len, ns)
         }))?;
         Ok(len as usize)
+    }
+
+    /// Copies up to `lengths.len()` messages back to back into `buf` in one
+    /// call and sets `lengths[i]` to each one's length, waiting up to
+    /// `timeout` only while none is ready; returns how many it copied:
+    /// those ready that fit in `buf`. [`Error::TooLarge`] if the first does
+    /// not fit (it stays).
+    ///
+    /// ```
+    /// let ring = shmring::Ring::create_anonymous(8, 4)?;
+    /// let mut reader = ring.reader()?;
+    /// let mut writer = ring.writer()?;
+    /// writer.write_batch(&[b"ab", b"", b"cde"], None)?;
+    /// let (mut buf, mut lengths) = ([0u8; 32], [0u64; 4]);
+    /// let count = reader.read_batch(&mut buf, &mut lengths, None)?;
+    /// let mut rest = &buf[..];
+    /// let messages: Vec<&[u8]> = lengths[..count]
+    ///     .iter()
+    ///     .map(|&len| {
+    ///         let (message, tail) = rest.split_at(len as usize);
+    ///         rest = tail;
+    ///         message
+    ///     })
+    ///     .collect();
+    /// assert_eq!(messages, [&b"ab"[..], b"", b"cde"]);
+    /// # Ok::<(), shmring::Error>(())
+    /// ```
+    pub fn read_batch(&mut self, buf: &mut [u8], lengths: &mut [u64], timeout: Option<Duration>) -> Result<usize> {
+        let max_count = u32::try_from(lengths.len()).unwrap_or(u32::MAX);
+        let mut count = 0u32;
+        // SAFETY: buf is writable for buf.len() bytes, lengths for
+        // max_count <= lengths.len() entries.
+        check(try_then_wait(timeout, |ns| unsafe {
+            sys::shmring_read_batch(
+                self.raw.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len() as u64,
+                lengths.as_mut_ptr(),
+                max_count,
+                &mut count,
+                ns,
+            )
+        }))?;
+        Ok(count as usize)
     }
 
     /// Copies the next message if one is ready, else [`Error::Empty`].
@@ -94,7 +138,7 @@ impl Reader {
         let mut data = ptr::null();
         let mut len = 0u64;
         // SAFETY: data and len receive a view valid until release.
-        check(wait_retrying(timeout, |ns| unsafe {
+        check(try_then_wait(timeout, |ns| unsafe {
             sys::shmring_peek(self.raw.as_ptr(), &mut data, &mut len, ns)
         }))?;
         Ok(Peek { reader: self, data: data.cast(), len: len as usize, released: false })

@@ -27,3 +27,18 @@ pub(crate) fn wait_retrying(timeout: Option<Duration>, mut call: impl FnMut(i64)
         }
     }
 }
+
+/// [`wait_retrying`] for the data path (reads, writes, peeks, reservations):
+/// with a finite timeout it first makes one attempt with timeout 0, which
+/// the C wait loop itself begins with and which changes nothing when the
+/// ring is full or empty, so only a call that must wait pays the clock read
+/// of the deadline.
+pub(crate) fn try_then_wait(timeout: Option<Duration>, mut call: impl FnMut(i64) -> i32) -> i32 {
+    if timeout.is_some_and(|d| !d.is_zero()) {
+        let status = call(0);
+        if status != sys::SHMRING_EFULL && status != sys::SHMRING_EEMPTY {
+            return status;
+        }
+    }
+    wait_retrying(timeout, call)
+}

@@ -10,7 +10,7 @@ use shmring_sys as sys;
 
 use crate::error::{check, Result};
 use crate::ring::RingHandle;
-use crate::timeout::wait_retrying;
+use crate::timeout::try_then_wait;
 
 /// A writer of a ring. `Send` (it may move to another thread), not `Sync`:
 /// the C writer handle is for one thread at a time. Dropping it leaves the
@@ -37,7 +37,7 @@ impl Writer {
     /// `timeout` (None: forever; zero: never, like [`Writer::try_write`]).
     pub fn write(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
         // SAFETY: data is valid for data.len() bytes.
-        check(wait_retrying(timeout, |ns| unsafe {
+        check(try_then_wait(timeout, |ns| unsafe {
             sys::shmring_write(self.raw.as_ptr(), data.as_ptr().cast(), data.len() as u64, ns)
         }))
     }
@@ -56,7 +56,7 @@ impl Writer {
         let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         let mut written = 0u32;
         // SAFETY: datas[i] is valid for lengths[i] bytes, count <= len.
-        check(wait_retrying(timeout, |ns| unsafe {
+        check(try_then_wait(timeout, |ns| unsafe {
             sys::shmring_write_batch(self.raw.as_ptr(), datas.as_ptr(), lengths.as_ptr(), count, &mut written, ns)
         }))?;
         Ok(written as usize)
@@ -80,7 +80,7 @@ impl Writer {
     pub fn reserve(&mut self, timeout: Option<Duration>) -> Result<Reservation<'_>> {
         let mut slot = ptr::null_mut();
         // SAFETY: slot receives a pointer to slot_bytes writable bytes.
-        check(wait_retrying(timeout, |ns| unsafe { sys::shmring_reserve(self.raw.as_ptr(), &mut slot, ns) }))?;
+        check(try_then_wait(timeout, |ns| unsafe { sys::shmring_reserve(self.raw.as_ptr(), &mut slot, ns) }))?;
         // SAFETY: the ring handle is live.
         let len = unsafe { sys::shmring_slot_bytes(self.ring.as_ptr()) } as usize;
         Ok(Reservation { writer: self, slot: slot.cast(), len, finished: false })

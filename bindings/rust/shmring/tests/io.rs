@@ -56,6 +56,25 @@ fn batches_write_a_prefix_in_order() {
 }
 
 #[test]
+fn read_batch_copies_what_is_ready_and_fits() {
+    let ring = Ring::create_anonymous(8, 8).unwrap();
+    let mut reader = ring.reader().unwrap();
+    let mut writer = ring.writer().unwrap();
+    let (mut buf, mut lengths) = ([0u8; 6], [0u64; 8]);
+    assert!(matches!(reader.read_batch(&mut buf, &mut lengths, Some(Duration::ZERO)), Err(Error::Empty(_))));
+    let messages: Vec<&[u8]> = vec![b"a", b"", b"ccc", b"dddd", b"e"];
+    assert_eq!(writer.write_batch(&messages, None).unwrap(), 5);
+    let count = reader.read_batch(&mut buf, &mut lengths, Some(Duration::from_secs(1))).unwrap();
+    assert_eq!(count, 3, "6 bytes of buffer");
+    assert_eq!((&lengths[..3], &buf[..4]), (&[1, 0, 3][..], &b"accc"[..]));
+    assert!(matches!(reader.read_batch(&mut buf[..3], &mut lengths, None), Err(Error::TooLarge(_))));
+    assert_eq!(reader.read_batch(&mut buf, &mut lengths[..1], None).unwrap(), 1, "at most lengths.len()");
+    assert_eq!((lengths[0], &buf[..4]), (4, &b"dddd"[..]));
+    assert_eq!(reader.read_batch(&mut buf, &mut lengths, None).unwrap(), 1);
+    assert_eq!(&buf[..1], b"e");
+}
+
+#[test]
 fn reservations_commit_abort_and_abort_on_drop() {
     let ring = Ring::create_anonymous(16, 4).unwrap();
     let mut reader = ring.reader().unwrap();

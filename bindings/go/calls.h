@@ -1,0 +1,100 @@
+/* calls.h -- the Go binding's data-path C calls (Writer and Reader).
+ *
+ * shmring_last_error() is per OS thread, and a goroutine may move to another
+ * thread as soon as a cgo call returns. Each wrapper copies a failure's
+ * detail into the caller's buffer within the same call, so the success path
+ * is one cgo call with no runtime.LockOSThread. */
+#ifndef SHMRING_GO_CALLS_H
+#define SHMRING_GO_CALLS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "shmring.h"
+
+#define SHMRING_GO_DETAIL_BYTES 256
+/* Messages per WriteBatch call: its pointer array lives on the C stack. */
+#define SHMRING_GO_WRITE_BATCH_MAX 256
+
+/* Returns status; on failure copies this thread's detail into detail. */
+static inline int shmring_go_status(int status, char *detail) {
+    if (status != SHMRING_OK) {
+        snprintf(detail, SHMRING_GO_DETAIL_BYTES, "%s", shmring_last_error());
+    }
+    return status;
+}
+
+static inline int shmring_go_write(shmring_writer_t *writer,
+                                   const uint8_t *data, uint64_t length,
+                                   int64_t timeout_ns, char *detail) {
+    return shmring_go_status(
+        shmring_write(writer, data, length, timeout_ns), detail);
+}
+
+/* count messages back to back in packed (capacity bytes), lengths[i] bytes
+ * each. Go may not hand C an array of Go pointers, so the array that
+ * shmring_write_batch takes is built here; count <= WRITE_BATCH_MAX. */
+static inline int shmring_go_write_batch(shmring_writer_t *writer,
+                                         const uint8_t *packed,
+                                         uint64_t capacity,
+                                         const uint64_t *lengths,
+                                         uint32_t count, uint32_t *written_out,
+                                         int64_t timeout_ns, char *detail) {
+    const void *datas[SHMRING_GO_WRITE_BATCH_MAX];
+    uint64_t offset = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (lengths[i] > capacity - offset) {
+            snprintf(detail, SHMRING_GO_DETAIL_BYTES,
+                     "message %u ends past the %llu bytes given", i,
+                     (unsigned long long)capacity);
+            return SHMRING_EINVALID;
+        }
+        datas[i] = packed + offset;
+        offset += lengths[i];
+    }
+    return shmring_go_status(shmring_write_batch(writer, datas, lengths, count,
+                                                 written_out, timeout_ns),
+                             detail);
+}
+
+static inline int shmring_go_reserve(shmring_writer_t *writer, void **slot_out,
+                                     int64_t timeout_ns, char *detail) {
+    return shmring_go_status(shmring_reserve(writer, slot_out, timeout_ns),
+                             detail);
+}
+
+static inline int shmring_go_commit(shmring_writer_t *writer, uint64_t length,
+                                    char *detail) {
+    return shmring_go_status(shmring_commit(writer, length), detail);
+}
+
+static inline int shmring_go_read(shmring_reader_t *reader, uint8_t *buffer,
+                                  uint64_t capacity, uint64_t *length_out,
+                                  int64_t timeout_ns, char *detail) {
+    return shmring_go_status(
+        shmring_read(reader, buffer, capacity, length_out, timeout_ns),
+        detail);
+}
+
+static inline int shmring_go_read_batch(shmring_reader_t *reader,
+                                        uint8_t *buffer, uint64_t capacity,
+                                        uint64_t *lengths, uint32_t max_count,
+                                        uint32_t *count_out,
+                                        int64_t timeout_ns, char *detail) {
+    return shmring_go_status(shmring_read_batch(reader, buffer, capacity,
+                                                lengths, max_count, count_out,
+                                                timeout_ns),
+                             detail);
+}
+
+static inline int shmring_go_peek(shmring_reader_t *reader,
+                                  const void **data_out, uint64_t *length_out,
+                                  int64_t timeout_ns, char *detail) {
+    return shmring_go_status(
+        shmring_peek(reader, data_out, length_out, timeout_ns), detail);
+}
+
+static inline int shmring_go_release(shmring_reader_t *reader, char *detail) {
+    return shmring_go_status(shmring_release(reader), detail);
+}
+
+#endif
