@@ -17,12 +17,17 @@ if TYPE_CHECKING:
     from ._ring import Ring
 
 
-class Reader(Handle):
+class Reader(Handle, _core.ReaderBase):
     """A reader of a Ring (`ring.reader(group=None, lossy=False)`), starting
     at the next message written after it joined. `timeout` is seconds; None
     waits as long as it takes (like queue.get), and Ctrl-C interrupts the
     wait. At end of stream, once drained, reads raise Closed and iteration
-    stops. Not to be shared between threads."""
+    stops. Not to be shared between threads.
+
+    read(timeout=None), try_read(), read_into(buffer, timeout=None) and
+    try_read_into(buffer) are C methods of _core.ReaderBase
+    (csrc/handles.c), which also holds the handle (_h): a message costs one
+    call from Python, no Python frame."""
 
     _close_handle = staticmethod(_core.reader_close)
 
@@ -33,32 +38,6 @@ class Reader(Handle):
         self._lossy = lossy
 
     # ---- copies ----------------------------------------------------------
-
-    def read(self, timeout: Optional[float] = None) -> bytes:
-        """The next message, as new bytes. Raises Timeout, Closed."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read_bytes(self._h, timeout)
-
-    def try_read(self) -> bytes:
-        """The next message if one is ready now, else raise Empty."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read_bytes(self._h, 0)
-
-    def read_into(self, buffer: "Buffer", timeout: Optional[float] = None) -> int:
-        """Copy the next message into a writable buffer (bytearray,
-        memoryview, NumPy array ...) and return its length. A buffer too
-        small raises TooLarge and leaves the message in the ring."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read(self._h, buffer, timeout)
-
-    def try_read_into(self, buffer: "Buffer") -> int:
-        """read_into() if a message is ready now, else raise Empty."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.try_read(self._h, buffer)
 
     def read_batch(self, max_count: int, timeout: Optional[float] = None) -> List[bytes]:
         """Up to max_count ready messages as new bytes; waits only while none

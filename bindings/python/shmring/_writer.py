@@ -16,29 +16,20 @@ if TYPE_CHECKING:
     from typing_extensions import Buffer
 
 
-class Writer(Handle):
+class Writer(Handle, _core.WriterBase):
     """A writer of a Ring (`ring.writer()`). Data is any C-contiguous buffer:
     bytes, bytearray, memoryview, array.array, NumPy arrays; it is copied
     straight into the slot. `timeout` is seconds, None waits for space as
     long as it takes. Not to be shared between threads.
 
     With close_on_last_writer (the default), the stream ends when the last
-    writer that joined closes."""
+    writer that joined closes.
+
+    write(data, timeout=None) and try_write(data) are C methods of
+    _core.WriterBase (csrc/handles.c), which also holds the handle (_h): a
+    message costs one call from Python, no Python frame."""
 
     _close_handle = staticmethod(_core.writer_close)
-
-    def write(self, data: "Buffer", timeout: Optional[float] = None) -> None:
-        """Write one message of 0..slot_bytes bytes, waiting while the ring is
-        full. Raises Timeout, TooLarge, Closed (stream ended)."""
-        if self._h is None:
-            raise self._closed_error()
-        _core.write(self._h, data, timeout)
-
-    def try_write(self, data: "Buffer") -> None:
-        """Write one message if a slot is free now, else raise Full."""
-        if self._h is None:
-            raise self._closed_error()
-        _core.try_write(self._h, data)
 
     def write_batch(self, messages: Sequence["Buffer"],
                     timeout: Optional[float] = None) -> int:

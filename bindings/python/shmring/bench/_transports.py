@@ -69,7 +69,7 @@ class ShmringCopy(Channel):
 
     def open_writer(self) -> None:
         self._writer = self.ring.writer()
-        self.put = self._writer.write  # type: ignore[assignment]
+        self.put = self._writer.write  # type: ignore[method-assign,assignment]
 
     def open_reader(self) -> None:
         self._reader = self.ring.reader()
