@@ -149,7 +149,7 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
 %typemap(in) (uint64_t *lengths, uint32_t max_count, uint32_t *count_out)
              (uint64_t *lengths = NULL, uint32_t count = 0) {
     if (shmring_py_max_count($input, &$2) < 0) SWIG_fail;
-    lengths = PyMem_Calloc($2, sizeof *lengths);
+    lengths = PyMem_Malloc($2 * sizeof *lengths); /* the core fills count of them */
     if (!lengths) { PyErr_NoMemory(); SWIG_fail; }
     $1 = lengths;
     $3 = &count;
