@@ -199,6 +199,35 @@ PyObject *shmring_py_read_batch_bytes(shmring_reader_t *reader,
     return result;
 }
 
+PyObject *shmring_py_peek_views(shmring_reader_t *reader, uint32_t max_count,
+                                int64_t timeout_ns) {
+    const void *data;
+    uint64_t length;
+    shmring_py_views views = {.datas = &data, .lengths = &length};
+    if (max_count && shmring_py_views_alloc(&views, max_count) < 0) {
+        shmring_py_views_free(&views);
+        return NULL;
+    }
+    int status;
+    SHMRING_PY_TRY_THEN_WAIT(status, timeout_ns,
+                             status = shmring_peek_batch(reader, views.datas, views.lengths,
+                                                         max_count ? max_count : 1,
+                                                         &views.count, timeout_ns),
+                             SHMRING_EEMPTY, 0);
+    PyObject *result = NULL;
+    if (status == SHMRING_PY_SIGNALLED) {
+        /* an exception is set */
+    } else if (status < 0) {
+        shmring_py_raise(status);
+    } else {
+        result = max_count ? shmring_py_view_list(&views)
+                           : shmring_py_view(data, length, PyBUF_READ);
+        if (!result) shmring_release(reader); /* no view: nothing to keep the slots for */
+    }
+    if (max_count) shmring_py_views_free(&views);
+    return result;
+}
+
 PyObject *shmring_py_reserve_view(shmring_writer_t *writer, uint64_t nbytes,
                                   int64_t timeout_ns) {
     void *slot = NULL;

@@ -3,8 +3,9 @@
  *
  * A Python method that calls a SWIG wrapper costs two calls per message: the
  * method's frame, then the wrapper's argument tuple and pointer conversion
- * (docs/benchmarks.md, "Python binding cost"). Here writer.write(data) and
- * reader.read() are C methods (METH_FASTCALL) of the handle object itself,
+ * (docs/benchmarks.md, "Python binding cost"). Here writer.write(data),
+ * reader.read() and reader.view() (which makes a csrc/blocks.c block) are C
+ * methods (METH_FASTCALL) of the handle object itself,
  * which keeps the C pointer, so the call the user makes is the only one.
  * The Python classes (shmring/_writer.py, _reader.py) derive from these and
  * add everything that is not per message.
@@ -13,11 +14,9 @@
 
 #include <string.h>
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *handle; /* the SWIG pointer object (_h), NULL once closed */
-    void *c;          /* the shmring_writer_t or shmring_reader_t it points to */
-} HandleBase;
+typedef shmring_py_handle HandleBase;
+
+static PyTypeObject *writer_base, *reader_base;
 
 /* The SWIG pointer objects' C pointers (only the SWIG wrapper knows their
  * type descriptors): given once by shmring_py_add_handle_types. */
@@ -47,15 +46,52 @@ static int handle_set(PyObject *obj, PyObject *value, void *closure) {
     return 0;
 }
 
+static PyObject *active_get(PyObject *obj, void *closure) {
+    (void)closure;
+    PyObject *active = ((HandleBase *)obj)->active;
+    active = active ? active : Py_None;
+    Py_INCREF(active);
+    return active;
+}
+
+static int active_set(PyObject *obj, PyObject *value, void *closure) {
+    (void)closure;
+    if (value == Py_None) value = NULL;
+    Py_XINCREF(value);
+    Py_XSETREF(((HandleBase *)obj)->active, value);
+    return 0;
+}
+
+/* A block in progress and its handle refer to each other until it ends. */
+static int handle_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Py_VISIT(((HandleBase *)obj)->active);
+    return 0;
+}
+
+static int handle_clear(PyObject *obj) {
+    Py_CLEAR(((HandleBase *)obj)->active);
+    return 0;
+}
+
 static void handle_dealloc(PyObject *obj) {
     PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
     Py_CLEAR(((HandleBase *)obj)->handle);
+    Py_CLEAR(((HandleBase *)obj)->active);
     type->tp_free(obj);
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(type);
 }
 
-/* The C handle, or NULL with Invalid raised when it is closed. */
-static void *open_handle(PyObject *obj, const char *kind) {
+shmring_py_handle *shmring_py_handle_cast(PyObject *obj, int writer) {
+    PyTypeObject *type = writer ? writer_base : reader_base;
+    if (!PyObject_TypeCheck(obj, type)) {
+        PyErr_Format(PyExc_TypeError, "expected a shmring %s", writer ? "Writer" : "Reader");
+        return NULL;
+    }
+    return (shmring_py_handle *)obj;
+}
+
+void *shmring_py_open_handle(PyObject *obj, const char *kind) {
     void *c = ((HandleBase *)obj)->c;
     if (!c) {
         PyErr_Format(shmring_py_error_class(SHMRING_EINVALID), "the %s is closed", kind);
@@ -117,7 +153,7 @@ static PyObject *none_or_raise(int status) {
 /* ---- Writer ------------------------------------------------------------------- */
 
 static PyObject *write_message(PyObject *self, PyObject *data, int64_t timeout_ns) {
-    shmring_writer_t *writer = open_handle(self, "writer");
+    shmring_writer_t *writer = shmring_py_open_handle(self, "writer");
     if (!writer) return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) return NULL;
@@ -163,19 +199,19 @@ static PyObject *reader_read(PyObject *self, PyObject *const *args, Py_ssize_t n
         timeout_arg(timeout, &timeout_ns) < 0) {
         return NULL;
     }
-    shmring_reader_t *reader = open_handle(self, "reader");
+    shmring_reader_t *reader = shmring_py_open_handle(self, "reader");
     return reader ? shmring_py_read_bytes(reader, timeout_ns) : NULL;
 }
 
 static PyObject *reader_try_read(PyObject *self, PyObject *unused) {
     (void)unused;
-    shmring_reader_t *reader = open_handle(self, "reader");
+    shmring_reader_t *reader = shmring_py_open_handle(self, "reader");
     return reader ? shmring_py_read_bytes(reader, 0) : NULL;
 }
 
 static PyObject *read_message_into(PyObject *self, PyObject *buffer,
                                    int64_t timeout_ns) {
-    shmring_reader_t *reader = open_handle(self, "reader");
+    shmring_reader_t *reader = shmring_py_open_handle(self, "reader");
     if (!reader) return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(buffer, &view, PyBUF_WRITABLE) < 0) return NULL;
@@ -213,6 +249,18 @@ static PyObject *reader_try_read_into(PyObject *self, PyObject *const *args,
     return read_message_into(self, buffer, 0);
 }
 
+static PyObject *reader_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames) {
+    static const char *const names[] = {"timeout"};
+    PyObject *timeout;
+    int64_t timeout_ns;
+    if (unpack_args("view", names, 1, 0, args, nargs, kwnames, &timeout) < 0 ||
+        timeout_arg(timeout, &timeout_ns) < 0 || !shmring_py_open_handle(self, "reader")) {
+        return NULL;
+    }
+    return shmring_py_slot_view_new(self, timeout_ns);
+}
+
 /* ---- The types ------------------------------------------------------------------ */
 
 #define FASTCALL_KW (METH_FASTCALL | METH_KEYWORDS)
@@ -243,25 +291,37 @@ static PyMethodDef reader_methods[] = {
     {"try_read_into", (PyCFunction)(void (*)(void))reader_try_read_into, FASTCALL_KW,
      "try_read_into(buffer)\n--\n\n"
      "read_into() if a message is ready now, else raise Empty."},
+    {"view", (PyCFunction)(void (*)(void))reader_view, FASTCALL_KW,
+     "view(timeout=None)\n--\n\n"
+     "Zero-copy read: `with reader.view() as message:` gives a read-only\n"
+     "memoryview of the next message in its slot, which writers leave\n"
+     "alone until the block ends. The view is released on exit: using it,\n"
+     "or a memoryview made from it, afterwards raises ValueError. For a\n"
+     "lossy reader the exit raises Lapped if writers overwrote the slot\n"
+     "meanwhile: discard what was read."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef writer_getset[] = {
     {"_h", handle_get, handle_set, "the SWIG writer handle, None once closed",
      &unwrap_writer},
+    {"_active", active_get, active_set, "the reservation in progress, or None", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyGetSetDef reader_getset[] = {
     {"_h", handle_get, handle_set, "the SWIG reader handle, None once closed",
      &unwrap_reader},
+    {"_active", active_get, active_set, "the view block in progress, or None", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static int add_type(PyObject *module, const char *name, const char *doc,
-                    PyMethodDef *methods, PyGetSetDef *getset) {
+static PyTypeObject *add_type(PyObject *module, const char *name, const char *doc,
+                              PyMethodDef *methods, PyGetSetDef *getset) {
     PyType_Slot slots[] = {
         {Py_tp_dealloc, (void *)handle_dealloc},
+        {Py_tp_traverse, (void *)handle_traverse},
+        {Py_tp_clear, (void *)handle_clear},
         {Py_tp_doc, (void *)doc},
         {Py_tp_methods, methods},
         {Py_tp_getset, getset},
@@ -270,29 +330,35 @@ static int add_type(PyObject *module, const char *name, const char *doc,
     PyType_Spec spec = {
         .name = name,
         .basicsize = sizeof(HandleBase),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = slots,
     };
-    PyObject *type = PyType_FromSpec(&spec);
-    if (!type) return -1;
-    const char *short_name = strrchr(name, '.') + 1;
-    if (PyModule_AddObject(module, short_name, type) < 0) {
-        Py_DECREF(type);
-        return -1;
-    }
-    return 0;
+    return shmring_py_add_type(module, &spec);
 }
 
 int shmring_py_add_handle_types(PyObject *module, shmring_py_unwrap_fn writer,
                                 shmring_py_unwrap_fn reader) {
     unwrap_writer = writer;
     unwrap_reader = reader;
-    if (add_type(module, "shmring._core.WriterBase",
-                 "The C half of shmring.Writer: the handle and the per-message calls.",
-                 writer_methods, writer_getset) < 0) {
-        return -1;
+    writer_base = add_type(module, "shmring._core.WriterBase",
+                           "The C half of shmring.Writer: the handle and the per-message calls.",
+                           writer_methods, writer_getset);
+    reader_base = add_type(module, "shmring._core.ReaderBase",
+                           "The C half of shmring.Reader: the handle and the per-message calls.",
+                           reader_methods, reader_getset);
+    if (!writer_base || !reader_base) return -1;
+    return shmring_py_add_block_types(module);
+}
+
+PyTypeObject *shmring_py_add_type(PyObject *module, PyType_Spec *spec) {
+    PyObject *type = PyType_FromSpec(spec);
+    if (!type) return NULL;
+    /* The module keeps it (and so do these files): add a reference for it. */
+    Py_INCREF(type);
+    if (PyModule_AddObject(module, strrchr(spec->name, '.') + 1, type) < 0) {
+        Py_DECREF(type);
+        Py_DECREF(type);
+        return NULL;
     }
-    return add_type(module, "shmring._core.ReaderBase",
-                    "The C half of shmring.Reader: the handle and the per-message calls.",
-                    reader_methods, reader_getset);
+    return (PyTypeObject *)type;
 }

@@ -185,6 +185,23 @@ PyObject *shmring_py_reserve_view(shmring_writer_t *writer, uint64_t nbytes,
                                   int64_t timeout_ns);
 /* ---- Writer and reader handles (handles.c) ----------------------------------- */
 
+/* The C half of a shmring.Writer or Reader (WriterBase, ReaderBase). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *handle; /* the SWIG pointer object (_h), NULL once closed */
+    void *c;          /* the shmring_writer_t or shmring_reader_t it points to */
+    PyObject *active; /* the zero-copy block in progress (_active), or NULL */
+} shmring_py_handle;
+
+/* obj as a Writer (writer != 0) or Reader, or NULL with TypeError. */
+shmring_py_handle *shmring_py_handle_cast(PyObject *obj, int writer);
+/* The C handle of a Writer or Reader, or NULL with Invalid ("the KIND is
+ * closed"). */
+void *shmring_py_open_handle(PyObject *obj, const char *kind);
+/* Create a type from spec and add it to the module under its short name;
+ * the reference returned is the caller's to keep. */
+PyTypeObject *shmring_py_add_type(PyObject *module, PyType_Spec *spec);
+
 /* The C pointer behind a SWIG handle object, or NULL with TypeError set. */
 typedef void *(*shmring_py_unwrap_fn)(PyObject *handle);
 /* Add WriterBase and ReaderBase, the C bases of shmring.Writer and Reader,
@@ -192,6 +209,18 @@ typedef void *(*shmring_py_unwrap_fn)(PyObject *handle);
  * gives the two functions that do. */
 int shmring_py_add_handle_types(PyObject *module, shmring_py_unwrap_fn unwrap_writer,
                                 shmring_py_unwrap_fn unwrap_reader);
+
+/* ---- Zero-copy blocks (blocks.c) --------------------------------------------- */
+
+/* Add SlotView and Reservation, the context managers of Reader.view() /
+ * view_batch() and Writer.reserve(). */
+int shmring_py_add_block_types(PyObject *module);
+/* A new SlotView of reader (a Reader whose handle is open). */
+PyObject *shmring_py_slot_view_new(PyObject *reader, int64_t timeout_ns);
+/* Peek the next message as a read-only memoryview (max_count 0), or up to
+ * max_count of them as a list. */
+PyObject *shmring_py_peek_views(shmring_reader_t *reader, uint32_t max_count,
+                                int64_t timeout_ns);
 
 /* A statistics snapshot (stats.c): (ring fields, [writer tuples],
  * [reader tuples]), the field order being stats.c's. */

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from . import _core
-from ._errors import Invalid, TooLarge
+from ._errors import TooLarge
 from ._handle import Handle, ZeroCopy
 from ._stats import WriterStats, own_entry
 
@@ -90,53 +90,8 @@ class Writer(Handle, _core.WriterBase):
         return f"<shmring.Writer of {self._ring!r} {state}>"
 
 
-class Reservation(ZeroCopy):
-    """The context manager of Writer.reserve(): claims the slot on entry,
-    commits or aborts it on exit."""
-
-    __slots__ = ("_writer", "_nbytes", "_timeout", "_view")
-
-    def __init__(self, writer: Writer, nbytes: int, timeout: Optional[float]) -> None:
-        self._writer = writer
-        self._nbytes = nbytes
-        self._timeout = timeout
-        self._view: Optional[memoryview] = None
-
-    def __enter__(self) -> memoryview:
-        writer = self._writer
-        if writer._h is None:
-            raise writer._closed_error()
-        if writer._active is not None:
-            raise Invalid("one reservation at a time per writer")
-        self._view = _core.reserve_view(writer._h, self._nbytes, self._timeout)
-        writer._active = self
-        return self._view
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        writer, view = self._writer, self._view
-        if view is None:  # abandoned: the writer closed, which aborted the slot
-            if exc_type is None:
-                raise Invalid("the writer was closed during the reservation; "
-                              "the message was aborted")
-            return
-        writer._active = self._view = None
-        kept = _core.slot_done(view) - self._exports_allowed()
-        if exc_type is not None:
-            _core.abort(writer._h)
-            return
-        if kept > 0:
-            _core.abort(writer._h)
-            raise BufferError(
-                f"{kept} buffer(s) made over the reserved slot (e.g. a NumPy array) "
-                "outlived the with block; the message was aborted")
-        _core.commit(writer._h, self._nbytes)
-
-    def _exports_allowed(self) -> int:
-        """Buffers over the slot that may outlive the block (the array of
-        reserve_array under the `as` name)."""
-        return 0
-
-    def abandon(self) -> None:
-        if self._view is not None:
-            _core.slot_done(self._view)
-            self._view = None
+#: The context manager of Writer.reserve(): claims the slot on entry,
+#: commits or aborts it on exit (__enter__ and __exit__ are C methods,
+#: csrc/blocks.c).
+Reservation = _core.Reservation
+ZeroCopy.register(Reservation)
