@@ -21,7 +21,7 @@
  *     costs less than releasing it (SHMRING_PY_TRY_THEN_WAIT).
  *   - shmring.Writer and Reader derive from WriterBase and ReaderBase
  *     (csrc/handles.c), whose C methods write, read, read_into, their
- *     try_ forms and view are the per-message calls: no Python frame in
+ *     try_ forms, view and reserve are the per-message calls: no Python frame in
  *     between. The zero-copy blocks are C types too (csrc/blocks.c).
  *   - Data in: any C-contiguous buffer (bytes, bytearray, memoryview,
  *     NumPy arrays ...), no intermediate bytes. Data out: into a writable

@@ -176,6 +176,14 @@ static PyObject *slot_view_exit(PyObject *obj, PyObject *const *args, Py_ssize_t
 
 /* ---- Reservation ------------------------------------------------------------------ */
 
+PyObject *shmring_py_reservation_new(PyObject *writer, uint64_t nbytes, int64_t timeout_ns) {
+    Block *self = (Block *)reservation_type->tp_alloc(reservation_type, 0);
+    if (!self) return NULL;
+    set_owner(self, writer, timeout_ns);
+    self->nbytes = nbytes;
+    return (PyObject *)self;
+}
+
 static int reservation_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
     static char *names[] = {"writer", "nbytes", "timeout", NULL};
     PyObject *writer, *timeout = Py_None;

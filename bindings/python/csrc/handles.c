@@ -4,8 +4,8 @@
  * A Python method that calls a SWIG wrapper costs two calls per message: the
  * method's frame, then the wrapper's argument tuple and pointer conversion
  * (docs/benchmarks.md, "Python binding cost"). Here writer.write(data),
- * reader.read() and reader.view() (which makes a csrc/blocks.c block) are C
- * methods (METH_FASTCALL) of the handle object itself,
+ * reader.read(), reader.view() and writer.reserve() (which make csrc/blocks.c
+ * blocks) are C methods (METH_FASTCALL) of the handle object itself,
  * which keeps the C pointer, so the call the user makes is the only one.
  * The Python classes (shmring/_writer.py, _reader.py) derive from these and
  * add everything that is not per message.
@@ -13,6 +13,7 @@
 #include "shmring_py.h" /* first: Python.h sets the feature macros */
 
 #include <string.h>
+#include <structmember.h>
 
 typedef shmring_py_handle HandleBase;
 
@@ -188,6 +189,27 @@ static PyObject *writer_try_write(PyObject *self, PyObject *const *args,
     return write_message(self, data, 0);
 }
 
+static PyObject *writer_reserve(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames) {
+    static const char *const names[] = {"nbytes", "timeout"};
+    PyObject *a[2];
+    int64_t timeout_ns;
+    if (unpack_args("reserve", names, 2, 1, args, nargs, kwnames, a) < 0 ||
+        timeout_arg(a[1], &timeout_ns) < 0 || !shmring_py_open_handle(self, "writer")) {
+        return NULL;
+    }
+    int overflow;
+    long long nbytes = PyLong_AsLongLongAndOverflow(a[0], &overflow);
+    if (nbytes == -1 && PyErr_Occurred()) return NULL;
+    unsigned long long slot_bytes = ((HandleBase *)self)->slot_bytes;
+    if (overflow || nbytes < 0 || (unsigned long long)nbytes > slot_bytes) {
+        PyErr_Format(shmring_py_error_class(SHMRING_ETOO_LARGE),
+                     "cannot reserve %S bytes: slots hold 0..%llu", a[0], slot_bytes);
+        return NULL;
+    }
+    return shmring_py_reservation_new(self, (uint64_t)nbytes, timeout_ns);
+}
+
 /* ---- Reader ------------------------------------------------------------------- */
 
 static PyObject *reader_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -273,6 +295,14 @@ static PyMethodDef writer_methods[] = {
     {"try_write", (PyCFunction)(void (*)(void))writer_try_write, FASTCALL_KW,
      "try_write(data)\n--\n\n"
      "Write one message if a slot is free now, else raise Full."},
+    {"reserve", (PyCFunction)(void (*)(void))writer_reserve, FASTCALL_KW,
+     "reserve(nbytes, timeout=None)\n--\n\n"
+     "Zero-copy write: `with writer.reserve(n) as slot:` gives a writable\n"
+     "memoryview of n bytes inside the next slot, waiting (up to timeout)\n"
+     "for one. Leaving the block commits the n bytes as one message; an\n"
+     "exception aborts it (readers skip the slot). The view, and every\n"
+     "memoryview or array made over it, is unusable after the block\n"
+     "(ValueError); one still alive then aborts the message (BufferError)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -316,9 +346,16 @@ static PyGetSetDef reader_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMemberDef handle_members[] = {
+    {"_slot_bytes", T_ULONGLONG, offsetof(HandleBase, slot_bytes), 0,
+     "the ring's slot_bytes (Handle.__init__ sets it), for reserve()"},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyTypeObject *add_type(PyObject *module, const char *name, const char *doc,
                               PyMethodDef *methods, PyGetSetDef *getset) {
     PyType_Slot slots[] = {
+        {Py_tp_members, handle_members},
         {Py_tp_dealloc, (void *)handle_dealloc},
         {Py_tp_traverse, (void *)handle_traverse},
         {Py_tp_clear, (void *)handle_clear},

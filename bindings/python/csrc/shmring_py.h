@@ -191,6 +191,7 @@ typedef struct {
     PyObject *handle; /* the SWIG pointer object (_h), NULL once closed */
     void *c;          /* the shmring_writer_t or shmring_reader_t it points to */
     PyObject *active; /* the zero-copy block in progress (_active), or NULL */
+    unsigned long long slot_bytes; /* the ring's (_slot_bytes), for reserve() */
 } shmring_py_handle;
 
 /* obj as a Writer (writer != 0) or Reader, or NULL with TypeError. */
@@ -217,6 +218,8 @@ int shmring_py_add_handle_types(PyObject *module, shmring_py_unwrap_fn unwrap_wr
 int shmring_py_add_block_types(PyObject *module);
 /* A new SlotView of reader (a Reader whose handle is open). */
 PyObject *shmring_py_slot_view_new(PyObject *reader, int64_t timeout_ns);
+/* A new Reservation of nbytes (at most slot_bytes) by writer. */
+PyObject *shmring_py_reservation_new(PyObject *writer, uint64_t nbytes, int64_t timeout_ns);
 /* Peek the next message as a read-only memoryview (max_count 0), or up to
  * max_count of them as a list. */
 PyObject *shmring_py_peek_views(shmring_reader_t *reader, uint32_t max_count,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from . import _core
-from ._errors import TooLarge
 from ._handle import Handle, ZeroCopy
 from ._stats import WriterStats, own_entry
 
@@ -25,8 +24,9 @@ class Writer(Handle, _core.WriterBase):
     With close_on_last_writer (the default), the stream ends when the last
     writer that joined closes.
 
-    write(data, timeout=None) and try_write(data) are C methods of
-    _core.WriterBase (csrc/handles.c), which also holds the handle (_h): a
+    write(data, timeout=None), try_write(data) and reserve(nbytes,
+    timeout=None) are C methods of _core.WriterBase (csrc/handles.c), which
+    also holds the handle (_h) and the reservation in progress (_active): a
     message costs one call from Python, no Python frame."""
 
     _close_handle = staticmethod(_core.writer_close)
@@ -38,19 +38,6 @@ class Writer(Handle, _core.WriterBase):
         if self._h is None:
             raise self._closed_error()
         return _core.write_batch(self._h, messages, timeout)
-
-    def reserve(self, nbytes: int, timeout: Optional[float] = None) -> "Reservation":
-        """Zero-copy write: `with writer.reserve(n) as slot:` gives a writable
-        memoryview of n bytes inside the next slot, waiting (up to timeout)
-        for one. Leaving the block commits the n bytes as one message; an
-        exception aborts it (readers skip the slot). The view, and every
-        memoryview or array made over it, is unusable after the block
-        (ValueError); one still alive then aborts the message (BufferError)."""
-        if self._h is None:
-            raise self._closed_error()
-        if not 0 <= nbytes <= self._ring.slot_bytes:
-            raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
-        return Reservation(self, nbytes, timeout)
 
     def write_array(self, array: "ArrayLike", timeout: Optional[float] = None) -> None:
         """Write a NumPy array (or anything numpy.asarray takes) as one
