@@ -16,7 +16,13 @@
  *     slice interrupted by a signal, or one that ended before the deadline,
  *     the Python handlers run (PyErr_CheckSignals) and, unless one raised,
  *     the wait goes on against the same absolute deadline (CPython's
- *     semaphore pattern; csrc/shmring_py.h, SHMRING_PY_WAIT).
+ *     semaphore pattern; csrc/shmring_py.h, SHMRING_PY_WAIT). Reads and
+ *     writes of less than 64 KiB first try once with the GIL held, which
+ *     costs less than releasing it (SHMRING_PY_TRY_THEN_WAIT).
+ *   - shmring.Writer and Reader derive from WriterBase and ReaderBase
+ *     (csrc/handles.c), whose C methods write, read, read_into, their
+ *     try_ forms, view and reserve are the per-message calls: no Python frame in
+ *     between. The zero-copy blocks are C types too (csrc/blocks.c).
  *   - Data in: any C-contiguous buffer (bytes, bytearray, memoryview,
  *     NumPy arrays ...), no intermediate bytes. Data out: into a writable
  *     buffer (read), as new bytes (read_bytes, read_batch_bytes), or as
@@ -113,11 +119,13 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
 }
 
 %typemap(in) (const void *const *datas, const uint64_t *lengths, uint32_t count)
-             (shmring_py_buffers buffers = {0}) {
+             (shmring_py_buffers buffers = {0}, uint64_t _global_copy_bytes = 0) {
     if (shmring_py_buffers_get(&buffers, $input) < 0) SWIG_fail;
     $1 = ($1_ltype)buffers.datas;
     $2 = buffers.lengths;
     $3 = buffers.count;
+    _global_copy_bytes = buffers.bytes;
+    (void)_global_copy_bytes;
 }
 %typemap(freearg) (const void *const *datas, const uint64_t *lengths, uint32_t count) {
     shmring_py_buffers_release(&buffers$argnum);
@@ -142,7 +150,7 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
 %typemap(in) (uint64_t *lengths, uint32_t max_count, uint32_t *count_out)
              (uint64_t *lengths = NULL, uint32_t count = 0) {
     if (shmring_py_max_count($input, &$2) < 0) SWIG_fail;
-    lengths = PyMem_Calloc($2, sizeof *lengths);
+    lengths = PyMem_Malloc($2 * sizeof *lengths); /* the core fills count of them */
     if (!lengths) { PyErr_NoMemory(); SWIG_fail; }
     $1 = lengths;
     $3 = &count;
@@ -193,13 +201,22 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
 }
 %enddef
 SHMRING_WAITS(shmring_open)
-SHMRING_WAITS(shmring_write)
-SHMRING_WAITS(shmring_write_batch)
-SHMRING_WAITS(shmring_reserve)
-SHMRING_WAITS(shmring_read)
-SHMRING_WAITS(shmring_read_batch)
-SHMRING_WAITS(shmring_peek)
-SHMRING_WAITS(shmring_peek_batch)
+
+/* Calls on the data path: one attempt with the GIL held first, unless it
+ * would copy a large message (SHMRING_PY_TRY_THEN_WAIT). */
+%define SHMRING_TRIES_THEN_WAITS(FUNCTION, NOT_READY, NBYTES)
+%exception FUNCTION {
+    SHMRING_PY_TRY_THEN_WAIT(result, *_global_timeout_ns, $action, NOT_READY, NBYTES);
+    if (result == SHMRING_PY_SIGNALLED) SWIG_fail;
+}
+%enddef
+SHMRING_TRIES_THEN_WAITS(shmring_write, SHMRING_EFULL, _global_copy_bytes)
+SHMRING_TRIES_THEN_WAITS(shmring_write_batch, SHMRING_EFULL, _global_copy_bytes)
+SHMRING_TRIES_THEN_WAITS(shmring_reserve, SHMRING_EFULL, 0)
+SHMRING_TRIES_THEN_WAITS(shmring_read, SHMRING_EEMPTY, _global_copy_bytes)
+SHMRING_TRIES_THEN_WAITS(shmring_read_batch, SHMRING_EEMPTY, _global_copy_bytes)
+SHMRING_TRIES_THEN_WAITS(shmring_peek, SHMRING_EEMPTY, 0)
+SHMRING_TRIES_THEN_WAITS(shmring_peek_batch, SHMRING_EEMPTY, 0)
 
 /* Calls that never wait but copy: the GIL is released for large copies. */
 %define SHMRING_COPIES(FUNCTION)
@@ -220,6 +237,37 @@ SHMRING_COPIES(shmring_try_read)
 /* ---- The readers-writer lock ---------------------------------------------- */
 
 %include "rwlock.i"
+
+/* ---- WriterBase and ReaderBase (csrc/handles.c) ----------------------------- */
+
+%{
+/* The C pointers behind the handle objects, for csrc/handles.c. */
+static void *unwrap(PyObject *handle, swig_type_info *type, const char *kind) {
+    void *pointer = NULL;
+    if (!SWIG_IsOK(SWIG_ConvertPtr(handle, &pointer, type, 0)) || !pointer) {
+        PyErr_Format(PyExc_TypeError, "expected a %s handle of shmring._core", kind);
+        return NULL;
+    }
+    return pointer;
+}
+static void *unwrap_writer(PyObject *handle) {
+    return unwrap(handle, SWIGTYPE_p_shmring_writer, "writer");
+}
+static void *unwrap_reader(PyObject *handle) {
+    return unwrap(handle, SWIGTYPE_p_shmring_reader, "reader");
+}
+%}
+%init %{
+    if (shmring_py_add_handle_types(m, unwrap_writer, unwrap_reader) < 0) {
+/* SWIG 4.4 runs this in a Py_mod_exec function (PEP 489), older SWIG in
+ * PyInit__core itself. */
+#if SWIG_VERSION >= 0x040400
+        return -1;
+#else
+        return NULL;
+#endif
+    }
+%}
 
 /* ---- The header itself ---------------------------------------------------- */
 

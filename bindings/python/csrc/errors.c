@@ -14,17 +14,23 @@ PyObject *shmring_py_set_error_classes(PyObject *table) {
     Py_RETURN_NONE;
 }
 
-PyObject *shmring_py_raise(int status) {
+PyObject *shmring_py_error_class(int status) {
     PyObject *cls = NULL;
     if (error_classes) {
         PyObject *key = PyLong_FromLong(status);
-        if (!key) return NULL;
-        cls = PyDict_GetItemWithError(error_classes, key); /* borrowed */
-        Py_DECREF(key);
-        if (!cls && PyErr_Occurred()) return NULL;
+        cls = key ? PyDict_GetItemWithError(error_classes, key) : NULL; /* borrowed */
+        Py_XDECREF(key);
     }
+    if (!cls) {
+        PyErr_Clear(); /* a failed lookup: the generic class still says what failed */
+        cls = PyExc_RuntimeError;
+    }
+    return cls;
+}
+
+PyObject *shmring_py_raise(int status) {
     const char *detail = shmring_last_error();
-    PyErr_SetString(cls ? cls : PyExc_RuntimeError,
+    PyErr_SetString(shmring_py_error_class(status),
                     detail[0] ? detail : shmring_strerror(status));
     return NULL;
 }

@@ -97,8 +97,14 @@ Py_ssize_t shmring_py_slot_done(PyObject *view) {
         PyErr_SetString(PyExc_TypeError, "slot_done takes a slot's memoryview");
         return -1;
     }
+    /* Interned once: a name made from a C string per call costs a decode
+     * and a hash per zero-copy message. */
+    static PyObject *release_name;
+    if (!release_name && !(release_name = PyUnicode_InternFromString("release"))) {
+        return -1;
+    }
     Py_INCREF(obj); /* the release below may drop the last other reference */
-    PyObject *released = PyObject_CallMethod(view, "release", NULL);
+    PyObject *released = PyObject_CallMethodObjArgs(view, release_name, NULL);
     if (released) {
         Py_DECREF(released);
     } else if (PyErr_ExceptionMatches(PyExc_BufferError)) {

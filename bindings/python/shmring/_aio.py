@@ -63,7 +63,11 @@ class _AsyncHandle(Generic[_H]):
         in order, so the latest being done means all are)."""
         return self._last is None or self._last.done()
 
-    async def _in_thread(self, job: Callable[[threading.Event], _T]) -> _T:
+    async def _in_thread(self, job: Callable[[threading.Event], _T],
+                         keep: Optional[Callable[[_T], None]] = None) -> _T:
+        """Run job in the handle's thread. If the awaiting task is cancelled
+        after the job's last look at `cancel` and the job still succeeds,
+        keep(result) gets what the task no longer returns."""
         cancel = threading.Event()
         future = self._executor.submit(job, cancel)
         self._last = future  # type: ignore[assignment]
@@ -71,6 +75,12 @@ class _AsyncHandle(Generic[_H]):
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
             cancel.set()  # a queued job never starts; a running one stops within a slice
+            if keep is not None:
+                # Runs in the handle's thread as the job ends (before its next
+                # job), or here if it has ended already.
+                future.add_done_callback(
+                    lambda done: done.cancelled() or done.exception() is not None
+                    or keep(done.result()))
             raise
 
     def _slices(self, timeout: Optional[float], cancel: threading.Event,
@@ -128,7 +138,8 @@ class AsyncReader(_AsyncHandle[Reader]):
             except Empty:
                 if timeout == 0:
                     raise
-        return await self._in_thread(lambda cancel: self._read_waiting(timeout, cancel))
+        return await self._in_thread(lambda cancel: self._read_waiting(timeout, cancel),
+                                     keep=self._kept.append)
 
     def _read_waiting(self, timeout: Optional[float], cancel: threading.Event) -> bytes:
         if self._kept:  # kept by a cancelled read that ran just before this one

@@ -33,6 +33,7 @@ class Handle(ClosesOnExit):
 
     def __init__(self, ring: "Ring", handle: object) -> None:
         self._ring = ring
+        self._slot_bytes = ring.slot_bytes  # for the C methods (reserve)
         self._h: Optional[object] = handle
         self._pid = os.getpid()
         # The zero-copy block in progress (a reservation or slot views).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional
 
 from . import _core
-from ._errors import Closed, Invalid
+from ._errors import Closed
 from ._handle import Handle, ZeroCopy
 from ._stats import ReaderStats, own_entry
 
@@ -17,12 +17,18 @@ if TYPE_CHECKING:
     from ._ring import Ring
 
 
-class Reader(Handle):
+class Reader(Handle, _core.ReaderBase):
     """A reader of a Ring (`ring.reader(group=None, lossy=False)`), starting
     at the next message written after it joined. `timeout` is seconds; None
     waits as long as it takes (like queue.get), and Ctrl-C interrupts the
     wait. At end of stream, once drained, reads raise Closed and iteration
-    stops. Not to be shared between threads."""
+    stops. Not to be shared between threads.
+
+    read(timeout=None), try_read(), read_into(buffer, timeout=None),
+    try_read_into(buffer) and view(timeout=None) are C methods of
+    _core.ReaderBase (csrc/handles.c), which also holds the handle (_h) and
+    the view block in progress (_active): a message costs one call from
+    Python, no Python frame."""
 
     _close_handle = staticmethod(_core.reader_close)
 
@@ -33,32 +39,6 @@ class Reader(Handle):
         self._lossy = lossy
 
     # ---- copies ----------------------------------------------------------
-
-    def read(self, timeout: Optional[float] = None) -> bytes:
-        """The next message, as new bytes. Raises Timeout, Closed."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read_bytes(self._h, timeout)
-
-    def try_read(self) -> bytes:
-        """The next message if one is ready now, else raise Empty."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read_bytes(self._h, 0)
-
-    def read_into(self, buffer: "Buffer", timeout: Optional[float] = None) -> int:
-        """Copy the next message into a writable buffer (bytearray,
-        memoryview, NumPy array ...) and return its length. A buffer too
-        small raises TooLarge and leaves the message in the ring."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.read(self._h, buffer, timeout)
-
-    def try_read_into(self, buffer: "Buffer") -> int:
-        """read_into() if a message is ready now, else raise Empty."""
-        if self._h is None:
-            raise self._closed_error()
-        return _core.try_read(self._h, buffer)
 
     def read_batch(self, max_count: int, timeout: Optional[float] = None) -> List[bytes]:
         """Up to max_count ready messages as new bytes; waits only while none
@@ -88,16 +68,6 @@ class Reader(Handle):
             return
 
     # ---- zero copy ----------------------------------------------------------
-
-    def view(self, timeout: Optional[float] = None) -> "SlotView":
-        """Zero-copy read: `with reader.view() as message:` gives a read-only
-        memoryview of the next message in its slot, which writers leave
-        alone until the block ends. The view is released on exit: using it,
-        or a memoryview made from it, afterwards raises ValueError. For a lossy reader the exit raises
-        Lapped if writers overwrote the slot meanwhile: discard what was read."""
-        if self._h is None:
-            raise self._closed_error()
-        return SlotView(self, timeout)
 
     def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViewBatch":
         """view() for up to max_count consecutive ready messages at once:
@@ -177,75 +147,20 @@ class Reader(Handle):
         return f"<shmring.Reader {kind} of {self._ring!r} {state}>"
 
 
-class _SlotBlock(ZeroCopy):
-    """A block of zero-copy reads: the views are released, and then the
-    slots behind them, when it ends."""
-
-    __slots__ = ("_reader", "_timeout", "_views")
-
-    def __init__(self, reader: Reader, timeout: Optional[float]) -> None:
-        self._reader = reader
-        self._timeout = timeout
-        self._views: Optional[List[memoryview]] = None
-
-    def _begin(self) -> object:
-        reader = self._reader
-        if reader._h is None:
-            raise reader._closed_error()
-        if reader._active is not None:
-            raise Invalid("one view block at a time per reader")
-        return reader._h
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        reader, views = self._reader, self._views
-        if views is None:  # abandoned: the reader closed, which released the slots
-            return
-        reader._active = self._views = None
-        kept = -self._exports_allowed()
-        for view in views:
-            kept += _core.slot_done(view)
-        # Released even if buffers made over a view are alive, so that writers
-        # are not held forever; those buffers now show whatever writers put there.
-        _core.release(reader._h)
-        if kept > 0:
-            raise BufferError(
-                f"{kept} buffer(s) made over a slot view (e.g. a NumPy array) outlived "
-                "the with block; copy what you keep")
-
-    def _exports_allowed(self) -> int:
-        """Buffers over the views that may outlive the block (ArrayView's array
-        under the `as` name)."""
-        return 0
-
-    def abandon(self) -> None:
-        for view in self._views or ():
-            _core.slot_done(view)
-        self._views = None
+#: The context manager of Reader.view(): one read-only memoryview
+#: (__enter__ and __exit__ are C methods, csrc/blocks.c).
+SlotView = _core.SlotView
+ZeroCopy.register(SlotView)
 
 
-class SlotView(_SlotBlock):
-    """The context manager of Reader.view(): one read-only memoryview."""
+class SlotViewBatch(SlotView):
+    """The context manager of Reader.view_batch(): a list of them."""
 
     __slots__ = ()
 
-    def __enter__(self) -> memoryview:
-        view = _core.peek(self._begin(), self._timeout)
-        self._views = [view]
-        self._reader._active = self
-        return view
-
-
-class SlotViewBatch(_SlotBlock):
-    """The context manager of Reader.view_batch(): a list of them."""
-
-    __slots__ = ("_max_count",)
-
     def __init__(self, reader: Reader, max_count: int, timeout: Optional[float]) -> None:
-        super().__init__(reader, timeout)
-        self._max_count = max_count
+        super().__init__(reader, timeout, max_count)
 
-    def __enter__(self) -> List[memoryview]:
-        views = _core.peek_batch(self._begin(), self._max_count, self._timeout)
-        self._views = views
-        self._reader._active = self
-        return list(views)
+    def __enter__(self) -> List[memoryview]:  # type: ignore[override]
+        return super().__enter__()  # type: ignore[return-value]
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from . import _core
-from ._errors import Invalid, TooLarge
 from ._handle import Handle, ZeroCopy
 from ._stats import WriterStats, own_entry
 
@@ -16,29 +15,21 @@ if TYPE_CHECKING:
     from typing_extensions import Buffer
 
 
-class Writer(Handle):
+class Writer(Handle, _core.WriterBase):
     """A writer of a Ring (`ring.writer()`). Data is any C-contiguous buffer:
     bytes, bytearray, memoryview, array.array, NumPy arrays; it is copied
     straight into the slot. `timeout` is seconds, None waits for space as
     long as it takes. Not to be shared between threads.
 
     With close_on_last_writer (the default), the stream ends when the last
-    writer that joined closes."""
+    writer that joined closes.
+
+    write(data, timeout=None), try_write(data) and reserve(nbytes,
+    timeout=None) are C methods of _core.WriterBase (csrc/handles.c), which
+    also holds the handle (_h) and the reservation in progress (_active): a
+    message costs one call from Python, no Python frame."""
 
     _close_handle = staticmethod(_core.writer_close)
-
-    def write(self, data: "Buffer", timeout: Optional[float] = None) -> None:
-        """Write one message of 0..slot_bytes bytes, waiting while the ring is
-        full. Raises Timeout, TooLarge, Closed (stream ended)."""
-        if self._h is None:
-            raise self._closed_error()
-        _core.write(self._h, data, timeout)
-
-    def try_write(self, data: "Buffer") -> None:
-        """Write one message if a slot is free now, else raise Full."""
-        if self._h is None:
-            raise self._closed_error()
-        _core.try_write(self._h, data)
 
     def write_batch(self, messages: Sequence["Buffer"],
                     timeout: Optional[float] = None) -> int:
@@ -47,19 +38,6 @@ class Writer(Handle):
         if self._h is None:
             raise self._closed_error()
         return _core.write_batch(self._h, messages, timeout)
-
-    def reserve(self, nbytes: int, timeout: Optional[float] = None) -> "Reservation":
-        """Zero-copy write: `with writer.reserve(n) as slot:` gives a writable
-        memoryview of n bytes inside the next slot, waiting (up to timeout)
-        for one. Leaving the block commits the n bytes as one message; an
-        exception aborts it (readers skip the slot). The view, and every
-        memoryview or array made over it, is unusable after the block
-        (ValueError); one still alive then aborts the message (BufferError)."""
-        if self._h is None:
-            raise self._closed_error()
-        if not 0 <= nbytes <= self._ring.slot_bytes:
-            raise TooLarge(f"cannot reserve {nbytes} bytes: slots hold 0..{self._ring.slot_bytes}")
-        return Reservation(self, nbytes, timeout)
 
     def write_array(self, array: "ArrayLike", timeout: Optional[float] = None) -> None:
         """Write a NumPy array (or anything numpy.asarray takes) as one
@@ -99,53 +77,8 @@ class Writer(Handle):
         return f"<shmring.Writer of {self._ring!r} {state}>"
 
 
-class Reservation(ZeroCopy):
-    """The context manager of Writer.reserve(): claims the slot on entry,
-    commits or aborts it on exit."""
-
-    __slots__ = ("_writer", "_nbytes", "_timeout", "_view")
-
-    def __init__(self, writer: Writer, nbytes: int, timeout: Optional[float]) -> None:
-        self._writer = writer
-        self._nbytes = nbytes
-        self._timeout = timeout
-        self._view: Optional[memoryview] = None
-
-    def __enter__(self) -> memoryview:
-        writer = self._writer
-        if writer._h is None:
-            raise writer._closed_error()
-        if writer._active is not None:
-            raise Invalid("one reservation at a time per writer")
-        self._view = _core.reserve_view(writer._h, self._nbytes, self._timeout)
-        writer._active = self
-        return self._view
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        writer, view = self._writer, self._view
-        if view is None:  # abandoned: the writer closed, which aborted the slot
-            if exc_type is None:
-                raise Invalid("the writer was closed during the reservation; "
-                              "the message was aborted")
-            return
-        writer._active = self._view = None
-        kept = _core.slot_done(view) - self._exports_allowed()
-        if exc_type is not None:
-            _core.abort(writer._h)
-            return
-        if kept > 0:
-            _core.abort(writer._h)
-            raise BufferError(
-                f"{kept} buffer(s) made over the reserved slot (e.g. a NumPy array) "
-                "outlived the with block; the message was aborted")
-        _core.commit(writer._h, self._nbytes)
-
-    def _exports_allowed(self) -> int:
-        """Buffers over the slot that may outlive the block (the array of
-        reserve_array under the `as` name)."""
-        return 0
-
-    def abandon(self) -> None:
-        if self._view is not None:
-            _core.slot_done(self._view)
-            self._view = None
+#: The context manager of Writer.reserve(): claims the slot on entry,
+#: commits or aborts it on exit (__enter__ and __exit__ are C methods,
+#: csrc/blocks.c).
+Reservation = _core.Reservation
+ZeroCopy.register(Reservation)

@@ -14,7 +14,8 @@ from array import array
 import pytest
 
 from shmring.bench import _native
-from shmring.bench._payload import CORRUPT_ENV, HEADER, Checker, Payload, partition_problem, stride
+from shmring.bench._payload import (CORRUPT_ENV, FRAMING, HEADER, Checker, Payload,
+                                    partition_problem, stride)
 from shmring.bench._registry import NAMES, OPTIONAL
 from shmring.bench._results import FIELDS
 from shmring.bench._workloads import WORKLOADS
@@ -110,7 +111,7 @@ def test_checker_catches_size_checksum_gap_and_sampled_frame_corruption():
         checker.check(memoryview(bytes(payload.message(0))))
         assert checker.errors == 0
         frame = bytearray(payload.message(1))
-        frame[-1 if size == 64 else HEADER.size + stride(size - HEADER.size) * 10] ^= 1
+        frame[-1 if size == 64 else HEADER.size + stride(size - FRAMING) * 10] ^= 1
         checker.check(memoryview(frame))
         checker.check(memoryview(bytes(payload.message(3))))
         checker.check(memoryview(bytes(payload.message(4))[:-1]))
@@ -126,9 +127,40 @@ def test_in_place_messages_pass_the_same_check():
             payload.stamp_in_place(slot, sequence)
             checker.check(slot)
         assert checker.errors == 0
-        slot[HEADER.size + stride(size - HEADER.size)] ^= 1
+        slot[HEADER.size + stride(size - FRAMING)] ^= 1
         checker.check(slot)
         assert checker.first_error == "message 2: checksum mismatch"
+
+
+def test_header_only_messages_check_the_header_and_leave_the_body_alone():
+    size = 6_220_800
+    payload, checker = Payload(size), Checker(size, header_only=True)
+    slot = memoryview(bytearray(size))
+    for sequence in range(2):
+        payload.stamp_header(slot, sequence)
+        checker.check(slot)
+    assert checker.errors == 0 and not any(slot[HEADER.size:-4])
+    slot[HEADER.size - 1] ^= 1  # the sequence number's top byte
+    checker.check(slot)
+    assert checker.first_error.endswith(": checksum mismatch"), checker.first_error
+
+
+@pytest.mark.parametrize("size,header_only,make", [
+    (64, False, "message"), (6_220_800, False, "message"), (64, False, "stamp_in_place"),
+    (1_000_000, False, "stamp_in_place"), (6_220_800, True, "stamp_header"),
+])
+def test_the_corruption_hook_fails_one_message_of_every_kind(monkeypatch, size, header_only,
+                                                              make):
+    monkeypatch.setenv(CORRUPT_ENV, "1")
+    payload, checker = Payload(size), Checker(size, header_only=header_only)
+    slot = memoryview(bytearray(size))
+    for sequence in range(3):
+        if make == "message":
+            checker.check(payload.message(sequence))
+        else:
+            getattr(payload, make)(slot, sequence)
+            checker.check(slot)
+    assert (checker.errors, checker.first_error) == (1, "message 1: checksum mismatch")
 
 
 def feed(checker, messages):
@@ -151,6 +183,11 @@ def test_two_writer_checker_wants_each_writers_stream_whole_and_in_order():
     stranger = Checker(64, writers=2)
     feed(stranger, [(2, 0)])
     assert stranger.first_error == "a message from writer 2"
+    corrupted = Checker(64, writers=2)
+    message = bytearray(Payload(64, 1).message(0))
+    message[HEADER.size] ^= 1
+    corrupted.check(message)
+    assert corrupted.first_error == "message 0: checksum mismatch"
 
 
 def test_group_members_together_must_read_each_message_exactly_once():

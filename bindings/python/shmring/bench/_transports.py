@@ -121,7 +121,7 @@ class ShmringCopy(Channel):
 
     def open_writer(self, index: int) -> None:
         self._writer = self.ring.writer()
-        self.put = self._writer.write  # type: ignore[assignment]
+        self.put = self._writer.write  # type: ignore[method-assign,assignment]
 
     def open_reader(self, index: int) -> None:
         self._reader = self.ring.reader(group="bench" if self.spec.group else None)

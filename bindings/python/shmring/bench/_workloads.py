@@ -10,9 +10,10 @@ from typing import List
 BATCH = 64
 
 #: Message kinds: "stream" (one copy in per message), "batch" (the batch
-#: API), "in-place" (written into a reserved slot: header and the sampled
-#: bytes only; read zero-copy), "untouched" (reserve+commit and view+release:
-#: only the 16-byte header is written and checked), "pingpong".
+#: API), "in-place" (written into a reserved slot: header, the sampled bytes
+#: and the CRC only; read zero-copy), "untouched" (reserve+commit and
+#: view+release: only the 16-byte header and its CRC are written and
+#: checked), "pingpong".
 KINDS = ("stream", "batch", "in-place", "untouched", "pingpong")
 
 
@@ -56,7 +57,7 @@ WORKLOADS: List[Workload] = [
              "2160p frames 1→1 written into a reserved slot, read zero-copy"),
     Workload("1080p-untouched", FRAME_1080P, 8, "untouched",
              "1080p frames 1→1, neither side touches the payload "
-             "(reserve+commit, view+release; the 16 B header only)"),
+             "(reserve+commit, view+release; the 16 B header and its CRC only)"),
     Workload("1MB-1to4", MB, 8, "stream",
              "1 MB messages 1→4 broadcast (aggregate over the 4 readers)", readers=4),
     Workload("64B-2to1", 64, 1024, "stream", "64 B messages 2→1", writers=2),
