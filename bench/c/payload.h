@@ -1,7 +1,8 @@
 /*
  * payload.h -- what a benchmark message holds and how its reader checks it:
- * the scheme of python -m shmring.bench (bindings/python/shmring/bench/
- * _payload.py), shared by the C, Rust and Go programs.
+ * the scheme python -m shmring.bench (bindings/python/shmring/bench/
+ * _payload.py) had before its CRC moved to the message's tail, shared by the
+ * C, Rust and Go programs.
  *
  * A message is a 16-byte little-endian header (u32 writer = 0, u32 CRC32 of
  * the body, u64 sequence number) and a pseudo-random body. The checksum

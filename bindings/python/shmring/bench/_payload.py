@@ -62,6 +62,8 @@ def stride(n: int) -> int:
 
 
 def samples_digest(header: Message, samples: bytes, sequence: int) -> int:
+    """The CRC of a header followed by the sampled body bytes (an in-place
+    writer has the samples at hand; a reader picks them out of the message)."""
     return zlib.crc32(samples, zlib.crc32(header, sequence))
 
 
