@@ -69,7 +69,8 @@ def _within_of(workload: str, transport: str, reference: str, factor: float) -> 
         if not a or not b or not a["msg_per_s"]:
             return None
         slower = b["msg_per_s"] / a["msg_per_s"]
-        return f"{reference} {slower:.2f}× {transport}", slower <= factor
+        return (f"{transport} {a['msg_per_s']:,.0f}/s, {reference} {b['msg_per_s']:,.0f}/s: "
+                f"{slower:.2f}× slower"), slower <= factor
     return measure
 
 
