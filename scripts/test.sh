@@ -122,20 +122,25 @@ if [[ -z "${SHMRING_SKIP_INSTALL_CHECK:-}" ]]; then
   summary+=("install check: $r, $(phase_time $t)")
 fi
 
-if [[ -z "${SHMRING_SKIP_PYTHON_PIP:-}" ]]; then
-  t=$SECONDS
+# run_counted NAME SCRIPT: run a script whose last line is
+# "LABEL: N passed, N failed" and add its counts (a nonzero exit with no
+# failure counted, or no such line, counts as one failure).
+run_counted() {
+  local name="$1" script="$2" log="$LOGDIR/${1//[^a-z]/-}.log" t=$SECONDS rc p f
   echo
-  echo "==> tests/install/check_python_pip.sh"
-  bash tests/install/check_python_pip.sh 2>&1 | tee "$LOGDIR/python-pip.log"
+  echo "==> $script"
+  bash "$script" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
-  tally="$(grep -E '^python \(pip\): [0-9]+ passed, [0-9]+ failed$' "$LOGDIR/python-pip.log" | tail -n 1)"
-  p="$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$tally")"
-  f="$(sed -E 's/.*, ([0-9]+) failed$/\1/' <<<"$tally")"
-  if ! [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then p=0; f=1; fi
+  read -r p f < <(tail -n 1 "$log" | sed -nE 's/^.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+  p=${p:-0}; f=${f:-0}
   if (( rc != 0 && f == 0 )); then f=1; fi
   passed=$(( passed + p ))
   failed=$(( failed + f ))
-  summary+=("python (pip venv): $p passed, $f failed, $(phase_time $t)")
+  summary+=("$name: $p passed, $f failed, exit $rc, $(phase_time "$t")")
+}
+
+if [[ -z "${SHMRING_SKIP_PYTHON_PIP:-}" ]]; then
+  run_counted "python (pip venv)" tests/install/check_python_pip.sh
 fi
 
 if [[ -z "${SHMRING_SKIP_BINDINGS:-}" ]]; then
@@ -147,17 +152,7 @@ if [[ -z "${SHMRING_SKIP_BINDINGS:-}" ]]; then
 fi
 
 if [[ -z "${SHMRING_SKIP_PIPELINE:-}" ]]; then
-  t=$SECONDS
-  echo
-  echo "==> tests/pipeline/run.sh"
-  bash tests/pipeline/run.sh 2>&1 | tee "$LOGDIR/pipeline.log"
-  rc=${PIPESTATUS[0]}
-  read -r p f < <(tail -n 1 "$LOGDIR/pipeline.log" | sed -nE 's/^pipeline: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
-  p=${p:-0}; f=${f:-0}
-  if (( rc != 0 && f == 0 )); then f=1; fi
-  passed=$(( passed + p ))
-  failed=$(( failed + f ))
-  summary+=("pipeline: $p passed, $f failed, exit $rc, $(phase_time $t)")
+  run_counted pipeline tests/pipeline/run.sh
 fi
 
 echo

@@ -61,12 +61,7 @@ cd "$WORK" || broken "cd $WORK"
 echo "==> pytest bindings/python/tests (installed package)"
 "$VPY" -m pytest -q -p no:cacheprovider "$ROOT/bindings/python/tests" 2>&1 | tee "$WORK/pytest.log"
 rc=${PIPESTATUS[0]}
-summary="$(tail -n 1 "$WORK/pytest.log")"
-passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
-failed=0
-for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do
-  failed=$(( failed + n ))
-done
-if (( rc != 0 && failed == 0 )); then failed=1; fi
-echo "python (pip): $passed passed, $failed failed"
+# shellcheck source=../../scripts/lib/pytest_summary.sh
+source "$ROOT/scripts/lib/pytest_summary.sh"
+pytest_summary "python (pip)" "$WORK/pytest.log" "$rc"
 (( rc == 0 ))

@@ -27,12 +27,7 @@ bash "$ROOT/examples/pipeline/native/build.sh" "$SHMRING_PIPELINE_BIN" || broken
 echo "==> pytest examples/pipeline/tests"
 "$PY" -m pytest -q -p no:cacheprovider "$ROOT/examples/pipeline/tests" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
-summary="$(tail -n 1 "$LOG")"
-passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
-failed=0
-for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do
-  failed=$(( failed + n ))
-done
-if (( rc != 0 && failed == 0 )); then failed=1; fi
-echo "pipeline: $passed passed, $failed failed"
+# shellcheck source=../../scripts/lib/pytest_summary.sh
+source "$ROOT/scripts/lib/pytest_summary.sh"
+pytest_summary "pipeline" "$LOG" "$rc"
 (( rc == 0 ))
