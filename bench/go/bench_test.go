@@ -81,13 +81,8 @@ func BenchmarkEmptyCgoCall(b *testing.B) {
 // one goroutine (no other process, so no cache-line transfers): the
 // binding's per-message cost on both sides, cgo included.
 func BenchmarkWriteRead(b *testing.B) {
-	ring, err := shmring.CreateAnonymous(64, 1024, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ring, wr, rd := benchRing(b)
 	defer ring.Close()
-	rd, _ := ring.Reader()
-	wr, _ := ring.Writer()
 	message, buf := make([]byte, 64), make([]byte, 64)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -104,13 +99,8 @@ func BenchmarkWriteRead(b *testing.B) {
 // BenchmarkWriteReadBatch: WriteBatch and ReadBatch of 64 messages of 64 B
 // in one goroutine; ns/op is per message.
 func BenchmarkWriteReadBatch(b *testing.B) {
-	ring, err := shmring.CreateAnonymous(64, 1024, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ring, wr, rd := benchRing(b)
 	defer ring.Close()
-	rd, _ := ring.Reader()
-	wr, _ := ring.Writer()
 	messages, buf := make([]byte, 64*batchSize), make([]byte, 64*batchSize)
 	lengths := make([]uint64, batchSize)
 	for i := range lengths {
@@ -126,4 +116,22 @@ func BenchmarkWriteReadBatch(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// benchRing: an anonymous ring of 1024 slots of 64 B with one writer and
+// one reader, for the single-goroutine benchmarks.
+func benchRing(b *testing.B) (*shmring.Ring, *shmring.Writer, *shmring.Reader) {
+	ring, err := shmring.CreateAnonymous(64, 1024, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rd, err := ring.Reader()
+	if err != nil {
+		b.Fatal(err)
+	}
+	wr, err := ring.Writer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ring, wr, rd
 }
