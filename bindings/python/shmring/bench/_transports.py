@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.context import BaseContext
-from typing import Any, Callable, List, cast
+from typing import Any, Callable, List, NoReturn, cast
 
 from .._errors import Closed
 from .._ring import Ring
@@ -41,7 +42,7 @@ class Spec:
     group: bool = False  # the readers share one stream (else: broadcast)
 
 
-class Channel:
+class Channel(ABC):
     batch = False       # has a batch API (put_batch, drain_batch)
     in_place = False    # has slots to fill and read in place (put_in_place)
     broadcast = False   # one channel serves several readers that each see all
@@ -67,19 +68,27 @@ class Channel:
         pass
 
     def put(self, message: Any) -> None:
-        raise NotImplementedError
+        # Transports that bind their writer's own method in open_writer()
+        # (no Python frame per message) have none before it.
+        raise TypeError(f"{type(self).__name__}: put() before open_writer()")
+
+    @abstractmethod
+    def take(self, fn: Check) -> bool:
+        """Calls fn(message) for the next message; False at an end of stream."""
+
+    # The capabilities a workload uses only where the flags above say so.
 
     def put_batch(self, messages: List[Any]) -> None:
-        raise NotImplementedError
+        self._lacks("a batch API")
 
     def put_in_place(self, stamp: Stamp, sequence: int) -> None:
-        raise NotImplementedError
-
-    def take(self, fn: Check) -> bool:
-        raise NotImplementedError
+        self._lacks("slots to fill in place")
 
     def drain_batch(self, fn: Check) -> int:
-        raise NotImplementedError
+        self._lacks("a batch API")
+
+    def _lacks(self, capability: str) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} has no {capability}")
 
     def drain(self, fn: Check) -> int:
         n, ends = 0, 0
