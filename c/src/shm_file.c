@@ -41,28 +41,31 @@ int shm_normalize_name(const char *name, char **out) {
     return SHMRING_OK;
 }
 
-int shm_os_error(int err, const char *what, const char *name) {
-    const char *text = strerror(err);
-    const char *shown = name ? name : "(anonymous)";
+/* The error code a failed open, truncate, allocate or map reports. */
+static int code_of_errno(int err) {
     switch (err) {
     case EEXIST:
-        return set_error(SHMRING_EEXISTS, "%s %s: %s", what, shown, text);
+        return SHMRING_EEXISTS;
     case ENOENT:
-        return set_error(SHMRING_ENOT_FOUND, "%s %s: %s", what, shown, text);
+        return SHMRING_ENOT_FOUND;
     case EACCES:
     case EPERM:
-        return set_error(SHMRING_EPERMISSION, "%s %s: %s", what, shown, text);
+        return SHMRING_EPERMISSION;
     case ENOSPC:
     case EFBIG:
-        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
     case ENOMEM:
-        return set_error(SHMRING_ENOSPACE, "%s %s: %s", what, shown, text);
+        return SHMRING_ENOSPACE;
     case EINVAL:
     case ENAMETOOLONG:
-        return set_error(SHMRING_EINVALID, "%s %s: %s", what, shown, text);
+        return SHMRING_EINVALID;
     default:
-        return set_error(SHMRING_ESYSTEM, "%s %s: %s", what, shown, text);
+        return SHMRING_ESYSTEM;
     }
+}
+
+int shm_os_error(int err, const char *what, const char *name) {
+    return set_error(code_of_errno(err), "%s %s: %s", what, name ? name : "(anonymous)",
+                     strerror(err));
 }
 
 int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
