@@ -52,11 +52,18 @@ def _group_processes(pgid: int) -> List[str]:
             if line.strip() and not line.lstrip().startswith("Z")]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """One pipeline run in its own session (so its processes can be listed)."""
 
     def __init__(self, *args: str) -> None:
+        # SIGINT back to its default: a suite started in the background by a
+        # shell runs with SIGINT ignored, and the run would inherit that.
         self.process = subprocess.Popen(_command(*args), env=_env(), start_new_session=True,
+                                        preexec_fn=_default_sigint,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait(self) -> "Run":
@@ -78,7 +85,11 @@ class Run:
     def assert_clean(self) -> None:
         """No ring left in /dev/shm, no process of the run still alive."""
         assert _segments(self.process.pid) == set()
-        time.sleep(0.2)
+        # Stages still exiting after the orchestrator: wait for the list to
+        # empty (observed), with the run's hang guard.
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while _group_processes(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the process list, not ordering by time
         assert _group_processes(self.process.pid) == []
 
 
