@@ -80,7 +80,8 @@ void orphans_free_group_locked(shmring_ring_t *ring, uint32_t group_index,
 void orphans_keep_hold_locked(shmring_ring_t *ring, struct reader_entry *e,
                               struct group_entry *g) {
     /* The hold (holding_busy, holding, holding_end) stays and gates.
-     * SYNC(entry-active): pairs with load_seq_cst(state) in scans. */
+     * SYNC(entry-active): pairs with load_seq_cst(state) in min_reader_gate
+     * and the table scans of stats.c. */
     store_seq_cst(&e->state, SHM_ENTRY_ORPHAN);
     fetch_add_seq_cst(&g->orphans, 1); /* SYNC(orphans) */
     orphans_return_adopted_locked(ring, e, g);

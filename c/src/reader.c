@@ -329,8 +329,8 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
     for (;;) {
         int rc = take_orphaned(r, b);
         if (rc != SHMRING_EEMPTY) return rc;
-        /* SYNC(group-next): pairs with the cas_seq_cst below, in other
-         * members. */
+        /* SYNC(group-next): pairs with the cas_seq_cst on next in
+         * member_take (below, made by the other members). */
         uint64_t next = load_seq_cst(&g->next);
         uint64_t floor = past_skip_floor(r, next);
         if (floor != next) {
@@ -357,7 +357,7 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         /* Relaxed: published by the busy store; read by a reaper that
          * keeps the hold of a member that died (orphans.c). */
         store_relaxed(&r->entry->holding_end, next + b->span);
-        store_seq_cst(&r->entry->holding_busy, 1);
+        store_seq_cst(&r->entry->holding_busy, 1); /* SYNC(member-holding) */
         /* Writers let a group's gate jump to skip_floor; if it has passed
          * next, what we collected may be reused: skip to it instead.
          * SYNC(reader-busy): as in begin_reading. */

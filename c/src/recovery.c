@@ -54,7 +54,7 @@ uint32_t recover_abandoned(shmring_ring_t *ring, uint64_t from) {
     /* Tail first: every claim below it was recorded before its CAS, so the
      * record scan that follows sees it (or its clearing).
      * SYNC(tail-claim), SYNC(claim-record): pairs with the cas_seq_cst in
-     * claim_slots, which publishes the relaxed record store before it. */
+     * claim_slots, which publishes the record's release store before it. */
     uint64_t tail = load_seq_cst(&ring->control->tail);
     int64_t claimed = seq_diff(tail, from);
     int64_t limit = oldest_live_claim(ring, from);

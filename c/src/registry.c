@@ -141,8 +141,12 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
         store_relaxed(&e->claim, 0);
         store_relaxed(&e->aborted, 0);
         raise_high_water(&c->writers_high_water, i);
-        /* SYNC(entry-active): pairs with load_seq_cst(state) in scans. */
+        /* SYNC(entry-active): pairs with load_seq_cst(state) in
+         * min_reader_gate and the table scans of stats.c. */
         store_seq_cst(&e->state, SHM_ENTRY_ACTIVE);
+        /* Relaxed would do (the counts change only under the registry
+         * lock, and leavers read them under it); seq_cst costs nothing
+         * here, off the data path. */
         fetch_add_seq_cst(&c->writers_open, 1);
         fetch_add_seq_cst(&c->writers_joined, 1);
         registry_unlock(ring);
@@ -403,8 +407,9 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     int64_t behind = 0;
     /* Idle readers and groups behind skip_floor (skip_all_to_latest) gate
      * at the floor: they will jump there at their next read.
-     * SYNC(reader-busy): read before the busy flags below; pairs with
-     * the seq_cst busy stores in begin_reading and member_take. */
+     * SYNC(reader-busy), SYNC(member-holding): read before the busy flags
+     * below; pairs with the seq_cst busy stores in begin_reading and
+     * member_take. */
     uint64_t floor = load_seq_cst(&c->skip_floor);
     /* Groups first: a member moves group.next only after marking what it
      * holds, so reading next before the members never misses a slot.
@@ -413,7 +418,8 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     if (groups > ring->header->max_groups) groups = ring->header->max_groups;
     for (uint32_t i = 0; i < groups; i++) {
         struct group_entry *g = &ring->groups[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
+        /* SYNC(entry-active): pairs with store_seq_cst(state) in
+         * registry_add_reader. */
         if (load_seq_cst(&g->state) != SHM_ENTRY_ACTIVE) continue;
         /* SYNC(group-next): pairs with the cas_seq_cst on next in
          * member_take. */
@@ -423,8 +429,8 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     if (readers > ring->header->max_readers) readers = ring->header->max_readers;
     for (uint32_t i = 0; i < readers; i++) {
         struct reader_entry *r = &ring->readers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join.
-         * ORPHAN and ADOPTED entries are busy members' holds: they gate. */
+        /* SYNC(entry-active): pairs with store_seq_cst(state) in
+         * registry_add_reader and orphans_keep_hold_locked. ORPHAN and ADOPTED entries are busy members' holds: they gate. */
         if (load_seq_cst(&r->state) == SHM_ENTRY_FREE) continue;
         /* Relaxed: kind is published by the state store read above. */
         uint32_t kind = load_relaxed(&r->kind);

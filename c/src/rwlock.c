@@ -142,7 +142,7 @@ static int shared_attempt(void *context) {
     atomic_u64 *mine = &lock->holders[lock->index].shared;
     /* RS-a: a writer holds it or waits for it (writer preference).
      * SYNC(rw-word): pairs with the CAS in claim_attempt and the stores in
-     * lock_exclusive and unlock_exclusive. */
+     * shmring_rwlock_lock_exclusive and shmring_rwlock_unlock_exclusive. */
     uint64_t word = load_seq_cst(&c->exclusive);
     if (word == 0) {
         /* RS-b. SYNC(rw-shared): pairs with load_seq_cst(shared) in
@@ -181,7 +181,7 @@ static int drain_attempt(void *context) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == lock->index) continue;
         /* SYNC(rw-shared): pairs with store_seq_cst(shared) in
-         * shared_attempt (RS-b) and unlock_shared. */
+         * shared_attempt (RS-b) and shmring_rwlock_unlock_shared. */
         uint64_t shared = load_seq_cst(&lock->holders[i].shared);
         if ((uint32_t)shared == 0) continue;
         if (due < 0) due = recovery_due(w);
@@ -399,11 +399,13 @@ SHMRING_API int shmring_rwlock_state(const shmring_rwlock_t *lock,
     uint32_t n = holders_in_use(lock);
     uint64_t shared = 0;
     for (uint32_t i = 0; i < n; i++) {
-        /* SYNC(rw-shared): a snapshot; pairs with the shared stores. */
+        /* SYNC(rw-shared): a snapshot; pairs with the shared stores in
+         * shared_attempt and shmring_rwlock_unlock_shared. */
         shared += (uint32_t)load_seq_cst(&lock->holders[i].shared);
     }
     if (shared > UINT32_MAX) shared = UINT32_MAX;
-    /* SYNC(rw-word): a snapshot; pairs with the exclusive stores. */
+    /* SYNC(rw-word): a snapshot; pairs with the exclusive stores in
+     * claim_attempt and shmring_rwlock_unlock_exclusive. */
     uint64_t word = load_seq_cst(&lock->control->exclusive);
     if (shared_holds_out) *shared_holds_out = (uint32_t)shared;
     if (exclusive_out) *exclusive_out = (word & RWLOCK_HELD) != 0;

@@ -157,7 +157,7 @@ static void initialize_segment(uint8_t *base, uint32_t max_holders) {
     h->creator_start_time = process_start_time(h->creator_pid);
     /* Everything else starts at zero (fallocate): no holder, lock free.
      * SYNC(rwlock-published): pairs with load_acquire(layout_version) in
-     * check_segment. */
+     * shm_copy_header. */
     store_release(&h->layout_version, RWLOCK_LAYOUT_VERSION);
 }
 

@@ -96,7 +96,7 @@ static void initialize_segment(uint8_t *base, const struct geometry *g,
         store_relaxed(&slot->stamp, stamp_writing(first - n));
     }
     /* SYNC(layout-published): pairs with load_acquire(layout_version) in
-     * validate_header: everything above is visible to an opener that sees
+     * shm_copy_header: everything above is visible to an opener that sees
      * the version. */
     store_release(&h->layout_version, SHMRING_LAYOUT_VERSION);
 }

@@ -117,7 +117,8 @@ int shm_copy_header(int fd, const char *name, const char *what,
     if (head == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
     const atomic_u32 *version = (const atomic_u32 *)((uint8_t *)head + version_offset);
     /* SYNC(layout-published), SYNC(rwlock-published): pairs with the
-     * store_release of layout_version in either initialize_segment: the
+     * store_release of layout_version in initialize_segment (segment.c and
+     * rwlock_segment.c): the
      * header copied after it is complete. */
     *version_out = load_acquire(version);
     memcpy(copy, head, header_bytes);

@@ -42,7 +42,8 @@ static void read_writers(const shmring_ring_t *ring, shmring_stats_t *s,
                          uint32_t scan) {
     for (uint32_t i = 0; i < scan; i++) {
         const struct writer_entry *e = &ring->writers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
+        /* SYNC(entry-active): pairs with store_seq_cst(state) in
+         * registry_add_writer. */
         if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
         struct writer_stats *w = &s->writers[s->writer_count++];
         w->entry = i;
@@ -80,7 +81,8 @@ static void read_readers(const shmring_ring_t *ring, shmring_stats_t *s,
     uint64_t tail = s->ring[SHMRING_STAT_NEXT_SEQUENCE];
     for (uint32_t i = 0; i < scan; i++) {
         const struct reader_entry *e = &ring->readers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join. */
+        /* SYNC(entry-active): pairs with store_seq_cst(state) in
+         * registry_add_reader. */
         if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
         struct reader_stats *r = &s->readers[s->reader_count++];
         r->entry = i;

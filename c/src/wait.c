@@ -150,7 +150,8 @@ int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
         }
         if (spin->limit > SPIN_MIN) spin->limit /= 2;
         /* SYNC(waiter-registered): pairs with load_seq_cst in wake_waiters
-         * (K2). */
+         * (K2). SYNC(futex-word): with the epoch CAS in wake_all and
+         * wake_waiters: a new epoch after this makes FUTEX_WAIT return. */
         uint32_t epoch = (uint32_t)fetch_add_seq_cst(wait_word, SLEEPER);
         rc = attempt(context);
         int err = 0;

@@ -154,8 +154,9 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
          * below publishes it to a recoverer's load of tail; release, so a
          * recoverer reading it also sees our earlier claims' stamps. */
         store_release(&w->entry->claim, stamp_writing(tail));
-        /* SYNC(tail-claim): pairs with load_seq_cst(tail) in reader joins
-         * and stream_ended_at. */
+        /* SYNC(tail-claim), SYNC(claim-record): pairs with load_seq_cst(tail)
+         * in registry_add_reader, stream_ended_at and recover_abandoned,
+         * which then see the claim record stored above. */
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
