@@ -94,12 +94,12 @@ def list_command(args: argparse.Namespace) -> int:
                      _state(i), i.summary))
     widths = [max(len(r[c]) for r in rows) for c in range(7)]
     for r in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[7])
+        print(("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[7]).rstrip())
     if not found:
         print("(no shmring segments)")
     if foreign:
-        print(f"skipped {len(foreign)} files that are not shmring segments: "
-              + ", ".join(foreign))
+        files = "1 file that is" if len(foreign) == 1 else f"{len(foreign)} files that are"
+        print(f"skipped {files} not a shmring segment: " + ", ".join(foreign))
     for line in unreadable:
         print(f"cannot inspect {line}")
     return 0

@@ -49,7 +49,7 @@ def test_ls_shows_live_stale_and_foreign(prefix):
         assert lines[stale].split()[1] == "ring" and " stale " in lines[stale]
         assert lines[lock].split()[1] == "lock" and "live" in lines[lock]
         assert run.stdout.splitlines()[-1] == (
-            f"skipped 1 files that are not shmring segments: {prefix}-other")
+            f"skipped 1 file that is not a shmring segment: {prefix}-other")
 
         listed = json.loads(cli("ls", "--json", "--prefix", prefix).stdout)
         by_name = {s["name"]: s for s in listed["segments"]}
