@@ -78,12 +78,24 @@ static int lock_file(int fd, int operation) {
     return rc;
 }
 
+/* Attempts at a name that other processes keep freeing and taking. */
+#define CREATE_ATTEMPTS 8
+
 /* The named file, exclusively created and holding its creation lock. A
  * judge (stale.c) may have taken the file for abandoned between our
  * O_EXCL and our lock: it then removed the name, and we start again. */
-static int create_named(const char *name, uint32_t mode, int *fd_out) {
-    for (int attempt = 0; attempt < 8; attempt++) {
+static int create_named(const char *name, uint32_t mode, int replace_stale,
+                        int *fd_out) {
+    for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
         int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
+        if (fd < 0 && errno == EEXIST && !replace_stale) {
+            return set_error(SHMRING_EEXISTS,
+                             "cannot create segment %s: it exists (one left "
+                             "by processes that died is replaced with the "
+                             "replace-stale option; python -m shmring ls "
+                             "shows who uses it)",
+                             name);
+        }
         if (fd < 0) return shm_os_error(errno, "cannot create segment", name);
         struct stat st;
         if (lock_file(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
@@ -103,8 +115,8 @@ static int create_named(const char *name, uint32_t mode, int *fd_out) {
     }
     return set_error(SHMRING_EEXISTS,
                      "cannot create segment %s: removed as abandoned by "
-                     "other processes 8 times in a row",
-                     name);
+                     "other processes %d times in a row",
+                     name, CREATE_ATTEMPTS);
 }
 
 /* "needs N bytes, M free" and how to get more, for a full /dev/shm. */
@@ -137,9 +149,12 @@ int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
     if (name) {
         /* Each stale segment removed lets the next attempt in; a live one
          * (or a creator that wins the name meanwhile) ends the loop. */
-        for (int attempt = 0;; attempt++) {
-            rc = create_named(name, mode, &fd);
-            if (rc != SHMRING_EEXISTS || !replace_stale || attempt == 8) break;
+        for (int attempt = 1;; attempt++) {
+            rc = create_named(name, mode, replace_stale, &fd);
+            if (rc != SHMRING_EEXISTS || !replace_stale ||
+                attempt == CREATE_ATTEMPTS) {
+                break;
+            }
             int removed = shm_remove_if_stale(name);
             if (removed != SHMRING_OK && removed != SHMRING_ENOT_FOUND) {
                 return removed;

@@ -137,6 +137,7 @@ static void test_killed_participant_replaced(int reap) {
     shmring_inspection_free(in);
 
     CHECK_RC(shmring_create(name, 64, 8, NULL, &ring), SHMRING_EEXISTS);
+    check_error_names("replace-stale option"); /* the way out, named */
     CHECK_OK(create_replacing(name, &ring));
     CHECK_EQ_U64(shmring_next_sequence(ring), 0);
     in = inspect_as(name, SHMRING_SEGMENT_RING, 0);
