@@ -135,7 +135,7 @@ func TestStaleLockOfThisProcessIsKept(t *testing.T) {
 		t.Fatalf("inspection of a live lock: %+v", in)
 	}
 	_, err = shmring.CreateRWLock(name, 4, 0o600|shmring.ReplaceStale)
-	wantExistsNaming(t, err, fmt.Sprintf("pid %d (lock holder)", os.Getpid()))
+	wantExistsNaming(t, err, fmt.Sprintf("pid %d (lock holder, this process)", os.Getpid()))
 	_, err = shmring.Inspect("bad\x00name")
 	wantErr(t, err, shmring.ErrInvalid)
 }

@@ -62,13 +62,15 @@ int inspection_note(shmring_inspection_t *in, uint32_t pid,
     return 1;
 }
 
-/* "pid 12 (reader), pid 13 (creator) and 4 more". */
+/* "pid 12 (reader), pid 13 (creator, this process) and 4 more". */
 static void append_live(const shmring_inspection_t *in, char *out, size_t n) {
     size_t used = strlen(out);
+    uint32_t me = (uint32_t)getpid();
     for (uint32_t i = 0; i < in->live_count && i < SUMMARY_PIDS; i++) {
         used += (size_t)snprintf(out + used, used < n ? n - used : 0,
-                                 "%spid %u (%s)", i ? ", " : "",
-                                 in->live[i].pid, role_name(in->live[i].role));
+                                 "%spid %u (%s%s)", i ? ", " : "",
+                                 in->live[i].pid, role_name(in->live[i].role),
+                                 in->live[i].pid == me ? ", this process" : "");
     }
     if (in->live_count > SUMMARY_PIDS && used < n) {
         snprintf(out + used, n - used, " and %u more",

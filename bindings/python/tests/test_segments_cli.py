@@ -45,6 +45,7 @@ def test_ls_shows_live_stale_and_foreign(prefix):
         assert run.returncode == 0, run.stderr
         lines = {line.split()[0]: line for line in run.stdout.splitlines()}
         assert lines[live].split()[1] == "ring" and "  16 x 4096 B  " in lines[live]
+        # (the listing is another process: no "this process" here)
         assert f"live: pid {os.getpid()} (creator), pid {os.getpid()} (writer)" in lines[live]
         assert lines[stale].split()[1] == "ring" and " stale " in lines[stale]
         assert lines[lock].split()[1] == "lock" and "live" in lines[lock]
