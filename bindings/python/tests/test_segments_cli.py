@@ -6,6 +6,7 @@ its own unique prefix (other tests share /dev/shm)."""
 
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -34,13 +35,15 @@ def prefix():
             pass
 
 
-def test_ls_shows_live_stale_and_foreign(prefix):
+def test_ls_shows_live_stale_other_version_and_foreign(prefix):
     live, stale, lock = prefix + "-live", prefix + "-stale", prefix + "-lock"
     with shmring.Ring.create(live, slot_bytes=4096, slot_count=16) as ring, ring.writer():
         kill(start("creator", stale))
         shmring.RWLock.create(lock).close()          # creator alive: this process
         with open("/dev/shm" + prefix + "-other", "wb") as f:
             f.write(b"not ours")
+        with open("/dev/shm" + prefix + "-newer", "wb") as f:  # a newer library's ring
+            f.write(b"SHMRING\0" + struct.pack("=II", 2, 0x01020304) + bytes(4096 - 16))
         run = cli("ls", "--prefix", prefix)
         assert run.returncode == 0, run.stderr
         lines = {line.split()[0]: line for line in run.stdout.splitlines()}
@@ -49,6 +52,8 @@ def test_ls_shows_live_stale_and_foreign(prefix):
         assert f"live: pid {os.getpid()} (creator), pid {os.getpid()} (writer)" in lines[live]
         assert lines[stale].split()[1] == "ring" and " stale " in lines[stale]
         assert lines[lock].split()[1] == "lock" and "live" in lines[lock]
+        newer = lines[prefix + "-newer"]
+        assert newer.split()[1] == "other-version" and "layout version 2" in newer
         assert run.stdout.splitlines()[-1] == (
             f"skipped 1 file that is not a shmring segment: {prefix}-other")
 
@@ -59,6 +64,8 @@ def test_ls_shows_live_stale_and_foreign(prefix):
         assert (by_name[live]["slot_count"], by_name[live]["slot_bytes"]) == (16, 4096)
         assert by_name[stale]["stale"] and by_name[stale]["dead_entries"] == 3
         assert by_name[lock]["kind"] == "lock"
+        assert by_name[prefix + "-newer"]["kind"] == "other-version"
+        assert not by_name[prefix + "-newer"]["stale"]  # never removed by rm --stale
 
 
 def test_rm_stale_removes_only_stale(prefix):
