@@ -38,6 +38,11 @@ type Options struct {
 	// last writer leaves.
 	KeepStreamOpen  bool
 	InitialSequence uint64 // first sequence (tests of counter wrap-around)
+	// ReplaceStale: if the name is taken by a stale segment (every process
+	// recorded in it is dead, e.g. a crashed run's), remove it and create
+	// the ring in its place. A live one is never removed: ErrExists names
+	// its live pids (see Inspect).
+	ReplaceStale bool
 }
 
 // Create makes a named ring ("/name", visible under /dev/shm) of slotCount
@@ -90,6 +95,7 @@ func (o *Options) apply(c *C.shmring_options_t) error {
 		{o.Mode != 0, func() C.int { return C.shmring_options_set_mode(c, C.uint32_t(o.Mode)) }},
 		{o.KeepStreamOpen, func() C.int { return C.shmring_options_set_close_on_last_writer(c, 0) }},
 		{o.InitialSequence != 0, func() C.int { return C.shmring_options_set_initial_sequence(c, C.uint64_t(o.InitialSequence)) }},
+		{o.ReplaceStale, func() C.int { return C.shmring_options_set_replace_stale(c, 1) }},
 	} {
 		if !s.set {
 			continue

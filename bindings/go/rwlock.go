@@ -36,7 +36,8 @@ type LockState struct {
 
 // CreateRWLock makes a named lock ("/name", as for rings). maxHolders is
 // how many handles may be open at once, in every process together
-// (1..65536; 0 = 128); mode the segment's permission bits (0 = 0600).
+// (1..65536; 0 = 128); mode the segment's permission bits (0 = 0600),
+// optionally | ReplaceStale (a stale lock of that name is replaced).
 // ErrExists if the name is taken. Remove the name with Unlink.
 func CreateRWLock(name string, maxHolders, mode uint32) (*RWLock, error) {
 	if strings.IndexByte(name, 0) >= 0 {

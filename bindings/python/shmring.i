@@ -304,4 +304,9 @@ PyObject *reserve_view(shmring_writer_t *writer, uint64_t nbytes,
 PyObject *stats(const shmring_ring_t *ring) {
     return shmring_py_stats(ring);
 }
+/* One inspection of a named segment: (fields in SHMRING_INSPECT_* order,
+ * [(pid, role)], summary); shmring/_segments.py names them. */
+PyObject *inspect_segment(const char *name) {
+    return shmring_py_inspect(name);
+}
 %}

@@ -94,6 +94,14 @@ int shmring_options_set_close_on_last_writer(shmring_options_t *options,
 /* First sequence number (default 0); for tests of counter wrap-around. */
 int shmring_options_set_initial_sequence(shmring_options_t *options,
                                          uint64_t sequence);
+/* 1: if the name is taken by a stale segment (every process recorded in
+ * it is dead: see shmring_inspect), shmring_create removes it and creates
+ * the ring in its place. A segment with a live participant, one being
+ * created right now, or one that is not a shmring segment is never
+ * removed: the create fails with SHMRING_EEXISTS and the detail names the
+ * live pids. 0 (default): any existing segment is SHMRING_EEXISTS. */
+int shmring_options_set_replace_stale(shmring_options_t *options,
+                                      uint32_t enabled);
 
 /* ---- Rings ------------------------------------------------------------ */
 
@@ -280,6 +288,83 @@ uint64_t shmring_reader_missed(const shmring_reader_t *reader);
 /* Sequence number of the next message this reader will look at. */
 uint64_t shmring_reader_position(const shmring_reader_t *reader);
 
+/* ---- Inspecting segments by name ---------------------------------------- */
+
+/* What a named segment is and who uses it, read without joining it (the
+ * `python -m shmring ls` view): its kind, geometry, and the processes
+ * recorded in it -- the creator, writers, readers (every kind), a process
+ * joining or leaving (the registry lock), a lock's holders -- each checked
+ * for life by pid and process start time (a zombie or a reused pid is dead;
+ * a stopped process is alive). A segment is stale when it is a ring or a
+ * lock and none of them is alive, or when its creator died before it was
+ * ready. A process that has only opened a ring (no writer, no reader yet)
+ * is not recorded in it. */
+typedef struct shmring_inspection shmring_inspection_t;
+
+/* Segment kinds (SHMRING_INSPECT_KIND). */
+#define SHMRING_SEGMENT_RING 1u          /* a ring of this layout version    */
+#define SHMRING_SEGMENT_RWLOCK 2u        /* a readers-writer lock            */
+#define SHMRING_SEGMENT_INITIALIZING 3u  /* its creator is filling it in     */
+#define SHMRING_SEGMENT_ABANDONED 4u     /* its creator died before it was
+                                            ready (stale)                    */
+#define SHMRING_SEGMENT_OTHER_VERSION 5u /* shmring, another layout version
+                                            or byte order                    */
+#define SHMRING_SEGMENT_CORRUPT 6u       /* shmring, but damaged             */
+#define SHMRING_SEGMENT_FOREIGN 7u       /* not a shmring segment            */
+#define SHMRING_SEGMENT_EMPTY 8u         /* no header and nobody creating it:
+                                            a creator that died at once
+                                            (stale), or not shmring's         */
+
+/* Fields (shmring_inspection_get); 0 where they do not apply. */
+#define SHMRING_INSPECT_KIND 0u           /* SHMRING_SEGMENT_*               */
+#define SHMRING_INSPECT_STALE 1u          /* 1: nobody recorded is alive     */
+#define SHMRING_INSPECT_SEGMENT_BYTES 2u  /* size of the file                */
+#define SHMRING_INSPECT_LAYOUT_VERSION 3u
+#define SHMRING_INSPECT_SLOT_BYTES 4u     /* rings                           */
+#define SHMRING_INSPECT_SLOT_COUNT 5u
+#define SHMRING_INSPECT_MAX_WRITERS 6u
+#define SHMRING_INSPECT_MAX_READERS 7u
+#define SHMRING_INSPECT_MAX_GROUPS 8u
+#define SHMRING_INSPECT_MAX_HOLDERS 9u    /* locks                           */
+#define SHMRING_INSPECT_LIVE_WRITERS 10u
+#define SHMRING_INSPECT_LIVE_READERS 11u
+#define SHMRING_INSPECT_LIVE_HOLDERS 12u  /* locks: handles open             */
+#define SHMRING_INSPECT_DEAD_ENTRIES 13u  /* entries of dead processes       */
+#define SHMRING_INSPECT_CREATOR_PID 14u
+#define SHMRING_INSPECT_CREATOR_ALIVE 15u
+
+/* Roles of a live participant (shmring_inspection_live). */
+#define SHMRING_ROLE_CREATOR 1u
+#define SHMRING_ROLE_WRITER 2u
+#define SHMRING_ROLE_READER 3u   /* broadcast, group member or lossy */
+#define SHMRING_ROLE_JOINING 4u  /* holds the registry lock          */
+#define SHMRING_ROLE_HOLDER 5u   /* has the lock open                */
+
+/* Inspect the named segment (any kind: a file that is not a shmring
+ * segment is SHMRING_SEGMENT_FOREIGN, not an error). Errors: no such name
+ * (SHMRING_ENOT_FOUND), no permission to read it. Free the result with
+ * shmring_inspection_free. */
+int shmring_inspect(const char *name, shmring_inspection_t **inspection_out);
+void shmring_inspection_free(shmring_inspection_t *inspection);
+/* One field: SHMRING_EINVALID for an unknown field. */
+int shmring_inspection_get(const shmring_inspection_t *inspection,
+                           uint32_t field, uint64_t *value_out);
+/* The live participants, indexed 0..count-1 (a process may appear once
+ * per role it has). */
+uint32_t shmring_inspection_live_count(const shmring_inspection_t *inspection);
+int shmring_inspection_live(const shmring_inspection_t *inspection,
+                            uint32_t index, uint32_t *pid_out,
+                            uint32_t *role_out);
+/* One line saying what the segment is and why it is (not) stale, e.g.
+ * "live: pid 4242 (reader)". Valid until shmring_inspection_free. */
+const char *shmring_inspection_summary(const shmring_inspection_t *inspection);
+/* Remove the named segment only if it is stale (as shmring_inspect
+ * judges, in a way that two removers, or a remover and a creator, racing
+ * for the same name never remove a live segment). SHMRING_EEXISTS if it is
+ * not stale (the detail names the live pids, or says what it is);
+ * SHMRING_ENOT_FOUND if there is no such name. */
+int shmring_remove_stale(const char *name);
+
 /* ---- Readers-writer lock ------------------------------------------------ */
 
 /* A process-shared readers-writer lock in its own segment (the seed
@@ -296,8 +381,11 @@ uint64_t shmring_reader_position(const shmring_reader_t *reader);
 /* Create a lock. name: "/name" (as for rings), or NULL for an anonymous
  * lock inherited across fork() (the child calls shmring_rwlock_dup on the
  * inherited handle). max_holders: handles open at once (1..65536; 0 = 128).
- * mode: permission bits of a named segment (0 = 0600). Fails with
- * SHMRING_EEXISTS if the name is taken. */
+ * mode: permission bits of a named segment (0 = 0600), optionally with
+ * SHMRING_REPLACE_STALE (as shmring_options_set_replace_stale for rings).
+ * Fails with SHMRING_EEXISTS if the name is taken (by a segment that is not
+ * stale, with SHMRING_REPLACE_STALE). */
+#define SHMRING_REPLACE_STALE 0x10000u
 int shmring_rwlock_create(const char *name, uint32_t max_holders,
                           uint32_t mode, shmring_rwlock_t **lock_out);
 /* Attach to a named lock. Waits up to timeout_ns for one still being

@@ -4,7 +4,8 @@
 
 #include "internal.h"
 
-static _Thread_local char last_error_text[256];
+/* Room for a segment name, a live-pid list and a hint. */
+static _Thread_local char last_error_text[1024];
 
 SHMRING_API uint32_t shmring_version(void) { return SHMRING_VERSION; }
 

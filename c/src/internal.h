@@ -33,6 +33,7 @@ struct shmring_options {
     uint32_t mode;
     uint32_t close_on_last_writer;
     uint64_t initial_sequence;
+    uint32_t replace_stale;
 };
 
 struct shmring_ring {
@@ -102,9 +103,15 @@ int shm_normalize_name(const char *name, char **out);
 int shm_os_error(int err, const char *what, const char *name);
 /* Create the file (named with O_EXCL and exactly `mode`; NULL: a memfd
  * labelled `kind`) and reserve `bytes` of memory for it: a full /dev/shm is
- * SHMRING_ENOSPACE here. On failure nothing is left behind. */
+ * SHMRING_ENOSPACE here, with the bytes needed and free. replace_stale: a
+ * stale segment of that name is removed first (shm_remove_if_stale). On
+ * failure nothing is left behind. A named file comes back holding its
+ * creation lock (an exclusive flock: judges of staleness see a creator at
+ * work), which the caller keeps until it has published the layout version
+ * and then gives up with shm_creation_done. */
 int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
-                    const char *kind, int *fd_out);
+                    const char *kind, int replace_stale, int *fd_out);
+void shm_creation_done(int fd);
 /* fstat fd, map its first header_bytes, acquire-load the layout version
  * at version_offset (published last by a creator) and copy the header out.
  * SHMRING_EEMPTY while the file is still empty; `what` names the kind of
@@ -126,6 +133,39 @@ int shm_open_when_ready(const char *name, int64_t timeout_ns,
 int shm_check_identity(const void *header, uint32_t version,
                        const char *magic, uint32_t supported,
                        const char *kind, const char *name);
+
+/* inspect.c: who a segment says uses it (shmring_inspect). */
+struct participant {
+    uint32_t pid;
+    uint32_t role;                    /* SHMRING_ROLE_* */
+};
+enum { INSPECT_FIELDS = SHMRING_INSPECT_CREATOR_ALIVE + 1 };
+struct shmring_inspection {
+    uint64_t fields[INSPECT_FIELDS];
+    struct participant *live;
+    uint32_t live_count, live_capacity;
+    uint32_t impossible_pid;          /* an entry's pid no process can have */
+    int out_of_memory;
+    char summary[512];
+};
+/* Count a recorded process in the inspection: alive ones are listed with
+ * their role, dead ones counted in SHMRING_INSPECT_DEAD_ENTRIES (an
+ * impossible pid makes the segment corrupt). Returns 1 if it is alive. */
+int inspection_note(shmring_inspection_t *in, uint32_t pid,
+                    uint64_t start_time, uint32_t role);
+/* Fill `in` from the ring (or lock) segment open on fd, whose layout
+ * version is published: geometry and every recorded process. Returns
+ * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
+ * SHMRING_EVERSION) with the reason in last_error. Read-only. */
+int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
+int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
+/* Judge the segment open on fd. creation_locked: the caller holds its
+ * creation lock, so no creator is at work on it. */
+void inspect_fd(int fd, const char *name, int creation_locked,
+                shmring_inspection_t *in);
+
+/* stale.c: remove a segment only if it is stale (shmring_remove_stale). */
+int shm_remove_if_stale(const char *name);
 
 /* errors.c */
 int set_error(int status, const char *format, ...)
@@ -181,6 +221,10 @@ void spinner_init(struct spinner *spin);
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
 int reap_dead_readers(shmring_ring_t *ring);
+/* The pid holding the registry lock (0: free) and its start time (0:
+ * not known), for observers. */
+uint32_t registry_lock_holder(const shmring_ring_t *ring,
+                              uint64_t *start_time_out);
 /* Free the entries of writers whose processes are gone; returns how many.
  * The caller holds the registry lock. */
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring);

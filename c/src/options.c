@@ -13,7 +13,8 @@ SHMRING_API int shmring_options_create(shmring_options_t **options_out) {
                              .max_groups = 32,
                              .mode = 0600,
                              .close_on_last_writer = 1,
-                             .initial_sequence = 0};
+                             .initial_sequence = 0,
+                             .replace_stale = 0};
     *options_out = o;
     return SHMRING_OK;
 }
@@ -75,4 +76,12 @@ SHMRING_API int shmring_options_set_initial_sequence(shmring_options_t *o,
     if (!o) return set_error(SHMRING_EINVALID, "options is NULL");
     o->initial_sequence = sequence;
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_options_set_replace_stale(shmring_options_t *o,
+                                                  uint32_t enabled) {
+    if (!o) return set_error(SHMRING_EINVALID, "options is NULL");
+    int rc = check_range("replace_stale", enabled, 0, 1);
+    if (rc == SHMRING_OK) o->replace_stale = enabled;
+    return rc;
 }

@@ -455,3 +455,11 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
     }
     return oldest;
 }
+
+uint32_t registry_lock_holder(const shmring_ring_t *ring,
+                              uint64_t *start_time_out) {
+    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
+    uint32_t holder = load_seq_cst(&ring->control->registry_lock);
+    *start_time_out = holder ? holder_start_time(ring->control, holder) : 0;
+    return holder;
+}

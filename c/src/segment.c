@@ -132,7 +132,7 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
         goto fail;
     }
     rc = shm_create_file(ring->name, options->mode, g.segment_bytes, "shmring",
-                         &fd);
+                         options->replace_stale, &fd);
     if (rc != SHMRING_OK) goto fail;
     void *base = mmap(NULL, g.segment_bytes, PROT_READ | PROT_WRITE,
                       MAP_SHARED, fd, 0);
@@ -140,15 +140,16 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
         rc = shm_os_error(errno, "cannot map segment", ring->name);
         goto fail_fd;
     }
-    close(fd);
     initialize_segment(base, &g, options);
+    shm_creation_done(fd);
+    close(fd);
     attach_views(ring, base, g.segment_bytes, (struct segment_header *)base);
     *ring_out = ring;
     return SHMRING_OK;
 
 fail_fd:
-    close(fd);
     if (ring->name) shm_unlink(ring->name);
+    close(fd);
 fail:
     free(ring->name);
     free(ring);
@@ -297,6 +298,61 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
 fail:
     free(ring->name);
     free(ring);
+    return rc;
+}
+
+/* Entries of one table that say a process uses the ring. */
+static void note_writers(const shmring_ring_t *ring, shmring_inspection_t *in) {
+    for (uint32_t i = 0; i < ring->header->max_writers; i++) {
+        const struct writer_entry *e = &ring->writers[i];
+        /* SYNC(entry-active): pairs with store_seq_cst(state) at join: the
+         * pid and start time stored before it are this owner's. */
+        if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
+        in->fields[SHMRING_INSPECT_LIVE_WRITERS] +=
+            inspection_note(in, e->pid, e->start_time, SHMRING_ROLE_WRITER);
+    }
+}
+
+static void note_readers(const shmring_ring_t *ring, shmring_inspection_t *in) {
+    for (uint32_t i = 0; i < ring->header->max_readers; i++) {
+        const struct reader_entry *e = &ring->readers[i];
+        /* SYNC(entry-active): as in note_writers. ORPHAN entries are a dead
+         * member's hold; ADOPTED ones belong to their adopter's entry. */
+        if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
+        in->fields[SHMRING_INSPECT_LIVE_READERS] +=
+            inspection_note(in, e->pid, e->start_time, SHMRING_ROLE_READER);
+    }
+}
+
+int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in) {
+    struct segment_header header;
+    uint64_t bytes = 0;
+    int rc = check_segment(fd, name, &bytes, &header);
+    if (rc != SHMRING_OK) return rc;
+    void *base = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
+    shmring_ring_t ring = {.name = (char *)name};
+    attach_views(&ring, base, bytes, &header);
+    rc = validate_tables(&ring);
+    if (rc == SHMRING_OK) {
+        uint64_t *f = in->fields;
+        f[SHMRING_INSPECT_LAYOUT_VERSION] = SHMRING_LAYOUT_VERSION;
+        f[SHMRING_INSPECT_SLOT_BYTES] = header.slot_bytes;
+        f[SHMRING_INSPECT_SLOT_COUNT] = header.slot_count;
+        f[SHMRING_INSPECT_MAX_WRITERS] = header.max_writers;
+        f[SHMRING_INSPECT_MAX_READERS] = header.max_readers;
+        f[SHMRING_INSPECT_MAX_GROUPS] = header.max_groups;
+        f[SHMRING_INSPECT_CREATOR_PID] = header.creator_pid;
+        f[SHMRING_INSPECT_CREATOR_ALIVE] =
+            inspection_note(in, header.creator_pid, header.creator_start_time,
+                            SHMRING_ROLE_CREATOR);
+        uint64_t start = 0;
+        uint32_t joining = registry_lock_holder(&ring, &start);
+        if (joining) inspection_note(in, joining, start, SHMRING_ROLE_JOINING);
+        note_writers(&ring, in);
+        note_readers(&ring, in);
+    }
+    munmap(base, bytes);
     return rc;
 }
 

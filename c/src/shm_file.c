@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,34 +70,115 @@ int shm_os_error(int err, const char *what, const char *name) {
                      strerror(err));
 }
 
-int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
-                    const char *kind, int *fd_out) {
-    int fd;
-    if (name) {
-        fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
-        if (fd < 0) {
-            return shm_os_error(errno, "cannot create segment", name);
+/* flock, retried when a signal handler interrupts it. */
+static int lock_file(int fd, int operation) {
+    int rc;
+    while ((rc = flock(fd, operation)) != 0 && errno == EINTR) {
+    }
+    return rc;
+}
+
+/* Attempts at a name that other processes keep freeing and taking. */
+#define CREATE_ATTEMPTS 8
+
+/* The named file, exclusively created and holding its creation lock. A
+ * judge (stale.c) may have taken the file for abandoned between our
+ * O_EXCL and our lock: it then removed the name, and we start again. */
+static int create_named(const char *name, uint32_t mode, int replace_stale,
+                        int *fd_out) {
+    for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+        int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
+        if (fd < 0 && errno == EEXIST && !replace_stale) {
+            return set_error(SHMRING_EEXISTS,
+                             "cannot create segment %s: it exists (one left "
+                             "by processes that died is replaced with the "
+                             "replace-stale option; python -m shmring ls "
+                             "shows who uses it)",
+                             name);
+        }
+        if (fd < 0) return shm_os_error(errno, "cannot create segment", name);
+        struct stat st;
+        if (lock_file(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+            int rc = shm_os_error(errno, "cannot lock new segment", name);
+            close(fd);
+            shm_unlink(name);
+            return rc;
+        }
+        if (st.st_nlink == 0) {
+            close(fd);
+            continue;
         }
         /* The umask must not narrow the mode the caller asked for. */
         (void)fchmod(fd, mode);
+        *fd_out = fd;
+        return SHMRING_OK;
+    }
+    return set_error(SHMRING_EEXISTS,
+                     "cannot create segment %s: removed as abandoned by "
+                     "other processes %d times in a row",
+                     name, CREATE_ATTEMPTS);
+}
+
+/* "needs N bytes, M free" and how to get more, for a full /dev/shm. */
+static int no_space_error(int fd, int err, uint64_t bytes, const char *name) {
+    struct statvfs vfs;
+    if (fstatvfs(fd, &vfs) != 0) vfs = (struct statvfs){0};
+    unsigned long long free_bytes =
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+    unsigned long long total = (unsigned long long)vfs.f_blocks * vfs.f_frsize;
+    if (!name) {
+        return set_error(SHMRING_ENOSPACE,
+                         "cannot reserve %llu bytes of memory for an anonymous "
+                         "segment: %s",
+                         (unsigned long long)bytes, strerror(err));
+    }
+    return set_error(SHMRING_ENOSPACE,
+                     "cannot reserve %llu bytes of shared memory for %s: %s; "
+                     "the shared-memory file system (/dev/shm) has %llu bytes "
+                     "free of %llu. Remove rings left by dead processes "
+                     "(python -m shmring rm --stale), use fewer or smaller "
+                     "slots, or raise the limit (a container's is its "
+                     "shm-size setting, e.g. docker run --shm-size=1g)",
+                     (unsigned long long)bytes, name, strerror(err),
+                     free_bytes, total);
+}
+
+int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
+                    const char *kind, int replace_stale, int *fd_out) {
+    int fd = -1, rc;
+    if (name) {
+        /* Each stale segment removed lets the next attempt in; a live one
+         * (or a creator that wins the name meanwhile) ends the loop. */
+        for (int attempt = 1;; attempt++) {
+            rc = create_named(name, mode, replace_stale, &fd);
+            if (rc != SHMRING_EEXISTS || !replace_stale ||
+                attempt == CREATE_ATTEMPTS) {
+                break;
+            }
+            int removed = shm_remove_if_stale(name);
+            if (removed != SHMRING_OK && removed != SHMRING_ENOT_FOUND) {
+                return removed;
+            }
+        }
+        if (rc != SHMRING_OK) return rc;
     } else {
         fd = memfd_create(kind, MFD_CLOEXEC);
         if (fd < 0) return shm_os_error(errno, "cannot create segment", NULL);
     }
     int err = posix_fallocate(fd, 0, (off_t)bytes);
     if (err != 0) {
-        int rc = shm_os_error(err, "cannot reserve shared memory for", name);
-        if (rc == SHMRING_ENOSPACE) {
-            set_error(rc, "cannot reserve %llu bytes of shared memory for %s: %s",
-                      (unsigned long long)bytes, name ? name : "(anonymous)",
-                      strerror(err));
-        }
-        close(fd);
+        rc = shm_os_error(err, "cannot reserve shared memory for", name);
+        if (rc == SHMRING_ENOSPACE) rc = no_space_error(fd, err, bytes, name);
         if (name) shm_unlink(name);
+        close(fd);
         return rc;
     }
     *fd_out = fd;
     return SHMRING_OK;
+}
+
+void shm_creation_done(int fd) {
+    (void)lock_file(fd, LOCK_UN);
 }
 
 int shm_copy_header(int fd, const char *name, const char *what,

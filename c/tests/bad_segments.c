@@ -545,6 +545,28 @@ static void test_no_space(void) {
     }
     CHECK(ring == NULL);
     CHECK_RC(rc, SHMRING_ENOSPACE);
+    /* The message says what the ring needs, what /dev/shm has free, and
+     * how a container's limit is raised. */
+    const char *message = shmring_last_error();
+    const char *needs_at = strstr(message, "cannot reserve ");
+    CHECK_MSG(needs_at != NULL, "no \"cannot reserve\" in: %s", message);
+    unsigned long long needs = strtoull(needs_at + 15, NULL, 10);
+    CHECK_MSG(needs >= slot_count * slot_bytes &&
+                  needs <= slot_count * (slot_bytes + 64) + (1ull << 20),
+              "says it needs %llu bytes for %" PRIu64 " slots of %" PRIu64,
+              needs, slot_count, slot_bytes);
+    CHECK_MSG(strstr(message, "bytes free of") != NULL &&
+                  strstr(message, "shm-size") != NULL &&
+                  strstr(message, "--shm-size=") != NULL &&
+                  strstr(message, "rm --stale") != NULL,
+              "no free bytes, shm-size or rm --stale hint in: %s", message);
+    /* The free bytes it names are /dev/shm's (within what changed since). */
+    const char *free_at = strstr(message, "has ");
+    CHECK(free_at != NULL);
+    unsigned long long said_free = strtoull(free_at + 4, NULL, 10);
+    CHECK_MSG(said_free <= total && said_free + (64ull << 20) >= avail &&
+                  said_free <= avail + (64ull << 20),
+              "says %llu bytes free, statvfs said %" PRIu64, said_free, avail);
     char path[128];
     struct stat st;
     CHECK(stat(shm_path(name, path, sizeof path), &st) != 0 && errno == ENOENT);

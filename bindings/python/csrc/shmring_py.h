@@ -228,5 +228,8 @@ PyObject *shmring_py_peek_views(shmring_reader_t *reader, uint32_t max_count,
 /* A statistics snapshot (stats.c): (ring fields, [writer tuples],
  * [reader tuples]), the field order being stats.c's. */
 PyObject *shmring_py_stats(const shmring_ring_t *ring);
+/* One inspection of a named segment: (fields, [(pid, role)], summary)
+ * (csrc/inspect.c). */
+PyObject *shmring_py_inspect(const char *name);
 
 #endif /* SHMRING_PY_H */

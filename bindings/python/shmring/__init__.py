@@ -39,13 +39,14 @@ from ._reader import Reader
 from ._ring import Ring, unlink
 from ._stats import ReaderStats, RingStats, WriterStats
 from ._rwlock import RWLock
+from ._segments import Participant, SegmentInfo, inspect, remove_stale
 from ._writer import Writer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LAYOUT_VERSION", "library_version", "Ring", "Writer", "Reader", "unlink",
-    "RWLock",
+    "RWLock", "inspect", "remove_stale", "SegmentInfo", "Participant",
     "Error", "Full", "Empty", "Timeout", "Closed", "TooLarge", "Interrupted",
     "Corrupt", "VersionMismatch", "NoSpace", "Exists", "NotFound",
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",

@@ -1,7 +1,10 @@
-"""python -m shmring stat NAME: watch a named ring.
+"""python -m shmring: watch a named ring, list segments, remove stale ones.
 
     python -m shmring stat /frames              live view (rich if installed)
     python -m shmring stat /frames --json       one snapshot as JSON
+    python -m shmring ls                        rings and locks in /dev/shm, live or stale
+    python -m shmring rm --stale                remove every stale one
+    python -m shmring rm /frames                remove it if it is stale (--force: even if not)
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import List, Optional
 
 from ._errors import Error
 from ._ring import Ring
+from ._segments_cli import add_commands, list_command, remove_command
 from ._statrender import rich_renderer, show_plain
 from ._statview import as_json
 
@@ -29,11 +33,20 @@ def parser() -> argparse.ArgumentParser:
                       help="stop after this many refreshes (default: until Ctrl-C)")
     stat.add_argument("--plain", action="store_true",
                       help="plain lines even if rich is installed")
+    add_commands(commands)
     return p
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "ls":
+        return list_command(args)
+    if args.command == "rm":
+        return remove_command(args)
+    return stat_command(args)
+
+
+def stat_command(args: argparse.Namespace) -> int:
     if args.interval <= 0 or (args.count is not None and args.count < 1):
         parser().error("--interval must be positive and --count at least 1")
     try:

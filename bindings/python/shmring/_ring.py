@@ -77,6 +77,7 @@ class Ring(NamedSegment):
         mode: Optional[int] = None,
         close_on_last_writer: bool = True,
         initial_sequence: Optional[int] = None,
+        replace_stale: bool = False,
     ) -> "Ring":
         """Create a ring. `name` ("/name" or "name") makes it visible under
         /dev/shm to every process; None makes it anonymous (fork children
@@ -85,6 +86,10 @@ class Ring(NamedSegment):
         writers, 128 readers, 32 groups, mode 0o600, the stream ends when the
         last writer that joined closes (close_on_last_writer=False: only at
         end_stream()), first sequence 0. Raises Exists if the name is taken.
+        replace_stale=True: a stale segment of that name (every process
+        recorded in it is dead, e.g. a crashed run's) is removed and the
+        ring made in its place; a live one is not, and Exists names its
+        live pids (see shmring.inspect).
         """
         options = _core.options_create()
         try:
@@ -99,6 +104,7 @@ class Ring(NamedSegment):
             _core.options_set_close_on_last_writer(options, int(close_on_last_writer))
             if initial_sequence is not None:
                 _core.options_set_initial_sequence(options, initial_sequence)
+            _core.options_set_replace_stale(options, int(replace_stale))
             handle = _core.create(name, slot_bytes, slot_count, options)
         finally:
             _core.options_destroy(options)

@@ -49,13 +49,16 @@ class RWLock(NamedSegment):
 
     @classmethod
     def create(cls, name: Optional[str] = None, *, max_holders: Optional[int] = None,
-               mode: Optional[int] = None) -> "RWLock":
+               mode: Optional[int] = None, replace_stale: bool = False) -> "RWLock":
         """Create a lock. `name` ("/name" or "name") makes it visible to
         every process; None makes it anonymous (fork children only).
         `max_holders`: RWLock objects open on it at once (default 128).
         `mode`: permission bits of a named lock (default 0o600). Raises
-        Exists if the name is taken."""
-        handle = _core.rwlock_create(name, max_holders or 0, mode or 0)
+        Exists if the name is taken; replace_stale=True: unless by a stale
+        segment (nobody recorded in it alive), which is replaced, as for
+        Ring.create."""
+        flags = _core.SHMRING_REPLACE_STALE if replace_stale else 0
+        handle = _core.rwlock_create(name, max_holders or 0, (mode or 0) | flags)
         return cls._wrap(handle, name)
 
     @classmethod

@@ -42,6 +42,7 @@ mod error;
 mod reader;
 mod ring;
 mod rwlock;
+mod segments;
 mod stats;
 mod timeout;
 mod writer;
@@ -50,6 +51,7 @@ pub use error::{Error, Result};
 pub use reader::{Messages, Peek, Reader};
 pub use ring::{Ring, RingOptions};
 pub use rwlock::{LockState, ReadGuard, RwLock, WriteGuard};
+pub use segments::{inspect, remove_stale, Inspection, Role, SegmentKind, REPLACE_STALE};
 pub use stats::{ReaderKind, ReaderStats, Stats, WriterStats};
 pub use writer::{Reservation, Writer};
 

@@ -206,6 +206,7 @@ pub struct RingOptions {
     mode: Option<u32>,
     close_on_last_writer: Option<bool>,
     initial_sequence: Option<u64>,
+    replace_stale: Option<bool>,
 }
 
 impl RingOptions {
@@ -245,6 +246,29 @@ impl RingOptions {
         self
     }
 
+    /// true: if the name is taken by a stale segment (every process
+    /// recorded in it is dead, e.g. a crashed run's), remove it and create
+    /// the ring in its place. A live one is never removed: the create fails
+    /// with [`crate::Error::Exists`] naming its live pids (see
+    /// [`crate::inspect`]).
+    ///
+    ///
+    /// ```
+    /// let name = format!("/shmring-rs-doc-replace-{}", std::process::id());
+    /// // A rerun after a crash takes the name of the crashed run's ring.
+    /// let ring = shmring::RingOptions::new().replace_stale(true).create(Some(&name), 64, 8)?;
+    /// // This process (its creator) is alive: the ring is not stale.
+    /// let again = shmring::RingOptions::new().replace_stale(true).create(Some(&name), 64, 8);
+    /// assert!(matches!(again, Err(shmring::Error::Exists(_))));
+    /// drop(ring);
+    /// shmring::Ring::unlink(&name)?;
+    /// # Ok::<(), shmring::Error>(())
+    /// ```
+    pub fn replace_stale(mut self, enabled: bool) -> Self {
+        self.replace_stale = Some(enabled);
+        self
+    }
+
     /// Creates a ring: named ("/name") or anonymous (`None`).
     pub fn create(&self, name: Option<&str>, slot_bytes: u64, slot_count: u64) -> Result<Ring> {
         let name = name.map(c_name).transpose()?;
@@ -277,6 +301,9 @@ impl RingOptions {
         }
         if let Some(sequence) = self.initial_sequence {
             check(unsafe { sys::shmring_options_set_initial_sequence(o, sequence) })?;
+        }
+        if let Some(enabled) = self.replace_stale {
+            check(unsafe { sys::shmring_options_set_replace_stale(o, u32::from(enabled)) })?;
         }
         Ok(())
     }

@@ -71,8 +71,10 @@ impl RwLock {
         RwLock::create_with_mode(None, max_holders, 0)
     }
 
-    /// [`RwLock::create`] with the segment's permission bits (0 = 0600);
-    /// `name` None makes it anonymous.
+    /// [`RwLock::create`] with the segment's permission bits (0 = 0600),
+    /// optionally `| shmring::REPLACE_STALE` (a stale lock of that name, every
+    /// process recorded in it dead, is replaced); `name` None makes it
+    /// anonymous.
     pub fn create_with_mode(name: Option<&str>, max_holders: u32, mode: u32) -> Result<RwLock> {
         let name: Option<CString> = name.map(c_name).transpose()?;
         let mut raw = ptr::null_mut();
