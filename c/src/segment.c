@@ -305,8 +305,9 @@ fail:
 static void note_writers(const shmring_ring_t *ring, shmring_inspection_t *in) {
     for (uint32_t i = 0; i < ring->header->max_writers; i++) {
         const struct writer_entry *e = &ring->writers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) at join: the
-         * pid and start time stored before it are this owner's. */
+        /* SYNC(entry-active): pairs with store_seq_cst(state) in
+         * registry_add_writer: the pid and start time stored before it are
+         * this owner's. */
         if (load_seq_cst(&e->state) != SHM_ENTRY_ACTIVE) continue;
         in->fields[SHMRING_INSPECT_LIVE_WRITERS] +=
             inspection_note(in, e->pid, e->start_time, SHMRING_ROLE_WRITER);
