@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from shmring.perf._flags import slot_count
 from shmring.perf._payload import HEADER, Checker, Source
 
 # The perf section of the seed's README, flags verbatim (the program was
@@ -96,8 +95,13 @@ def test_bad_flags_are_refused():
     assert perf("--slots=4").returncode == 2  # the seed's required flags
 
 
-def test_slot_counts_round_up_to_powers_of_two():
-    assert [slot_count(n) for n in (1, 2, 3, 10, 50, 64)] == [2, 2, 4, 16, 64, 64]
+def test_the_ring_has_exactly_the_slots_asked_for():
+    run = perf("--slot-bytes=100", "--slots=3", "--duration-seconds=0.3",
+               "--writes-per-second=50", "--readers=1")
+    assert run.returncode == 0, run.stderr
+    ring_line = run.stdout.split("Summary\n", 1)[1].splitlines()[-1]
+    assert " 3 slots " in ring_line, ring_line
+    assert "power of two" not in run.stdout
 
 
 def test_verification_catches_corruption_gaps_and_reordering():
