@@ -89,6 +89,9 @@ def test_a_free_pointer_is_the_seeds_counter():
     assert (pointer.get().counter, pointer.get().index, pointer.get().generation) == (26, 6, 2)
     assert pointer.get() is pointer.position  # one Position, updated
     assert ringbuffer.Pointer(3).get().counter == 0
+    ring = ringbuffer.RingBuffer(slot_bytes=8, slot_count=2)
+    with pytest.raises(TypeError, match="new_reader"):
+        ring.try_read(pointer)  # a reader is a group in the ring
 
 
 def test_reader_pointers_move_like_the_seeds():
@@ -111,6 +114,8 @@ def test_reader_pointers_move_like_the_seeds():
         pointer.set(7)  # ahead of the writers
     with pytest.raises(TypeError):
         ring.writer.set(0)  # the writers' position is the ring's
+    with pytest.raises(TypeError):
+        ring.writer.increment()
     assert ring.writer.get().counter == ring.writer.counter.value == 6
 
 
