@@ -6,6 +6,7 @@ exceptions and their messages). The deliberate differences are listed in
 the package README ("How the seed maps onto shmring")."""
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -383,3 +384,12 @@ def test_slot_array_of_nothing_and_bad_geometry():
     assert len(empty) == 0 and list(empty) == []
     with pytest.raises(ringbuffer.InvalidArgumentError):
         ringbuffer.SlotArray(slot_bytes=-1, slot_count=2)
+
+
+def test_slot_array_memory_goes_with_the_object():
+    array = ringbuffer.SlotArray(slot_bytes=8, slot_count=4)
+    path = "/dev/shm" + array._name
+    assert os.path.getsize(path) == 4 * (4 + 8)
+    del array
+    gc.collect()
+    assert not os.path.exists(path)
