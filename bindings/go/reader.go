@@ -201,7 +201,7 @@ func (rd *Reader) Missed() uint64 {
 }
 
 // Position is the sequence number of the next message this reader will
-// look at.
+// look at; after SkipAllToLatest, the newest message at once.
 func (rd *Reader) Position() uint64 {
 	if rd.raw == nil {
 		return 0

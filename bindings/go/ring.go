@@ -46,8 +46,9 @@ type Options struct {
 }
 
 // Create makes a named ring ("/name", visible under /dev/shm) of slotCount
-// slots (a power of two) of slotBytes bytes. opts may be nil. ErrExists if
-// the name is taken.
+// slots (1..2^31: writers find it full at exactly that many unread
+// messages) of slotBytes bytes. opts may be nil. ErrExists if the name is
+// taken.
 func Create(name string, slotBytes, slotCount uint64, opts *Options) (*Ring, error) {
 	if strings.IndexByte(name, 0) >= 0 {
 		return nil, invalid(fmt.Sprintf("ring name %q contains a NUL byte", name))

@@ -52,11 +52,101 @@ func TestErrorsWrapSentinelsWithTheCDetail(t *testing.T) {
 	if _, err := shmring.Open(name, 0); !errors.Is(err, shmring.ErrNotFound) {
 		t.Fatalf("open after unlink: %v", err)
 	}
-	if _, err := shmring.CreateAnonymous(16, 3, nil); !errors.Is(err, shmring.ErrInvalid) {
-		t.Fatalf("3 slots is not a power of two: %v", err)
+	for _, count := range []uint64{0, 1<<31 + 1} {
+		_, err := shmring.CreateAnonymous(16, count, nil)
+		if !errors.Is(err, shmring.ErrInvalid) || !strings.Contains(err.Error(), "slot_count must be 1..2147483648") {
+			t.Fatalf("%d slots: %v", count, err)
+		}
 	}
 	if _, err := shmring.Create("/bad\x00name", 16, 4, nil); !errors.Is(err, shmring.ErrInvalid) {
 		t.Fatalf("NUL in name: %v", err)
+	}
+}
+
+func TestAnySlotCountIsExactlyTheUnreadMessagesThatFit(t *testing.T) {
+	for _, count := range []uint64{1, 3, 10, 16} {
+		name := uniqueName("count")
+		ring, err := shmring.Create(name, 8, count, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened, err := shmring.Open(name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ring.Geometry().SlotCount != count || opened.Geometry().SlotCount != count {
+			t.Fatalf("%d slots reported as %d / %d", count, ring.Geometry().SlotCount, opened.Geometry().SlotCount)
+		}
+		opened.Close()
+		shmring.Unlink(name)
+		reader, err := ring.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		writer, err := ring.Writer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := uint64(0); i < count; i++ {
+			if err := writer.TryWrite([]byte{byte(i)}); err != nil {
+				t.Fatalf("%d slots, write %d: %v", count, i, err)
+			}
+		}
+		if err := writer.TryWrite([]byte("more")); !errors.Is(err, shmring.ErrFull) {
+			t.Fatalf("%d slots, write %d: %v, want ErrFull", count, count, err)
+		}
+		buf := make([]byte, 8)
+		if _, err := reader.TryRead(buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := writer.TryWrite([]byte("fits")); err != nil {
+			t.Fatal(err)
+		}
+		if err := writer.TryWrite([]byte("full")); !errors.Is(err, shmring.ErrFull) {
+			t.Fatalf("%d slots after one read: %v, want ErrFull", count, err)
+		}
+		writer.Close()
+		reader.Close()
+		ring.Close()
+	}
+}
+
+func TestPositionsShowSkipAllToLatestAtOnce(t *testing.T) {
+	ring, err := shmring.CreateAnonymous(16, 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ring.Close()
+	broadcast, _ := ring.Reader()
+	member, _ := ring.GroupReader("g")
+	lossy, _ := ring.LossyReader()
+	writer, err := ring.Writer()
+	if err != nil || broadcast == nil || member == nil || lossy == nil {
+		t.Fatal("cannot join", err)
+	}
+	defer writer.Close()
+	for _, m := range []string{"a", "b", "c"} {
+		if err := writer.TryWrite([]byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ring.SkipAllToLatest(); err != nil {
+		t.Fatal(err)
+	}
+	for _, rd := range []*shmring.Reader{broadcast, member, lossy} {
+		if rd.Position() != 3 {
+			t.Fatalf("position %d after the skip, want 3", rd.Position())
+		}
+		defer rd.Close()
+	}
+	stats, err := ring.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stats.Readers {
+		if s.Position != 3 || s.Lag != 0 {
+			t.Fatalf("stats position %d lag %d, want 3 and 0", s.Position, s.Lag)
+		}
 	}
 }
 

@@ -31,7 +31,7 @@ type ReaderStats struct {
 	Group       string // a member's group, else ""
 	Messages    uint64 // delivered
 	Waits       uint64 // sleeps for data
-	Position    uint64 // next sequence to read (a member: its group's)
+	Position    uint64 // where the next read starts (a member: its group's), skips included
 	Lag         uint64
 	Missed      uint64
 	Redelivered uint64 // taken over from a member that died

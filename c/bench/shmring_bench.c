@@ -40,9 +40,9 @@ static void usage(FILE *f) {
 "                  64,4K,1M,frame; frame = 6220800 = 1920x1080x3; >= 16)\n"
 "  --cases LIST    1to1,2to1,1to4,1tog2 or all (default all)\n"
 "  --modes LIST    copy,zerocopy (default both)\n"
-"  --slots N|LIST  slot count for every size, or one per size (power of\n"
-"                  two; default 4096 up to 1 KiB, 512 up to 64 KiB, 16 up\n"
-"                  to 2 MiB, else 8)\n"
+"  --slots N|LIST  slot count for every size, or one per size (any count\n"
+"                  from 1; default 4096 up to 1 KiB, 512 up to 64 KiB, 16\n"
+"                  up to 2 MiB, else 8)\n"
 "  --batch N|LIST  messages per batch call, or one per size (default 64 up\n"
 "                  to 1 KiB, 16 up to 16 KiB, else 1)\n"
 "  --named         children attach by name (shmring_open) instead of\n"
@@ -641,8 +641,8 @@ int main(int argc, char **argv) {
         o.batch[s] = batch[s] ? (uint32_t)batch[s] : default_batch(o.sizes[s]);
         if (o.batch[s] > o.slots[s] / 2) o.batch[s] = (uint32_t)(o.slots[s] / 2);
         if (o.batch[s] == 0) o.batch[s] = 1;
-        if ((o.slots[s] & (o.slots[s] - 1)) != 0 || o.slots[s] < 2) {
-            fprintf(stderr, "shmring_bench: slot counts must be powers of two >= 2\n");
+        if (o.slots[s] < 1 || o.slots[s] > (1ull << 31)) {
+            fprintf(stderr, "shmring_bench: slot counts must be 1..2147483648\n");
             return 2;
         }
     }

@@ -35,7 +35,7 @@ extern "C" {
     ((SHMRING_VERSION_MAJOR << 16) | (SHMRING_VERSION_MINOR << 8) |  \
      SHMRING_VERSION_PATCH)
 /* The shared-memory layout version this library writes and accepts. */
-#define SHMRING_LAYOUT_VERSION 1
+#define SHMRING_LAYOUT_VERSION 2
 
 /* Status codes. */
 #define SHMRING_OK 0
@@ -107,8 +107,9 @@ int shmring_options_set_replace_stale(shmring_options_t *options,
 
 /* Create a ring. name: "/name" style POSIX shared-memory name (visible
  * under /dev/shm), or NULL for an anonymous ring inherited across fork().
- * slot_bytes: largest message (1 .. 2^32-1); slot_count: number of slots,
- * a power of two (2 .. 2^31). options may be NULL. The memory is reserved now: a full
+ * slot_bytes: largest message (1 .. 2^32-1); slot_count: number of slots
+ * (1 .. 2^31), exactly the unread messages at which writers find the ring
+ * full. options may be NULL. The memory is reserved now: a full
  * /dev/shm fails here with SHMRING_ENOSPACE, never later.
  * Fails with SHMRING_EEXISTS if the name is taken. */
 int shmring_create(const char *name, uint64_t slot_bytes, uint64_t slot_count,
@@ -135,6 +136,8 @@ int shmring_skip_all_to_latest(shmring_ring_t *ring);
 /* Geometry and identity. The name is NULL for an anonymous ring. */
 const char *shmring_name(const shmring_ring_t *ring);
 uint64_t shmring_slot_bytes(const shmring_ring_t *ring);
+/* The slot count the ring was created with: writers are full at exactly
+ * this many unread messages. */
 uint64_t shmring_slot_count(const shmring_ring_t *ring);
 uint32_t shmring_max_writers(const shmring_ring_t *ring);
 uint32_t shmring_max_readers(const shmring_ring_t *ring);
@@ -174,7 +177,8 @@ typedef struct shmring_stats shmring_stats_t;
 #define SHMRING_STAT_ABORTED 21u        /* writers: reservations aborted     */
 #define SHMRING_STAT_KIND 22u           /* readers: SHMRING_KIND_*           */
 #define SHMRING_STAT_POSITION 23u       /* readers: next sequence to read
-                                           (a member: its group's)            */
+                                           (a member: its group's), as
+                                           shmring_reader_position            */
 #define SHMRING_STAT_LAG 24u            /* readers: NEXT_SEQUENCE - POSITION */
 #define SHMRING_STAT_MISSED 25u         /* readers: lapped or skipped over   */
 #define SHMRING_STAT_REDELIVERED 26u    /* members: messages taken over from
@@ -285,7 +289,9 @@ int shmring_reader_skip_to_latest(shmring_reader_t *reader,
                                   uint64_t *skipped_out);
 /* Messages this reader has passed over so far: lapped (lossy) or skipped. */
 uint64_t shmring_reader_missed(const shmring_reader_t *reader);
-/* Sequence number of the next message this reader will look at. */
+/* Sequence number of the next message this reader will look at: its own
+ * position (a member: its group's), or the newest message once
+ * shmring_skip_all_to_latest has moved the readers there. */
 uint64_t shmring_reader_position(const shmring_reader_t *reader);
 
 /* ---- Inspecting segments by name ---------------------------------------- */

@@ -48,7 +48,11 @@ struct shmring_ring {
     struct reader_entry *readers;
     struct group_entry *groups;
     uint8_t *slots;
-    uint64_t slot_count;
+    /* Writers are full at `capacity` unread messages behind the slowest
+     * gate; the slot array is the power of two array_slots >= capacity, so
+     * a sequence's slot is a mask away (slot_at). */
+    uint64_t capacity;
+    uint64_t array_slots;
     uint64_t slot_mask;
     uint64_t slot_stride;
     uint64_t slot_bytes;
@@ -194,6 +198,10 @@ static inline uint8_t *slot_payload(struct slot_header *slot) {
 /* Signed distance a - b between two free-running sequences. */
 static inline int64_t seq_diff(uint64_t a, uint64_t b) {
     return (int64_t)(a - b);
+}
+/* The later of two sequences. */
+static inline uint64_t seq_later(uint64_t a, uint64_t b) {
+    return seq_diff(a, b) >= 0 ? a : b;
 }
 
 /* wait.c: deadlines, futexes and the wait protocol */

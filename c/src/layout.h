@@ -1,5 +1,5 @@
 /*
- * layout.h -- the shared-memory layout, version 1 (docs/layout.md is the
+ * layout.h -- the shared-memory layout, version 2 (docs/layout.md is the
  * normative description; the _Static_asserts below pin every offset another
  * language depends on).
  *
@@ -8,7 +8,7 @@
  *   writers_off   writer_entry[max_writers]   128 B each
  *   readers_off   reader_entry[max_readers]   128 B each
  *   groups_off    group_entry[max_groups]     128 B each
- *   slots_off     slot[slot_count]            slot_stride B each (16 B header
+ *   slots_off     slot[array_slots]           slot_stride B each (16 B header
  *                                             + payload, rounded up to 64)
  *
  * 128 B blocks keep fields written by different parties off each other's
@@ -60,7 +60,7 @@ struct segment_header {               /* written once by the creator */
     uint32_t byte_order_mark;         /* 0x01020304 in the creator's order */
     uint64_t segment_bytes;           /* size of the whole segment */
     uint64_t slot_bytes;              /* largest message */
-    uint64_t slot_count;              /* power of two */
+    uint64_t array_slots;             /* slots in the array, a power of two */
     uint64_t slot_stride;             /* bytes from one slot to the next */
     uint32_t max_writers;
     uint32_t max_readers;
@@ -74,7 +74,9 @@ struct segment_header {               /* written once by the creator */
     uint32_t creator_pid;
     uint32_t block_bytes;             /* 128: the placement unit */
     uint64_t creator_start_time;      /* clock ticks since boot */
-    uint64_t reserved;                /* 0 */
+    /* Unread messages (behind the slowest gate) at which writers find the
+     * ring full: the slot count the creator asked for, 1..array_slots. */
+    uint64_t capacity;
 };
 
 struct control {
@@ -169,7 +171,7 @@ _Static_assert(offsetof(struct segment_header, byte_order_mark) ==
                    SHM_BYTE_ORDER_MARK_OFFSET, "abi");
 _Static_assert(offsetof(struct segment_header, segment_bytes) == 16, "abi");
 _Static_assert(offsetof(struct segment_header, slot_bytes) == 24, "abi");
-_Static_assert(offsetof(struct segment_header, slot_count) == 32, "abi");
+_Static_assert(offsetof(struct segment_header, array_slots) == 32, "abi");
 _Static_assert(offsetof(struct segment_header, slot_stride) == 40, "abi");
 _Static_assert(offsetof(struct segment_header, max_writers) == 48, "abi");
 _Static_assert(offsetof(struct segment_header, config_flags) == 60, "abi");
@@ -180,6 +182,7 @@ _Static_assert(offsetof(struct segment_header, creator_pid) == 104, "abi");
 _Static_assert(offsetof(struct segment_header, block_bytes) == 108, "abi");
 _Static_assert(offsetof(struct segment_header, creator_start_time) == 112,
                "abi");
+_Static_assert(offsetof(struct segment_header, capacity) == 120, "abi");
 _Static_assert(sizeof(struct control) == 7 * SHM_BLOCK, "control blocks");
 _Static_assert(offsetof(struct control, tail) == 0, "abi");
 _Static_assert(offsetof(struct control, data_wait) == 128, "abi");

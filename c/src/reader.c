@@ -132,7 +132,7 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
     b->bytes = 0;
     b->lapped = 0;
     b->first_length = 0;
-    if (limit > ring->slot_count) limit = ring->slot_count;
+    if (limit > ring->array_slots) limit = ring->array_slots;
     while (b->count < b->max_count && b->span < limit) {
         uint64_t s = from + b->span;
         struct slot_header *slot = slot_at(ring, s);
@@ -337,7 +337,7 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
             skip_group(r, next, floor);
             continue;
         }
-        collect_batch(r->ring, next, r->ring->slot_count, b);
+        collect_batch(r->ring, next, r->ring->array_slots, b);
         if (b->span == 0) {
             if (b->first_length) return SHMRING_ETOO_LARGE;
             if (stream_ended_at(r->ring, next)) {
@@ -394,7 +394,7 @@ static void end_reading(shmring_reader_t *r) {
 }
 
 /* Jumps a lossy reader makes within one call before the ring counts as
- * corrupt: after log2(slot_count) <= 31 jumps it is at tail - 1, where
+ * corrupt: after log2(array_slots) <= 31 jumps it is at tail - 1, where
  * writers lap it only by claiming a whole lap between two of its loads;
  * a hundred times in a row is not a race. */
 #define LOSSY_MAX_JUMPS 128u
@@ -404,7 +404,7 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
     uint64_t position = r->position;
     apply_skip_floor(r, &position);
     for (uint32_t attempt = 0;; attempt++) {
-        collect_batch(r->ring, position, r->ring->slot_count, b);
+        collect_batch(r->ring, position, r->ring->array_slots, b);
         if (!b->lapped) break;
         if (r->kind != SHM_READER_LOSSY) {
             return set_error(SHMRING_ECORRUPT,
@@ -426,7 +426,7 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
                              "slot of sequence %llu holds an impossible stamp",
                              (unsigned long long)position);
         }
-        uint64_t back = r->ring->slot_count >> (attempt < 63 ? attempt : 63);
+        uint64_t back = r->ring->array_slots >> (attempt < 63 ? attempt : 63);
         uint64_t oldest = tail - (back ? back : 1);
         if (seq_diff(oldest, position) > 0) {
             r->missed += oldest - position;
@@ -711,6 +711,9 @@ SHMRING_API uint64_t shmring_reader_missed(const shmring_reader_t *r) {
 SHMRING_API uint64_t shmring_reader_position(const shmring_reader_t *r) {
     if (!r) return 0;
     /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
-    return r->kind == SHM_READER_GROUP_MEMBER ? load_seq_cst(&r->group->next)
-                                              : r->position;
+    uint64_t cursor = r->kind == SHM_READER_GROUP_MEMBER
+                          ? load_seq_cst(&r->group->next)
+                          : r->position;
+    /* Where the next read starts: a skip_all_to_latest shows at once. */
+    return past_skip_floor(r, cursor);
 }

@@ -59,7 +59,7 @@ uint32_t recover_abandoned(shmring_ring_t *ring, uint64_t from) {
     int64_t claimed = seq_diff(tail, from);
     int64_t limit = oldest_live_claim(ring, from);
     if (limit > claimed) limit = claimed;
-    if (limit > (int64_t)ring->slot_count) limit = (int64_t)ring->slot_count;
+    if (limit > (int64_t)ring->array_slots) limit = (int64_t)ring->array_slots;
     uint32_t abandoned = 0;
     for (int64_t i = 0; i < limit; i++) {
         uint64_t sequence = from + (uint64_t)i;

@@ -347,7 +347,7 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
     store_relaxed(&e->waits, 0);
     /* A reader starts at the next sequence to be claimed. A writer that
      * scanned the gates before this entry became ACTIVE may still claim up
-     * to its old gate + slot_count, overwriting sequences up to the tail it
+     * to its old gate + capacity, overwriting sequences up to the tail it
      * then claims from; so the position is read from tail again once the
      * entry is visible (the Disruptor's addSequences). Every sequence a
      * writer overwrites without having seen this reader is older than it.

@@ -51,8 +51,9 @@ static void attach_views(shmring_ring_t *ring, uint8_t *base, uint64_t bytes,
     ring->readers = (struct reader_entry *)(base + ring->header->readers_offset);
     ring->groups = (struct group_entry *)(base + ring->header->groups_offset);
     ring->slots = base + ring->header->slots_offset;
-    ring->slot_count = ring->header->slot_count;
-    ring->slot_mask = ring->slot_count - 1;
+    ring->capacity = ring->header->capacity;
+    ring->array_slots = ring->header->array_slots;
+    ring->slot_mask = ring->array_slots - 1;
     ring->slot_stride = ring->header->slot_stride;
     ring->slot_bytes = ring->header->slot_bytes;
 }
@@ -64,7 +65,8 @@ static void initialize_segment(uint8_t *base, const struct geometry *g,
     h->byte_order_mark = SHM_BYTE_ORDER_MARK;
     h->segment_bytes = g->segment_bytes;
     h->slot_bytes = g->slot_bytes;
-    h->slot_count = g->slot_count;
+    h->array_slots = g->array_slots;
+    h->capacity = g->capacity;
     h->slot_stride = g->slot_stride;
     h->max_writers = g->max_writers;
     h->max_readers = g->max_readers;
@@ -88,7 +90,7 @@ static void initialize_segment(uint8_t *base, const struct geometry *g,
     /* Each slot claims to be mid-write for the sequence one lap before the
      * first it will hold, so no reader takes it for a message. Relaxed:
      * published with layout_version, as above. */
-    uint64_t n = g->slot_count;
+    uint64_t n = g->array_slots;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t first = o->initial_sequence + ((i - o->initial_sequence) & (n - 1));
         struct slot_header *slot =
@@ -117,7 +119,8 @@ SHMRING_API int shmring_create(const char *name, uint64_t slot_bytes,
         options = &defaults;
     }
     struct geometry g = {.slot_bytes = slot_bytes,
-                         .slot_count = slot_count,
+                         .capacity = slot_count,
+                         .array_slots = geometry_array_slots(slot_count),
                          .max_writers = options->max_writers,
                          .max_readers = options->max_readers,
                          .max_groups = options->max_groups};
@@ -164,7 +167,8 @@ static int validate_header(const struct segment_header *h, uint32_t version,
                                 "", name);
     if (rc != SHMRING_OK) return rc;
     struct geometry g = {.slot_bytes = h->slot_bytes,
-                         .slot_count = h->slot_count,
+                         .capacity = h->capacity,
+                         .array_slots = h->array_slots,
                          .max_writers = h->max_writers,
                          .max_readers = h->max_readers,
                          .max_groups = h->max_groups};
@@ -339,7 +343,7 @@ int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in) {
         uint64_t *f = in->fields;
         f[SHMRING_INSPECT_LAYOUT_VERSION] = SHMRING_LAYOUT_VERSION;
         f[SHMRING_INSPECT_SLOT_BYTES] = header.slot_bytes;
-        f[SHMRING_INSPECT_SLOT_COUNT] = header.slot_count;
+        f[SHMRING_INSPECT_SLOT_COUNT] = header.capacity;
         f[SHMRING_INSPECT_MAX_WRITERS] = header.max_writers;
         f[SHMRING_INSPECT_MAX_READERS] = header.max_readers;
         f[SHMRING_INSPECT_MAX_GROUPS] = header.max_groups;
@@ -383,7 +387,7 @@ SHMRING_API uint64_t shmring_slot_bytes(const shmring_ring_t *ring) {
     return ring ? ring->slot_bytes : 0;
 }
 SHMRING_API uint64_t shmring_slot_count(const shmring_ring_t *ring) {
-    return ring ? ring->slot_count : 0;
+    return ring ? ring->capacity : 0;
 }
 SHMRING_API uint32_t shmring_max_writers(const shmring_ring_t *ring) {
     return ring ? ring->header->max_writers : 0;

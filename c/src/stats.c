@@ -57,10 +57,10 @@ static void read_writers(const shmring_ring_t *ring, shmring_stats_t *s,
     }
 }
 
-/* The position of a reader: its own, or its group's next for a member. */
-static uint64_t reader_position(const shmring_ring_t *ring,
-                                const struct reader_entry *e, uint32_t kind,
-                                char group[SHM_GROUP_NAME_BYTES]) {
+/* The cursor of a reader: its own, or its group's next for a member. */
+static uint64_t reader_cursor(const shmring_ring_t *ring,
+                              const struct reader_entry *e, uint32_t kind,
+                              char group[SHM_GROUP_NAME_BYTES]) {
     if (kind != SHM_READER_GROUP_MEMBER) {
         /* SYNC(reader-progress): pairs with the position stores in
          * reader_advance. */
@@ -74,6 +74,18 @@ static uint64_t reader_position(const shmring_ring_t *ring,
     group[SHM_GROUP_NAME_BYTES - 1] = '\0';
     /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
     return load_seq_cst(&g->next);
+}
+
+/* Where a reader's next read starts: its cursor, or the skip floor once
+ * skip_all_to_latest has raised it past the cursor (shmring_reader_position
+ * says the same). */
+static uint64_t reader_position(const shmring_ring_t *ring,
+                                const struct reader_entry *e, uint32_t kind,
+                                char group[SHM_GROUP_NAME_BYTES]) {
+    uint64_t cursor = reader_cursor(ring, e, kind, group);
+    /* SYNC(skip-floor): pairs with the cas_seq_cst in
+     * shmring_skip_all_to_latest. */
+    return seq_later(cursor, load_seq_cst(&ring->control->skip_floor));
 }
 
 static void read_readers(const shmring_ring_t *ring, shmring_stats_t *s,

@@ -66,7 +66,7 @@ static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
                                 uint32_t k) {
     uint64_t initial = ring->header->initial_sequence;
     for (uint32_t i = 0; i < k; i++) {
-        uint64_t previous = first + i - ring->slot_count;
+        uint64_t previous = first + i - ring->array_slots;
         if (seq_diff(previous, initial) < 0) continue; /* first lap */
         /* SYNC(slot-published): pairs with store_seq_cst(stamp) in
          * publish_slot: the other writer's payload happens before ours. */
@@ -132,22 +132,22 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
     uint64_t tail = load_seq_cst(&c->tail);
     for (;;) {
         int64_t used = seq_diff(tail, w->gate_cache);
-        if (used >= (int64_t)ring->slot_count) {
+        if (used >= (int64_t)ring->capacity) {
             w->gate_cache = min_reader_gate(ring, tail);
             used = seq_diff(tail, w->gate_cache);
-            if (used >= (int64_t)ring->slot_count) {
+            if (used >= (int64_t)ring->capacity) {
                 reap_if_stuck(w);
                 return claim_failed(w, SHMRING_EFULL);
             }
         }
-        uint64_t space = ring->slot_count - (uint64_t)used;
+        uint64_t space = ring->capacity - (uint64_t)used;
         uint32_t k = want < space ? want : (uint32_t)space;
         k = reusable_prefix(ring, tail, k);
         if (k == 0) {
             /* Lapping a slot nobody publishes: its writer may be dead.
              * Our own stale record must not hold the recovery back. */
             clear_claim(w);
-            if (stuck_long(w)) recover_abandoned(ring, tail - ring->slot_count);
+            if (stuck_long(w)) recover_abandoned(ring, tail - ring->array_slots);
             return SHMRING_EFULL;
         }
         /* Record the claim before making it. SYNC(claim-record): the CAS

@@ -1,13 +1,14 @@
 /*
- * bad_segments.c -- opening a segment that is not a healthy v1 ring gives a
+ * bad_segments.c -- opening a segment that is not a healthy v2 ring gives a
  * clear status and message, and never crashes (no SIGBUS/SIGSEGV, no
  * mapping of a size the file does not have).
  *
  * Each case damages a real ring (or makes a file by hand) in /dev/shm,
  * opens it, prints what shmring_open() reported and checks the status.
  * docs/layout.md, "Opening": wrong magic, size < 128, file size different
- * from segment_bytes, or any derived value that differs: ECORRUPT; a
- * layout_version other than 1 or a foreign byte order: EVERSION (naming
+ * from segment_bytes, any derived value that differs, or a capacity of 0 or
+ * above the slot array: ECORRUPT; a
+ * layout_version other than 2 or a foreign byte order: EVERSION (naming
  * both versions); layout_version 0: retry until the deadline, ETIMEOUT.
  *
  * Also: a create that cannot get its memory fails with ENOSPACE at once
@@ -155,25 +156,37 @@ static void test_wrong_magic(void) {
                 NULL);
 }
 
+/* A segment of layout version `version` is refused with a message naming
+ * it and the version this library supports. */
+static void expect_version_refused(const char *label, const char *name,
+                                   uint32_t version) {
+    size_t off = offsetof(struct segment_header, layout_version);
+    CHECK(poke_u32(name, off, version) == 0);
+    int rc = expect_open(label, name, 50000000, SHMRING_EVERSION, NULL);
+    if (rc != SHMRING_EVERSION) return;
+    char have[32], supported[32];
+    snprintf(have, sizeof have, "layout version %u;", version);
+    snprintf(supported, sizeof supported, "supports layout version %u",
+             SHMRING_LAYOUT_VERSION);
+    const char *e = shmring_last_error();
+    if (!strstr(e, have) || !strstr(e, supported)) {
+        FAILF("EVERSION message does not name both versions: %s", e);
+    }
+}
+
 static void test_versions(void) {
     const char *name = unique_name();
     CHECK(make_ring(name, 64, 8));
     size_t off = offsetof(struct segment_header, layout_version);
-    CHECK(poke_u32(name, off, 2) == 0);
-    int rc = expect_open("layout_version 2 (newer)", name, 50000000,
-                         SHMRING_EVERSION, NULL);
-    if (rc == SHMRING_EVERSION) {
-        /* The message names both versions. */
-        const char *e = shmring_last_error();
-        if (!strstr(e, "version 2") || !strstr(e, "version 1")) {
-            FAILF("EVERSION message does not name both versions: %s", e);
-        }
-    }
-    CHECK(poke_u32(name, off, 0xFFFFFFFFu) == 0);
-    expect_open("layout_version 0xFFFFFFFF", name, 0, SHMRING_EVERSION,
-                "4294967295");
-    CHECK(poke_u32(name, off, 1) == 0);
-    expect_open("layout_version 1 again", name, 0, SHMRING_OK, NULL);
+    /* Version 2 added the capacity: version 1 rings (every slot usable,
+     * no capacity field) and anything newer are refused, as a version 1
+     * library refuses these (it accepts version 1 only). */
+    CHECK(SHMRING_LAYOUT_VERSION == 2);
+    expect_version_refused("layout_version 1 (older)", name, 1);
+    expect_version_refused("layout_version 3 (newer)", name, 3);
+    expect_version_refused("layout_version 0xFFFFFFFF", name, 0xFFFFFFFFu);
+    CHECK(poke_u32(name, off, SHMRING_LAYOUT_VERSION) == 0);
+    expect_open("layout_version 2 again", name, 0, SHMRING_OK, NULL);
 
     /* layout_version 0 with everything else in place: the creator has
      * not finished. Wait for the deadline, then ETIMEOUT. */
@@ -210,7 +223,8 @@ static void test_byte_order(void) {
     s.byte_order_mark = bswap32(h.byte_order_mark);
     s.segment_bytes = bswap64(h.segment_bytes);
     s.slot_bytes = bswap64(h.slot_bytes);
-    s.slot_count = bswap64(h.slot_count);
+    s.array_slots = bswap64(h.array_slots);
+    s.capacity = bswap64(h.capacity);
     s.slot_stride = bswap64(h.slot_stride);
     s.max_writers = bswap32(h.max_writers);
     s.max_readers = bswap32(h.max_readers);
@@ -245,14 +259,21 @@ static void test_geometry(void) {
 #define F(field) offsetof(struct segment_header, field)
     /* needle: what the message must say (the reason, not just "bad"). */
     const struct field_case cases[] = {
-        {"slot_count 3 (not a power of two)", F(slot_count), 8, 3,
+        {"array_slots 3 (not a power of two)", F(array_slots), 8, 3,
          "power of two"},
-        {"slot_count 12", F(slot_count), 8, 12, "power of two"},
-        {"slot_count 0", F(slot_count), 8, 0, "power of two"},
-        {"slot_count 1", F(slot_count), 8, 1, "power of two"},
-        {"slot_count 2^40", F(slot_count), 8, 1ull << 40, "power of two"},
-        {"slot_count 2^63", F(slot_count), 8, 1ull << 63, "power of two"},
-        {"slot_count 16 (sizes disagree)", F(slot_count), 8, 16, NULL},
+        {"array_slots 12", F(array_slots), 8, 12, "power of two"},
+        {"array_slots 0", F(array_slots), 8, 0, "power of two"},
+        {"array_slots 1", F(array_slots), 8, 1, "power of two"},
+        {"array_slots 4 (below the capacity 8)", F(array_slots), 8, 4,
+         "holding the capacity 8"},
+        {"array_slots 2^40", F(array_slots), 8, 1ull << 40, "power of two"},
+        {"array_slots 2^63", F(array_slots), 8, 1ull << 63, "power of two"},
+        {"array_slots 16 (sizes disagree)", F(array_slots), 8, 16, NULL},
+        {"capacity 0", F(capacity), 8, 0, "slot_count must be 1..2147483648"},
+        {"capacity 9 (above the 8 slots)", F(capacity), 8, 9,
+         "holding the capacity 9"},
+        {"capacity 2^63", F(capacity), 8, 1ull << 63,
+         "slot_count must be 1..2147483648"},
         {"slot_bytes 0", F(slot_bytes), 8, 0, "slot_bytes must be"},
         {"slot_bytes 2^32 (huge)", F(slot_bytes), 8, 1ull << 32,
          "slot_bytes must be"},
@@ -297,15 +318,15 @@ static void test_geometry(void) {
      * never mapped at the size the header claims (2^63 bytes here). */
     struct segment_header g = h;
     g.slot_bytes = 0xFFFFFFFFull;
-    g.slot_count = 1ull << 31;
+    g.array_slots = 1ull << 31;
     g.slot_stride = (16 + g.slot_bytes + 63) / 64 * 64;
-    g.segment_bytes = g.slots_offset + g.slot_count * g.slot_stride;
+    g.segment_bytes = g.slots_offset + g.array_slots * g.slot_stride;
     CHECK(poke(name, 0, &g, sizeof g) == 0);
     expect_open("self-consistent header claiming 2^63 B", name, 10000000,
                 SHMRING_ECORRUPT, NULL);
     g = h;
-    g.slot_count = 16;
-    g.segment_bytes = g.slots_offset + g.slot_count * g.slot_stride;
+    g.array_slots = 16;
+    g.segment_bytes = g.slots_offset + g.array_slots * g.slot_stride;
     CHECK(poke(name, 0, &g, sizeof g) == 0);
     expect_open("self-consistent header, 16 slots in an 8-slot file", name, 0,
                 SHMRING_ECORRUPT, NULL);

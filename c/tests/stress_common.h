@@ -59,6 +59,7 @@
 #define SHMRING_STRESS_COMMON_H
 
 #include "test_util.h"
+#include "../src/internal.h" /* a reader's own cursor (sc_position) */
 
 #include <sched.h>
 #include <sys/mman.h>
@@ -542,8 +543,36 @@ static inline void sc_accept(struct sc_rstate *st, const struct sc_token *t,
     me->ntok = i + 1;
 }
 
+/* The reader's own cursor: the per-call checks (sc_verify) follow what each
+ * call moved. shmring_reader_position() also counts a skip_all_to_latest
+ * raised since the last call; without skips the two agree. */
 static inline uint64_t sc_position(const struct sc_rstate *st) {
-    return shmring_reader_position(st->r);
+    const shmring_reader_t *r = st->r;
+    /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
+    uint64_t cursor = r->kind == SHM_READER_GROUP_MEMBER
+                          ? load_seq_cst(&r->group->next)
+                          : r->position;
+    if (!st->sh->cfg.skip_ns) {
+        CHECK_EQ_U64(shmring_reader_position(r), cursor);
+    }
+    return cursor;
+}
+
+/* Writers are full at exactly slot_count unread messages behind the slowest
+ * gate, so no gating reader is ever further behind than that. Where its
+ * next read starts (shmring_reader_position: cursor or skip floor) is read
+ * after the tail: every claim the tail shows was bounded by a gate no
+ * later than that. */
+static inline void sc_check_capacity(const struct sc_rstate *st) {
+    if (st->me->role == SC_LOSSY) return;
+    uint64_t tail = shmring_next_sequence(st->ring);
+    uint64_t next_read = shmring_reader_position(st->r);
+    CHECK_MSG(seq_diff(tail, next_read) <= (int64_t)shmring_slot_count(st->ring),
+              "%s: %lld messages unread at its position %llu, but the ring "
+              "holds %llu",
+              st->me->label, (long long)seq_diff(tail, next_read),
+              (unsigned long long)next_read,
+              (unsigned long long)shmring_slot_count(st->ring));
 }
 
 static inline void sc_check_too_large(struct sc_rstate *st, uint64_t needed,
@@ -719,6 +748,7 @@ static inline void sc_reader_run(struct sc_shared *sh, struct sc_worker *me,
             m0 = shmring_reader_missed(st.r);
         }
         int rc = sc_reader_step(&st);
+        sc_check_capacity(&st);
         if (st.ops) {
             uint64_t p1 = sc_position(&st), m1 = shmring_reader_missed(st.r);
             if (me->ntok != t0 || p1 != p0 || m1 != m0) {

@@ -16,6 +16,8 @@
  *   4. anonymous ring, one writer and lossy readers only.
  *   5. anonymous ring, one writer, a skipper process calling
  *      shmring_skip_all_to_latest() now and then (see stress_threads.c).
+ *   6. named ring of 6 slots (not a power of two), sequences wrapping past
+ *      2^64: no gating reader ever has more than 6 messages unread.
  *
  * A child that fails prints why and exits 1; the parent then kills the
  * other children (they die with the parent anyway: PR_SET_PDEATHSIG) and
@@ -175,6 +177,10 @@ int main(void) {
          .writers = 1, .messages_per_writer = 2 * n, .groups = 2,
          .slot_bytes = 128, .slot_count = 16, .cast = full,
          .skip_ns = 2000000},
+        {.title = "named, 6 slots (not a power of two)", .named = 1,
+         .initial_sequence = 0 - (uint64_t)n, .abort_percent = 4,
+         .writers = 3, .messages_per_writer = n, .groups = 2,
+         .slot_bytes = 150, .slot_count = 6, .cast = full},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         run(&scenarios[i], tu_mix64(seed + 1000 + i));

@@ -33,6 +33,10 @@
  *      missed counting exactly what they passed over; groups never get a
  *      message twice
  *  10. the same on an anonymous ring of 4 slots, skips every 0..300 us
+ *  11-14. slot counts that are not a power of two (10, 3 with skips across
+ *      2^63, 1, and 5 with lossy readers only): the same checks, and every
+ *      gating reader, after every call, has at most slot_count messages
+ *      unread (sc_check_capacity; the unit tests check the exact bound)
  *
  * Seed: $SHMRING_TEST_SEED, else random (printed). Exit 0 pass, 1 fail.
  */
@@ -151,6 +155,23 @@ int main(void) {
          .writers = 1, .messages_per_writer = 3 * n, .groups = 3,
          .slot_bytes = 48, .slot_count = 4, .cast = skippy,
          .skip_ns = 300000},
+        /* Capacities that are not a power of two: the slot array is the
+         * next one (16, 4, 2, 8), writers are full at the capacity. */
+        {.title = "named, 10 slots, u64 wrap, aborts", .named = 1,
+         .initial_sequence = 0 - (uint64_t)(3 * n / 2), .abort_percent = 4,
+         .writers = 3, .messages_per_writer = n, .groups = 2,
+         .slot_bytes = 181, .slot_count = 10, .cast = full},
+        {.title = "anonymous, 3 slots, 2^63 crossing, skips",
+         .initial_sequence = (1ull << 63) - (uint64_t)n, .writers = 1,
+         .messages_per_writer = 3 * n, .groups = 2, .slot_bytes = 64,
+         .slot_count = 3, .cast = skippy, .skip_ns = 300000},
+        {.title = "anonymous, 1 slot", .initial_sequence = 11,
+         .abort_percent = 3, .writers = 2, .messages_per_writer = n / 4,
+         .groups = 1, .slot_bytes = 100, .slot_count = 1, .cast = small},
+        {.title = "named, 5 slots, lossy only", .named = 1,
+         .initial_sequence = 5, .abort_percent = 10, .writers = 1,
+         .messages_per_writer = 5 * n, .slot_bytes = 300, .slot_count = 5,
+         .cast = lossy_only},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         run(&scenarios[i], tu_mix64(seed + i));

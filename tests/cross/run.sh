@@ -26,7 +26,9 @@ ALL_LANGS=(c python rust go)
 read -r -a LANGS <<<"${CROSS_LANGS:-${ALL_LANGS[*]}}"
 COUNT="${CROSS_COUNT:-2000}"
 SLOT_BYTES=256
-SLOT_COUNT=8
+# Not a power of two: every ring below is made in one language and opened
+# in the others with the exact capacity its creator asked for.
+SLOT_COUNT=10
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/shmring-cross.XXXXXX")"
 BIN="$WORK/bin"
@@ -175,13 +177,13 @@ run_mixed_group() {
   echo "group: $(wc -l <"$reports/reference") messages, each to exactly one member ($(wc -l "$reports"/member-* | head -n -1 | awk '{printf "%s ", $1}'))"
 }
 
-# A ring created by $1; every language's --info line must be identical and
-# show the geometry asked for.
+# A ring of 13 slots (a slot array of 16) created by $1; every language's
+# --info line must be identical and show the geometry asked for.
 run_layout() {
   new_ring
-  producer "$1" "$ring" --id 0 --count 0 --create 200 16 || return 1
+  producer "$1" "$ring" --id 0 --count 0 --create 200 13 || return 1
   local lang line first="" rc=0
-  local want="slot_bytes=200 slot_count=16 max_writers=64 max_readers=128 max_groups=32 layout_version=1 "
+  local want="slot_bytes=200 slot_count=13 max_writers=64 max_readers=128 max_groups=32 layout_version=2 "
   for lang in "${LANGS[@]}"; do
     line="$(consumer "$lang" "$ring" --info)" || return 1
     echo "$lang: $line"

@@ -32,3 +32,17 @@ class MustCreatedReadersBeforeWritingError(Error):
 
 class InternalLockingError(Error):
     """ReadersWriterLock.wait_for_write() without the read lock held."""
+
+
+# Not in the seed: failures of shmring's own limits, as compat exceptions
+# (a program that catches ringbuffer.Error catches them too).
+
+
+class InvalidArgumentError(Error, ValueError):
+    """An argument outside what the ring can be (slot_count 0 or above
+    2**31, slot_bytes above 2**32 - 1, a pointer moved backwards, ...)."""
+
+
+class TooManyParticipantsError(Error):
+    """A table of the ring or lock is full: reader pointers, threads or
+    processes reading, writing or holding the lock at once."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, ContextManager, Generic, TypeVar
 
 from ._compat_errors import InternalLockingError
-from ._compat_support import PerThread, unique_name, unlink_with
+from ._compat_support import PerThread, compat_errors, unique_name, unlink_with
 from ._errors import Invalid
 from ._rwlock import RWLock
 
@@ -47,7 +47,8 @@ class ReadersWriterLock:
 
     def __init__(self) -> None:
         name = unique_name("lock")
-        self._setup(RWLock.create(name, max_holders=MAX_HOLDERS))
+        with compat_errors():
+            self._setup(RWLock.create(name, max_holders=MAX_HOLDERS))
         unlink_with(self, name)
 
     def _setup(self, lock: RWLock) -> None:
@@ -65,20 +66,27 @@ class ReadersWriterLock:
     def __reduce__(self) -> tuple[object, ...]:
         return (ReadersWriterLock._attach, (self._lock,))
 
+    def _holder(self) -> RWLock:
+        """This thread's holder (TooManyParticipantsError once MAX_HOLDERS
+        threads and processes hold one)."""
+        with compat_errors():
+            return self._holders.get()
+
     def for_read(self) -> ContextManager[None]:
         """Hold the lock for reading during the `with` block (nestable)."""
-        return self._holders.get().for_read()
+        return self._holder().for_read()
 
     def for_write(self) -> ContextManager[None]:
         """Hold the lock for writing during the `with` block."""
-        return self._holders.get().for_write()
+        return self._holder().for_write()
 
     def wait_for_write(self) -> None:
         """Inside for_read(): let writers in until one has had its turn,
         then hold the lock for reading again. May return early (after a
         signal handler ran): recheck what you wait for."""
+        holder = self._holder()
         try:
-            self._holders.get().wait_for_write()
+            holder.wait_for_write()
         except Invalid as e:
             raise InternalLockingError(
                 "wait_for_write() must be called with the lock held for reading "

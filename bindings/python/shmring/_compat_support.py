@@ -1,16 +1,19 @@
 """What shmring.compat's objects share: generated names removed by the
-process that made them, and a handle per thread of each process."""
+process that made them, a handle per thread of each process, and shmring's
+failures as compat exceptions."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
 import threading
 import weakref
-from typing import Callable, Generic, TypeVar
+from typing import Callable, Generic, Iterator, TypeVar
 
-from ._errors import NotFound
+from ._compat_errors import InvalidArgumentError, TooManyParticipantsError
+from ._errors import Invalid, LimitReached, NotFound
 from ._ring import unlink
 
 _T = TypeVar("_T")
@@ -53,3 +56,16 @@ class PerThread(Generic[_T]):
             local.pid = pid
         handle: _T = local.handle
         return handle
+
+
+@contextlib.contextmanager
+def compat_errors() -> Iterator[None]:
+    """shmring's own failures inside compat as compat exceptions: a bad
+    argument as InvalidArgumentError (also ValueError), a full table as
+    TooManyParticipantsError."""
+    try:
+        yield
+    except Invalid as e:
+        raise InvalidArgumentError(str(e)) from None
+    except LimitReached as e:
+        raise TooManyParticipantsError(str(e)) from None

@@ -120,7 +120,8 @@ class Reader(Handle, _core.ReaderBase):
 
     @property
     def position(self) -> int:
-        """Sequence number of the next message this reader will look at."""
+        """Sequence number of the next message this reader will look at
+        (after ring.skip_all_to_latest(), the newest at once)."""
         if self._h is None:
             raise self._closed_error()
         return _core.reader_position(self._h)

@@ -82,7 +82,8 @@ class Ring(NamedSegment):
         """Create a ring. `name` ("/name" or "name") makes it visible under
         /dev/shm to every process; None makes it anonymous (fork children
         only). All its memory is reserved now: NoSpace here, never a crash
-        later. `slot_count` is a power of two. Defaults of the C core: 64
+        later. `slot_count` (1 .. 2**31) is exactly the number of unread
+        messages at which writers find the ring full. Defaults of the C core: 64
         writers, 128 readers, 32 groups, mode 0o600, the stream ends when the
         last writer that joined closes (close_on_last_writer=False: only at
         end_stream()), first sequence 0. Raises Exists if the name is taken.

@@ -7,7 +7,7 @@ Code written for the seed runs after changing its import to
     ring.new_writer()
     pointer = ring.new_reader()          # before the first write
     # ... pass ring and pointer to multiprocessing.Process children ...
-    ring.try_write(record)               # any buffer; WaitingForReaderError if full
+    ring.try_write(record)               # any buffer; WaitingForReaderError at 10 unread
     data = ring.blocking_read(pointer)   # a new bytearray; WriterFinishedError at the end
     ring.writer_done()
 
@@ -15,12 +15,15 @@ How the seed's notions map onto shmring's, and what differs, is in the
 package README ("shmring.compat").
 """
 
+from ._compat_array import SlotArray
 from ._compat_errors import (
     AlreadyClosedError,
     DataTooLargeError,
     Error,
     InternalLockingError,
+    InvalidArgumentError,
     MustCreatedReadersBeforeWritingError,
+    TooManyParticipantsError,
     WaitingForReaderError,
     WaitingForWriterError,
     WriterFinishedError,
@@ -28,9 +31,11 @@ from ._compat_errors import (
 from ._compat_lock import ReadersWriterLock
 from ._compat_ring import Pointer, Position, RingBuffer
 
+# The seed's names, then the two exceptions for shmring's own limits.
 __all__ = [
-    "RingBuffer", "Pointer", "Position", "ReadersWriterLock",
+    "RingBuffer", "Pointer", "Position", "SlotArray", "ReadersWriterLock",
     "Error", "DataTooLargeError", "WaitingForReaderError", "WaitingForWriterError",
     "WriterFinishedError", "AlreadyClosedError", "MustCreatedReadersBeforeWritingError",
     "InternalLockingError",
+    "InvalidArgumentError", "TooManyParticipantsError",
 ]

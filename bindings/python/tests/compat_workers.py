@@ -58,3 +58,24 @@ def count_under_seed_lock(lock: ringbuffer.ReadersWriterLock, counter, times: in
         with lock.for_read():
             with lock.for_read():
                 assert lock.readers.value >= 2 and not lock.writer.value
+
+
+def fill_slot_array(array: ringbuffer.SlotArray, results) -> None:
+    """In a child: report what the parent wrote to slot 0, write the odd
+    slots, and report the array's geometry."""
+    try:
+        seen = bytes(array[0])
+        for i in range(1, len(array), 2):
+            array[i] = b"child %d" % i
+        results.put((seen, array.slot_bytes, len(array)))
+    except BaseException as e:
+        results.put((repr(e), None, None))
+
+
+def read_through_readers(ring: ringbuffer.RingBuffer, results) -> None:
+    """In a child: how many reader pointers the ring came with, and what the
+    first one reads."""
+    try:
+        results.put((len(ring.readers), bytes(ring.try_read(ring.readers[0]))))
+    except BaseException as e:
+        results.put((repr(e), None))

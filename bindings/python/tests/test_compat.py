@@ -129,31 +129,32 @@ def test_data_too_large_is_a_value_error(ring):
 
 
 def test_a_full_ring_waits_for_readers_and_force_reader_sync_frees_it():
-    # slot_count 3 becomes 4 slots: the 5th unread message does not fit.
+    # 3 slots: the 4th message the slow reader has not read does not fit.
     ring = ringbuffer.RingBuffer(slot_bytes=8, slot_count=3)
     slow, fast = ring.new_reader(), ring.new_reader()
     ring.new_writer()
-    for i in range(4):
+    for i in range(3):
         ring.try_write(b"%d" % i)
         assert ring.try_read(fast) == b"%d" % i
     with pytest.raises(ringbuffer.WaitingForReaderError):
-        ring.try_write(b"4")
+        ring.try_write(b"3")
     ring.force_reader_sync()
-    ring.try_write(b"4")
-    assert ring.try_read(slow) == b"4"  # what it had not read was skipped
-    assert ring.try_read(fast) == b"4"
+    assert slow.get().counter == fast.get().counter == 3  # at once, as the seed's
+    ring.try_write(b"3")
+    assert ring.try_read(slow) == b"3"  # what it had not read was skipped
+    assert ring.try_read(fast) == b"3"
 
 
 def test_pointers_give_counter_index_and_generation():
     ring = ringbuffer.RingBuffer(slot_bytes=8, slot_count=3)
     pointer = ring.new_reader()
     ring.new_writer()
-    for i in range(7):
+    for i in range(6):
         ring.try_write(b"%d" % i)
         if i < 3:
             ring.try_read(pointer)
     w, r = ring.writer.get(), pointer.get()
-    assert (w.counter, w.index, w.generation) == (7, 1, 2)
+    assert (w.counter, w.index, w.generation) == (6, 0, 2)
     assert (r.counter, r.index, r.generation) == (3, 0, 1)
     assert ring.slot_count == 3
 

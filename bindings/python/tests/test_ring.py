@@ -20,6 +20,23 @@ def test_create_named_ring_has_its_geometry_and_name(name):
         assert not ring.stream_ended and not ring.closed
 
 
+@pytest.mark.parametrize("count", [1, 3, 10, 16])
+def test_any_slot_count_is_exactly_the_unread_messages_that_fit(name, count):
+    with shmring.Ring.create(name, slot_bytes=8, slot_count=count) as ring:
+        assert ring.slot_count == count
+        with shmring.Ring.attach(name) as other:
+            assert other.slot_count == count
+        reader, writer = ring.reader(), ring.writer()
+        for i in range(count):
+            writer.try_write(bytes([i]))
+        with pytest.raises(shmring.Full):
+            writer.try_write(b"one more")
+        assert reader.read(timeout=0) == bytes([0])
+        writer.try_write(b"fits")
+        with pytest.raises(shmring.Full):
+            writer.try_write(b"full")
+
+
 def test_create_applies_every_option(name):
     with shmring.Ring.create(name, slot_bytes=8, slot_count=4, max_writers=3,
                              max_readers=5, max_groups=2, mode=0o640,
@@ -114,9 +131,11 @@ def test_create_errors_map_to_exception_classes(name, ring):
     assert isinstance(exc.value, FileExistsError)
     assert isinstance(exc.value, shmring.Error)
     assert ring.name in str(exc.value)  # the C core's detail, not just a code name
-    with pytest.raises(shmring.Invalid) as exc:
-        shmring.Ring.create(name, slot_bytes=8, slot_count=3)
-    assert isinstance(exc.value, ValueError)
+    for count in (0, 2**31 + 1):
+        with pytest.raises(shmring.Invalid) as exc:
+            shmring.Ring.create(name, slot_bytes=8, slot_count=count)
+        assert isinstance(exc.value, ValueError)
+        assert "slot_count must be 1..2147483648" in str(exc.value)
     with pytest.raises(shmring.NotFound) as exc:
         shmring.Ring.attach(name + "-missing", timeout=0)
     assert isinstance(exc.value, FileNotFoundError)

@@ -35,6 +35,9 @@ def prefix():
             pass
 
 
+NEWER = shmring.LAYOUT_VERSION + 1  # the layout version of a newer library
+
+
 def test_ls_shows_live_stale_other_version_and_foreign(prefix):
     live, stale, lock = prefix + "-live", prefix + "-stale", prefix + "-lock"
     with shmring.Ring.create(live, slot_bytes=4096, slot_count=16) as ring, ring.writer():
@@ -43,7 +46,7 @@ def test_ls_shows_live_stale_other_version_and_foreign(prefix):
         with open("/dev/shm" + prefix + "-other", "wb") as f:
             f.write(b"not ours")
         with open("/dev/shm" + prefix + "-newer", "wb") as f:  # a newer library's ring
-            f.write(b"SHMRING\0" + struct.pack("=II", 2, 0x01020304) + bytes(4096 - 16))
+            f.write(b"SHMRING\0" + struct.pack("=II", NEWER, 0x01020304) + bytes(4096 - 16))
         run = cli("ls", "--prefix", prefix)
         assert run.returncode == 0, run.stderr
         lines = {line.split()[0]: line for line in run.stdout.splitlines()}
@@ -53,7 +56,7 @@ def test_ls_shows_live_stale_other_version_and_foreign(prefix):
         assert lines[stale].split()[1] == "ring" and " stale " in lines[stale]
         assert lines[lock].split()[1] == "lock" and "live" in lines[lock]
         newer = lines[prefix + "-newer"]
-        assert newer.split()[1] == "other-version" and "layout version 2" in newer
+        assert newer.split()[1] == "other-version" and f"layout version {NEWER}" in newer
         assert run.stdout.splitlines()[-1] == (
             f"skipped 1 file that is not a shmring segment: {prefix}-other")
 

@@ -50,6 +50,13 @@ def test_json_is_one_exact_snapshot(ring, name):
     assert broadcast and member and lossy
 
 
+def test_a_ring_of_any_slot_count_shows_that_count(name):
+    with shmring.Ring.create(name, slot_bytes=32, slot_count=10) as ring:
+        run = stat(name, "--json")
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["slot_count"] == 10
+
+
 def test_a_missing_ring_is_an_error(name):
     run = stat(name, "--json")
     assert run.returncode == 1 and "No such file" in run.stderr and not run.stdout

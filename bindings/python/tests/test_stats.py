@@ -33,6 +33,20 @@ def test_ring_stats_count_writes_reads_and_participants(ring):
     assert all(r.pid == os.getpid() and r.alive for r in s.reader_stats)
 
 
+def test_positions_show_skip_all_to_latest_at_once(ring):
+    writer = ring.writer()
+    readers = [ring.reader(), ring.reader(group="g"), ring.reader(group="g"),
+               ring.reader(lossy=True)]
+    writer.write_batch([b"a", b"b", b"c"])
+    ring.skip_all_to_latest()
+    # Before any of them reads again: where the next read starts.
+    for reader in readers:
+        assert reader.position == 3
+        assert (reader.stats().position, reader.stats().lag) == (3, 0)
+    writer.write(b"d")
+    assert readers[0].read(timeout=0) == b"d"
+
+
 def test_snapshots_are_frozen_and_do_not_change(ring):
     writer = ring.writer()
     before = ring.stats()

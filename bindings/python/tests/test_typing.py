@@ -63,6 +63,11 @@ USER_PROGRAM = textwrap.dedent("""
         index: int = pointer.get().index
         with compat.ReadersWriterLock().for_read():
             print(got, index, seed.writer.get().generation)
+        pointer.set(pointer.get().counter)
+        slots = compat.SlotArray(slot_bytes=8, slot_count=2)
+        slots[0] = b"x"
+        first_slot: bytearray = slots[0]
+        print(first_slot, len(slots), [bytes(s) for s in slots], len(seed.readers))
     """)
 
 

@@ -15,7 +15,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from .._ring import Ring
-from ._flags import parse, slot_count
+from ._flags import parse
 from ._report import Progress, Result, process_report, summary_table
 from ._roles import START_TIMEOUT, Role, configure_logging, plan, run
 
@@ -27,14 +27,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     flags = parse(argv)
     print(f"Starting performance test with flags: {flags!r}")
     configure_logging(flags.debug)
-    count = slot_count(flags.slots)
-    if count != flags.slots:
-        print(f"The ring has {count} slots (shmring needs a power of two, at least 2)")
     sys.stdout.flush()  # before fork: children must not print it again
     roles = plan(flags)
     readers = len(roles) - flags.writers
     ring = Ring.create(f"/shmring-perf-{os.getpid()}-{time.time_ns()}",
-                       slot_bytes=flags.slot_bytes, slot_count=count,
+                       slot_bytes=flags.slot_bytes, slot_count=flags.slots,
                        max_writers=max(64, flags.writers), max_readers=max(128, readers),
                        max_groups=max(32, flags.groups))
     try:
@@ -100,7 +97,8 @@ def _summarize(ring: Ring, roles: List[Role], processes: List[Any],
     final = ring.stats()
     print("Summary")
     print(summary_table([collected[r.label] for r in roles if r.label in collected]))
-    print(f"ring: {final.next_sequence} messages, {final.writers_joined} writers joined, "
+    print(f"ring: {ring.slot_count} slots of {ring.slot_bytes} bytes, "
+          f"{final.next_sequence} messages, {final.writers_joined} writers joined, "
           f"{final.slots_abandoned} slots abandoned, {final.writers_reaped} writers and "
           f"{final.readers_reaped} readers reaped")
     failed = [p.name for p in processes if p.exitcode != 0]

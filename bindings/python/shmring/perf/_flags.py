@@ -19,7 +19,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration-seconds", type=float, required=True,
                    help="how long the writers write")
     p.add_argument("--slots", type=int, required=True,
-                   help="slots in the ring (rounded up to a power of two)")
+                   help="slots in the ring: writers find it full at this many unread messages")
     p.add_argument("--slot-bytes", type=int, required=True, help="bytes per message")
     p.add_argument("--readers", type=int, required=True,
                    help="reader processes (broadcast, or split into --groups)")
@@ -69,10 +69,3 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
                 "(sequence number and CRC32)")
     return flags
 
-
-def slot_count(slots: int) -> int:
-    """shmring rings have a power-of-two number of slots (at least 2)."""
-    count = 2
-    while count < slots:
-        count *= 2
-    return count

@@ -66,7 +66,8 @@ pub(crate) fn c_name(name: &str) -> Result<CString> {
 
 impl Ring {
     /// Creates a named ring ("/name", visible under /dev/shm) with default
-    /// options: `slot_count` slots (a power of two) of `slot_bytes` bytes.
+    /// options: `slot_count` slots (1..=2^31: writers find the ring full at
+    /// exactly that many unread messages) of `slot_bytes` bytes.
     /// Fails with [`Error::Exists`] if the name is taken.
     pub fn create(name: &str, slot_bytes: u64, slot_count: u64) -> Result<Ring> {
         RingOptions::new().create(Some(name), slot_bytes, slot_count)
@@ -156,7 +157,8 @@ impl Ring {
         // SAFETY (all getters): the handle is valid while self lives.
         unsafe { sys::shmring_slot_bytes(self.raw()) }
     }
-    /// Number of slots (a power of two).
+    /// Number of slots, as created: writers are full at this many unread
+    /// messages.
     pub fn slot_count(&self) -> u64 {
         unsafe { sys::shmring_slot_count(self.raw()) }
     }

@@ -41,7 +41,8 @@ pub struct ReaderStats {
     pub group: Option<String>,
     pub messages: u64,
     pub waits: u64,
-    /// Next sequence to read (a member: its group's).
+    /// Where the next read starts (a member: its group's), a skip of
+    /// [`Ring::skip_all_to_latest`](crate::Ring::skip_all_to_latest) included.
     pub position: u64,
     pub lag: u64,
     pub missed: u64,

@@ -26,6 +26,44 @@ fn named_ring_is_opened_by_name_with_the_same_geometry() {
 }
 
 #[test]
+fn any_slot_count_is_exactly_the_unread_messages_that_fit() {
+    for count in [1u64, 3, 10, 16] {
+        let name = common::unique_name("count");
+        let ring = Ring::create(&name, 8, count).unwrap();
+        assert_eq!(ring.slot_count(), count);
+        assert_eq!(Ring::open(&name, Some(Duration::ZERO)).unwrap().slot_count(), count);
+        Ring::unlink(&name).unwrap();
+        let mut reader = ring.reader().unwrap();
+        let mut writer = ring.writer().unwrap();
+        for i in 0..count {
+            writer.try_write(&[i as u8]).unwrap();
+        }
+        assert!(matches!(writer.try_write(b"more"), Err(Error::Full(_))), "{count} slots");
+        let mut buf = [0u8; 8];
+        assert_eq!(reader.try_read(&mut buf).unwrap(), 1);
+        writer.try_write(b"fits").unwrap();
+        assert!(matches!(writer.try_write(b"full"), Err(Error::Full(_))));
+    }
+}
+
+#[test]
+fn positions_show_skip_all_to_latest_at_once() {
+    let ring = Ring::create_anonymous(16, 4).unwrap();
+    let readers = [ring.reader().unwrap(), ring.group_reader("g").unwrap(), ring.lossy_reader().unwrap()];
+    let mut writer = ring.writer().unwrap();
+    for m in [b"a", b"b", b"c"] {
+        writer.write(m, None).unwrap();
+    }
+    ring.skip_all_to_latest().unwrap();
+    for reader in &readers {
+        assert_eq!(reader.position(), 3);
+    }
+    for stats in ring.stats().unwrap().readers {
+        assert_eq!((stats.position, stats.lag), (3, 0));
+    }
+}
+
+#[test]
 fn anonymous_ring_has_no_name() {
     let ring = Ring::create_anonymous(16, 2).unwrap();
     assert_eq!(ring.name(), None);
@@ -43,8 +81,11 @@ fn create_errors_carry_the_c_detail() {
     assert!(err.to_string().contains(err.detail()));
     Ring::unlink(&name).unwrap();
 
-    let err = Ring::create_anonymous(16, 3).err().unwrap();
-    assert!(matches!(err, Error::Invalid(_)), "slot count 3 is not a power of two: {err}");
+    for count in [0, (1 << 31) + 1] {
+        let err = Ring::create_anonymous(16, count).err().unwrap();
+        assert!(matches!(err, Error::Invalid(_)), "slot count {count}: {err}");
+        assert!(err.detail().contains("slot_count must be 1..2147483648"), "{err}");
+    }
     assert!(matches!(Ring::create("/bad\0name", 16, 4), Err(Error::Invalid(_))));
 }
 
