@@ -181,11 +181,26 @@ static void free_writer_entry(shmring_ring_t *ring, struct writer_entry *e) {
     }
 }
 
+/* 1 if an entry this process joined with is still its own: a peer that
+ * scribbled the pid may have had it reaped, and a new participant may hold
+ * it now. Relaxed (state): under the registry lock, or past its bound. */
+static int still_ours(const atomic_u32 *state, uint32_t pid) {
+    return load_relaxed(state) == SHM_ENTRY_ACTIVE && pid == (uint32_t)getpid();
+}
+
+static int entry_lost(const char *kind) {
+    return set_error(SHMRING_ECORRUPT,
+                     "this %s's entry was freed by another process (its pid "
+                     "in the segment was overwritten?); it is left alone",
+                     kind);
+}
+
 int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
     int rc = registry_lock(ring);
-    free_writer_entry(ring, e);
+    int ours = still_ours(&e->state, e->pid);
+    if (ours) free_writer_entry(ring, e);
     if (rc == SHMRING_OK) registry_unlock(ring);
-    return rc;
+    return rc == SHMRING_OK && !ours ? entry_lost("writer") : rc;
 }
 
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring) {
@@ -379,11 +394,12 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
 int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
                            struct group_entry *g) {
     int rc = registry_lock(ring);
-    free_reader_entry(ring, e, g);
+    int ours = still_ours(&e->state, e->pid);
+    if (ours) free_reader_entry(ring, e, g);
     if (rc == SHMRING_OK) registry_unlock(ring);
     /* Writers waiting on this reader's gate may go on. */
     wake_all(&ring->control->space_wait);
-    return rc;
+    return rc == SHMRING_OK && !ours ? entry_lost("reader") : rc;
 }
 
 int reap_dead_readers(shmring_ring_t *ring) {
