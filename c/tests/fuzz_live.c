@@ -18,8 +18,8 @@
  * Deterministic by count: round r uses seed SHMRING_FUZZ_SEED + r (1 by
  * default) for its geometry, each participant's operations and the
  * scribbler's targets and values; nothing depends on time except the hang
- * guard. SHMRING_FUZZ_ROUNDS (default 6) and SHMRING_FUZZ_OPS (operations
- * per participant and scribbles per round, default 300) make a longer run:
+ * guard. SHMRING_FUZZ_ROUNDS (default 20) and SHMRING_FUZZ_OPS (operations
+ * per participant and scribbles per round, default 500) make a longer run:
  *   SHMRING_FUZZ_ROUNDS=500 SHMRING_FUZZ_OPS=2000 bazel-bin/c/fuzz_live
  * Processes, not threads: a scribble is a write no participant orders
  * against, which ThreadSanitizer would rightly report inside one process.
@@ -465,8 +465,8 @@ static int run_round(uint64_t seed, uint64_t ops) {
 
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    uint64_t rounds = env_or("SHMRING_FUZZ_ROUNDS", 6);
-    uint64_t ops = env_or("SHMRING_FUZZ_OPS", 300);
+    uint64_t rounds = env_or("SHMRING_FUZZ_ROUNDS", 20);
+    uint64_t ops = env_or("SHMRING_FUZZ_OPS", 500);
     uint64_t first_seed = env_or("SHMRING_FUZZ_SEED", 1);
     g_tally = mmap(NULL, sizeof *g_tally, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
