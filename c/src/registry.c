@@ -190,8 +190,10 @@ static int still_ours(const atomic_u32 *state, uint32_t pid) {
 
 static int entry_lost(const char *kind) {
     return set_error(SHMRING_ECORRUPT,
-                     "this %s's entry was freed by another process (its pid "
-                     "in the segment was overwritten?); it is left alone",
+                     "this %s's entry is no longer this process's (freed by "
+                     "another process after its pid in the segment was "
+                     "overwritten, or a handle used across fork); it is left "
+                     "alone",
                      kind);
 }
 
