@@ -32,7 +32,7 @@
  * when the word names another process or is not stored yet. */
 static uint64_t holder_start_time(const struct control *c, uint32_t holder) {
     /* SYNC(registry): after the lock word; pairs with the owner stores in
-     * registry_lock and registry_unlock. */
+     * registry_lock_within and registry_unlock. */
     uint64_t owner = load_seq_cst(&c->registry_lock_owner);
     return (owner & OWNER_PID_MASK) == holder ? owner >> OWNER_PID_BITS : 0;
 }
@@ -115,7 +115,7 @@ void registry_unlock(shmring_ring_t *ring) {
     /* SYNC(registry): cleared first, so a waiter that reads our pid never
      * pairs it with a later holder's owner word. */
     store_seq_cst(&ring->control->registry_lock_owner, 0);
-    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
+    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock_within. */
     store_seq_cst(&ring->control->registry_lock, 0);
 }
 
