@@ -28,7 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shmring.h"
@@ -224,6 +227,82 @@ static void test_slot_length_every_path(void) {
             }
         }
     }
+}
+
+/* A member that died holding two messages, the first of them scribbled:
+ * the surviving member adopts the hold, gets ECORRUPT for that one and
+ * the other one redelivered. */
+static void test_slot_length_in_an_adopted_hold(void) {
+    const char *name = unique_name();
+    shmring_ring_t *ring;
+    shmring_writer_t *w;
+    shmring_reader_t *survivor;
+    CHECK_OK(shmring_create(name, SLOT_BYTES, SLOT_COUNT, NULL, &ring));
+    CHECK_OK(shmring_reader_open(ring, "g", 0, &survivor));
+    CHECK_OK(shmring_writer_open(ring, &w));
+    int go[2], taken[2]; /* parent -> child, child -> parent */
+    CHECK(pipe(go) == 0 && pipe(taken) == 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) { /* takes m0, m1 and holds them until killed */
+        shmring_ring_t *mine;
+        shmring_reader_t *member;
+        const void *datas[2];
+        uint64_t lengths[2];
+        uint32_t count = 0;
+        if (shmring_open(name, 0, &mine) != SHMRING_OK ||
+            shmring_reader_open(mine, "g", 0, &member) != SHMRING_OK) {
+            _exit(1);
+        }
+        char c = 0;
+        if (read(go[0], &c, 1) != 1) _exit(1);
+        int rc = shmring_peek_batch(member, datas, lengths, 2, &count, WAIT_NS);
+        c = rc == SHMRING_OK && count == 2 ? 'y' : 'n';
+        if (write(taken[1], &c, 1) != 1) _exit(1);
+        for (;;) pause();
+    }
+    CHECK_OK(shmring_write(w, "m0", 2, 0));
+    CHECK_OK(shmring_write(w, "m1", 2, 0));
+    /* The child joins before the messages are taken: wait until it has. */
+    for (int64_t give_up = now_ns() + WAIT_NS; now_ns() < give_up;) {
+        shmring_stats_t *stats;
+        CHECK_OK(shmring_stats_read(ring, &stats));
+        uint32_t readers = shmring_stats_reader_count(stats);
+        shmring_stats_free(stats);
+        if (readers == 2) break;
+        sched_yield();
+    }
+    char c = 'g';
+    CHECK(write(go[1], &c, 1) == 1);
+    CHECK(read(taken[0], &c, 1) == 1 && c == 'y');
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    struct peer p;
+    CHECK(peer_map(name, &p) == 0);
+    scribble_u32(&slot_of(&p, 0)->length, BIG_BUFFER / 2);
+    CHECK_OK(shmring_write(w, "m2", 2, 0));
+    uint8_t *buffer = malloc(BIG_BUFFER);
+    CHECK(buffer != NULL);
+    uint64_t n;
+    CHECK_OK(shmring_read(survivor, buffer, BIG_BUFFER, &n, WAIT_NS));
+    CHECK(n == 2 && memcmp(buffer, "m2", 2) == 0);
+    /* Idle now: the survivor finds the dead member and adopts its hold. */
+    CHECK_RC(shmring_read(survivor, buffer, BIG_BUFFER, &n, WAIT_NS),
+             SHMRING_ECORRUPT);
+    CHECK(error_mentions("slot_bytes"));
+    CHECK_OK(shmring_read(survivor, buffer, BIG_BUFFER, &n, WAIT_NS));
+    CHECK(n == 2 && memcmp(buffer, "m1", 2) == 0);
+    CHECK_EQ_U64(shmring_reader_missed(survivor), 1);
+    free(buffer);
+    peer_unmap(&p);
+    for (int i = 0; i < 2; i++) {
+        close(go[i]);
+        close(taken[i]);
+    }
+    CHECK_OK(shmring_writer_close(w));
+    CHECK_OK(shmring_reader_close(survivor));
+    CHECK_OK(shmring_close(ring));
+    shmring_unlink(name);
 }
 
 /* ---- stamps and group cursors --------------------------------------------- */
@@ -487,6 +566,7 @@ int main(void) {
     atexit(cleanup_names);
     tu_watchdog(600);
     RUN(test_slot_length_every_path);
+    RUN(test_slot_length_in_an_adopted_hold);
     RUN(test_broadcast_future_stamp);
     RUN(test_group_cursor_behind);
     RUN(test_group_cursor_ahead);
