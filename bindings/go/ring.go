@@ -6,7 +6,6 @@ import "C"
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -50,10 +49,10 @@ type Options struct {
 // messages) of slotBytes bytes. opts may be nil. ErrExists if the name is
 // taken.
 func Create(name string, slotBytes, slotCount uint64, opts *Options) (*Ring, error) {
-	if strings.IndexByte(name, 0) >= 0 {
-		return nil, invalid(fmt.Sprintf("ring name %q contains a NUL byte", name))
+	cname, err := cName(name)
+	if err != nil {
+		return nil, err
 	}
-	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	return create(cname, slotBytes, slotCount, opts)
 }
@@ -111,10 +110,10 @@ func (o *Options) apply(c *C.shmring_options_t) error {
 // Open attaches to a named ring made by any process in any language,
 // waiting up to timeout (Forever: no limit) for one still being created.
 func Open(name string, timeout time.Duration) (*Ring, error) {
-	if strings.IndexByte(name, 0) >= 0 {
-		return nil, invalid(fmt.Sprintf("ring name %q contains a NUL byte", name))
+	cname, err := cName(name)
+	if err != nil {
+		return nil, err
 	}
-	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var raw *C.shmring_ring_t
 	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_open(cname, ns, &raw) }); err != nil {
@@ -125,9 +124,25 @@ func Open(name string, timeout time.Duration) (*Ring, error) {
 
 // Unlink removes a name; processes attached keep their mapping.
 func Unlink(name string) error {
-	cname := C.CString(name)
+	cname, err := cName(name)
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cname))
 	return call(func() C.int { return C.shmring_unlink(cname) })
+}
+
+// cName converts a ring or lock name for C once the core has checked all of
+// its bytes: C.CString keeps an embedded NUL, where the C string would end
+// and name another segment. The caller frees the result.
+func cName(name string) (*C.char, error) {
+	cname := C.CString(name)
+	err := call(func() C.int { return C.shmring_name_check(cname, C.uint64_t(len(name))) })
+	if err != nil {
+		C.free(unsafe.Pointer(cname))
+		return nil, err
+	}
+	return cname, nil
 }
 
 // acquire returns the C ring for a new writer or reader (counted), or an

@@ -6,8 +6,6 @@ import "C"
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -40,10 +38,10 @@ type LockState struct {
 // optionally | ReplaceStale (a stale lock of that name is replaced).
 // ErrExists if the name is taken. Remove the name with Unlink.
 func CreateRWLock(name string, maxHolders, mode uint32) (*RWLock, error) {
-	if strings.IndexByte(name, 0) >= 0 {
-		return nil, invalid(fmt.Sprintf("lock name %q contains a NUL byte", name))
+	cname, err := cName(name)
+	if err != nil {
+		return nil, err
 	}
-	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	return createRWLock(cname, maxHolders, mode)
 }
@@ -67,10 +65,10 @@ func createRWLock(cname *C.char, maxHolders, mode uint32) (*RWLock, error) {
 // waiting up to timeout (Forever: no limit) for one still being created.
 // A segment that is not a lock: ErrCorrupt or ErrVersion.
 func OpenRWLock(name string, timeout time.Duration) (*RWLock, error) {
-	if strings.IndexByte(name, 0) >= 0 {
-		return nil, invalid(fmt.Sprintf("lock name %q contains a NUL byte", name))
+	cname, err := cName(name)
+	if err != nil {
+		return nil, err
 	}
-	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	l := &RWLock{}
 	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_rwlock_open(cname, ns, &l.raw) }); err != nil {

@@ -103,6 +103,60 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
     (void)_global_timeout_ns; /* used only by the calls that wait */
 }
 
+/* ---- Names: str in, the whole of it checked ------------------------------ */
+
+/* A C string ends at its first NUL: "/ab\0cd" would reach the core as "/ab"
+ * and name another ring. The core's shmring_name_check sees all the bytes.
+ * None is NULL (anonymous rings and locks). */
+%typemap(in) const char *name (Py_ssize_t size = 0) {
+    if ($input == Py_None) {
+        $1 = NULL;
+    } else {
+        const char *text = PyUnicode_Check($input)
+                               ? PyUnicode_AsUTF8AndSize($input, &size)
+                               : NULL;
+        if (!text) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "a ring name is a str, not %.80s",
+                             Py_TYPE($input)->tp_name);
+            }
+            SWIG_fail;
+        }
+        int status = shmring_name_check(text, (uint64_t)size);
+        if (status != SHMRING_OK) {
+            shmring_py_raise(status);
+            SWIG_fail;
+        }
+        $1 = (char *)text; /* lives as long as the str */
+    }
+}
+%typemap(typecheck) const char *name = char *;
+
+/* Group names are C strings too: a NUL byte would join another group. */
+%typemap(in) const char *group (Py_ssize_t size = 0) {
+    if ($input == Py_None) {
+        $1 = NULL;
+    } else {
+        const char *text = PyUnicode_Check($input)
+                               ? PyUnicode_AsUTF8AndSize($input, &size)
+                               : NULL;
+        if (!text) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "a group name is a str, not %.80s",
+                             Py_TYPE($input)->tp_name);
+            }
+            SWIG_fail;
+        }
+        if (memchr(text, '\0', (size_t)size)) {
+            PyErr_Format(shmring_py_error_class(SHMRING_EINVALID),
+                         "group name %R contains a NUL byte", $input);
+            SWIG_fail;
+        }
+        $1 = (char *)text;
+    }
+}
+%typemap(typecheck) const char *group = char *;
+
 /* ---- Data in: any contiguous buffer -------------------------------------- */
 
 %typemap(in) (const void *data, uint64_t length)

@@ -124,6 +124,14 @@ int shmring_open(const char *name, int64_t timeout_ns,
 int shmring_close(shmring_ring_t *ring);
 /* Remove a name; processes attached keep their mapping. */
 int shmring_unlink(const char *name);
+/* Check a ring or lock name of `length` bytes that need not end in NUL:
+ * SHMRING_OK, or SHMRING_EINVALID with shmring_last_error() saying
+ * "\"...\" is not a valid ring name: <reason>" (empty, over 250 bytes, '/'
+ * after the first byte, "." or "..", or a NUL byte). Every call taking a
+ * name applies the same check to its NUL-terminated string; bindings whose
+ * strings can hold NUL bytes call this first, since a C string would end at
+ * the first NUL and name another segment. */
+int shmring_name_check(const char *name, uint64_t length);
 /* End the stream now: writers get SHMRING_ECLOSED, readers drain what was
  * written and then get SHMRING_ECLOSED. */
 int shmring_close_stream(shmring_ring_t *ring);
@@ -217,9 +225,15 @@ const char *shmring_stats_reader_group(const shmring_stats_t *stats,
 
 /* ---- Writers ------------------------------------------------------------ */
 
+/* Join the ring as a writer. Joins and closes take the ring's registry
+ * lock, held briefly; a holder that stays alive past 5 s (stopped, or a
+ * live pid scribbled into the lock) makes a join fail with
+ * SHMRING_ETIMEOUT; an impossible pid there is taken over at once. */
 int shmring_writer_open(shmring_ring_t *ring, shmring_writer_t **writer_out);
 /* Leave the ring; with close_on_last_writer the last one ends the stream.
- * An open reservation is aborted. */
+ * An open reservation is aborted. The handle is freed whatever the status:
+ * SHMRING_ETIMEOUT says the registry lock was held by a live process past
+ * its bound (5 s, docs/crash-safety.md) and the entry was freed without it. */
 int shmring_writer_close(shmring_writer_t *writer);
 
 /* Copy one message of 0..slot_bytes bytes into the ring. try_write never
@@ -253,7 +267,8 @@ int shmring_abort(shmring_writer_t *writer);
  * about 250 ms later; a stopped process is alive and keeps holding them. */
 int shmring_reader_open(shmring_ring_t *ring, const char *group,
                         uint32_t flags, shmring_reader_t **reader_out);
-/* Leave the ring; an open peek is released. */
+/* Leave the ring; an open peek is released. The handle is freed whatever
+ * the status (SHMRING_ETIMEOUT: as for shmring_writer_close). */
 int shmring_reader_close(shmring_reader_t *reader);
 
 /* Copy the next message into buffer. *length_out gets its length. If the

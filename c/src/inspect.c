@@ -22,8 +22,6 @@
 
 #include "rwlock.h"
 
-/* Linux's PID_MAX_LIMIT: no process has a pid above it. */
-#define PID_LIMIT 4194304u
 /* Live pids named in a summary; the rest are counted. */
 #define SUMMARY_PIDS 8u
 
@@ -39,7 +37,7 @@ static const char *role_name(uint32_t role) {
 
 int inspection_note(shmring_inspection_t *in, uint32_t pid,
                     uint64_t start_time, uint32_t role) {
-    if (pid == 0 || pid > PID_LIMIT) {
+    if (!pid_is_possible(pid)) { /* no process can have it: damaged, not dead */
         if (!in->impossible_pid) in->impossible_pid = pid ? pid : UINT32_MAX;
         return 0;
     }

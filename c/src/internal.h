@@ -101,6 +101,9 @@ struct shmring_reader {
 };
 
 /* shm_file.c: what every kind of segment does with its file. */
+/* SHMRING_OK if `length` bytes are a valid segment name, else
+ * SHMRING_EINVALID: "... is not a valid ring name: <reason>". */
+int shm_check_name(const char *name, size_t length);
 /* "/name" or "name" -> a malloc'd "/name"; SHMRING_EINVALID if malformed. */
 int shm_normalize_name(const char *name, char **out);
 /* errno -> a status code, with a message naming what failed and on what. */
@@ -226,6 +229,17 @@ void wake_all(atomic_u64 *wait_word);
 void spinner_init(struct spinner *spin);
 
 /* registry.c: the participant tables */
+/* How long joins and closes wait for a registry lock whose holder is alive
+ * (docs/crash-safety.md, "The registry lock"). */
+#define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
+/* How long recovery on the data path (reaping, abandoned slots, adopting
+ * orphans) waits for it before trying again at its next period: a
+ * legitimate holder holds it for microseconds. */
+#define REGISTRY_LOCK_DATA_PATH_NS SHM_SLEEP_SLICE_NS
+/* Take the registry lock, taking it over from a dead or impossible holder;
+ * SHMRING_ETIMEOUT if a live holder keeps it for timeout_ns (0: at once). */
+int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns);
+/* registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS). */
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
 int reap_dead_readers(shmring_ring_t *ring);
@@ -239,16 +253,23 @@ uint32_t reap_dead_writers_locked(shmring_ring_t *ring);
 
 /* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
+/* The kernel's pid limit (/proc/sys/kernel/pid_max; 2^22 if unreadable):
+ * every pid is below it. */
+uint32_t pid_limit(void);
+/* 1 if some process could have this pid: 0 < pid < pid_limit(). */
+int pid_is_possible(uint32_t pid);
 /* 1 if the process is gone, a zombie, or its pid was reused (start_time 0:
- * existence only). */
+ * existence only); also for a pid no process can have (pid_is_possible). */
 int participant_is_dead(uint32_t pid, uint64_t start_time);
 int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
-void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
+/* Leaving frees the entry even when the registry lock cannot be had (its
+ * holder alive past the bound); the status then says so. */
+int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
 int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
                         const char *group_name, struct reader_entry **out,
                         struct group_entry **group_out);
-void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
-                            struct group_entry *g);
+int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                           struct group_entry *g);
 /* The oldest sequence any gating reader still needs, seen from `tail`. */
 uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 

@@ -6,6 +6,11 @@
  * exist, when it is a zombie, or when the pid now belongs to a process that
  * started at another time (pid reuse). A stopped process is alive. Where
  * /proc belongs to another pid namespace, only existence (kill 0) counts.
+ *
+ * The pid comes from shared memory, which any peer can scribble: a pid no
+ * process can have (0, above the kernel's pid_max, or negative as a pid_t,
+ * where kill(-1, 0) would "find" every process) names nobody, so it counts
+ * as dead rather than being passed to kill() or /proc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,6 +55,47 @@ static int proc_is_ours(void) {
     return ok;
 }
 
+/* The kernel's PID_MAX_LIMIT on 64-bit Linux (2^22): no pid reaches it,
+ * and the registry lock's owner word has 22 bits for the pid. */
+#define PID_LIMIT_CEILING (1u << 22)
+
+/* /proc/sys/kernel/pid_max (every pid is below it), PID_LIMIT_CEILING if
+ * unreadable. */
+static uint32_t read_pid_limit(void) {
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+    if (!f) return PID_LIMIT_CEILING;
+    unsigned long limit = 0;
+    int ok = fscanf(f, "%lu", &limit) == 1 && limit > 1 &&
+             limit <= PID_LIMIT_CEILING;
+    fclose(f);
+    return ok ? (uint32_t)limit : PID_LIMIT_CEILING;
+}
+
+/* The last pid_max read; 0 until the first read. */
+static atomic_u32 known_pid_limit;
+
+uint32_t pid_limit(void) {
+    /* Relaxed: a process-local cache of a kernel setting; any value read is
+     * one that some read of the file returned. */
+    uint32_t limit = load_relaxed(&known_pid_limit);
+    if (limit == 0) {
+        limit = read_pid_limit();
+        store_relaxed(&known_pid_limit, limit); /* Relaxed: as above */
+    }
+    return limit;
+}
+
+int pid_is_possible(uint32_t pid) {
+    if (pid == 0 || pid >= PID_LIMIT_CEILING) return 0;
+    if (pid < pid_limit()) return 1;
+    /* pid_max may have been raised since it was read: read it again (only
+     * a pid at or above the old limit, i.e. corruption, gets here). */
+    uint32_t limit = read_pid_limit();
+    /* Relaxed: as in pid_limit. */
+    store_relaxed(&known_pid_limit, limit);
+    return pid < limit;
+}
+
 uint64_t process_start_time(uint32_t pid) {
     char state;
     uint64_t start = 0;
@@ -64,7 +110,7 @@ static int pid_is_gone(uint32_t pid) {
 }
 
 int participant_is_dead(uint32_t pid, uint64_t start_time) {
-    if (pid == 0) return 0;
+    if (!pid_is_possible(pid)) return 1;
     if (!proc_is_ours()) return pid_is_gone(pid);
     char state;
     uint64_t now_start;

@@ -90,7 +90,11 @@ void orphans_keep_hold_locked(shmring_ring_t *ring, struct reader_entry *e,
 struct reader_entry *orphans_adopt(shmring_ring_t *ring,
                                    struct reader_entry *member,
                                    struct group_entry *g) {
-    if (registry_lock(ring) != SHMRING_OK) return NULL;
+    /* On the data path: a lock busy for longer means "none now", tried
+     * again at the next read. */
+    if (registry_lock_within(ring, REGISTRY_LOCK_DATA_PATH_NS) != SHMRING_OK) {
+        return NULL;
+    }
     struct reader_entry *found = NULL;
     /* Relaxed: under the registry lock. */
     uint32_t group_index = load_relaxed(&member->group_index);

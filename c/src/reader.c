@@ -72,11 +72,11 @@ SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
 
 SHMRING_API int shmring_reader_close(shmring_reader_t *r) {
     if (!r) return set_error(SHMRING_EINVALID, "reader is NULL");
-    registry_remove_reader(r->ring, r->entry, r->group);
+    int rc = registry_remove_reader(r->ring, r->entry, r->group);
     free(r->scratch_datas);
     free(r->scratch_sequences);
     free(r);
-    return SHMRING_OK;
+    return rc;
 }
 
 /* Room for n views in the reader's scratch arrays. */
@@ -107,6 +107,10 @@ struct batch {
     uint64_t first_length;    /* when the first message does not fit */
     int lapped;               /* the first slot holds a newer sequence */
     uint64_t lapped_stamp;    /* that slot's stamp */
+    /* The slot after the batch claims a length over slot_bytes (confirmed
+     * against its stamp): a peer scribbled it, and it is never handed out. */
+    int bad_length;
+    uint64_t bad_length_value;
 };
 
 /* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A lossy reader's slot can be rewritten under it, so what
@@ -132,6 +136,7 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
     b->bytes = 0;
     b->lapped = 0;
     b->first_length = 0;
+    b->bad_length = 0;
     if (limit > ring->array_slots) limit = ring->array_slots;
     while (b->count < b->max_count && b->span < limit) {
         uint64_t s = from + b->span;
@@ -154,6 +159,15 @@ static void collect_batch(const shmring_ring_t *ring, uint64_t from,
             if (slot_rewritten(slot, stamp, s, b)) return;
             b->span++;
             continue;
+        }
+        if (length > ring->slot_bytes) {
+            /* A lossy reader's length may be a newer message's torn by a
+             * rewrite: only a length that was current is corrupt. */
+            if (!slot_rewritten(slot, stamp, s, b)) {
+                b->bad_length = 1;
+                b->bad_length_value = length;
+            }
+            return;
         }
         if (b->bytes + length > b->capacity) {
             /* Report only a length that was current. */
@@ -209,7 +223,7 @@ static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
  * writer that claimed it (or every writer) may have died: free dead
  * writers' entries and recover what they left unpublished. Only this path
  * pays for the clock: a reader with messages never gets here. */
-static void watch_stuck(shmring_reader_t *r, uint64_t position) {
+static int watch_stuck(shmring_reader_t *r, uint64_t position) {
     int64_t now = monotonic_ns();
     if (r->stuck_since_ns == 0 || r->stuck_at != position) {
         r->stuck_at = position;
@@ -219,7 +233,9 @@ static void watch_stuck(shmring_reader_t *r, uint64_t position) {
         recover_abandoned(r->ring, position);
         /* An idle group may have a dead member whose messages wait. */
         if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
+        return 1;
     }
+    return 0;
 }
 
 /* ---- advancing ----------------------------------------------------------- */
@@ -271,6 +287,91 @@ static void member_release(shmring_reader_t *r, uint64_t span, uint32_t count) {
     wake_waiters(&r->ring->control->space_wait);
 }
 
+/* ---- slots and cursors a peer scribbled ---------------------------------- */
+
+/* Every process that maps the ring can write any byte of it. What a reader
+ * finds impossible there is SHMRING_ECORRUPT, and the reader passes over
+ * the message it cannot deliver (counted as missed), so that its next read
+ * goes on and writers are not held back behind it. */
+
+static int bad_length_error(const shmring_reader_t *r, uint64_t sequence,
+                            const struct batch *b) {
+    return set_error(SHMRING_ECORRUPT,
+                     "the slot of sequence %llu claims a message of %llu "
+                     "bytes, more than slot_bytes %llu: the segment was "
+                     "written by something else; the message is skipped",
+                     (unsigned long long)sequence,
+                     (unsigned long long)b->bad_length_value,
+                     (unsigned long long)r->ring->slot_bytes);
+}
+
+/* A broadcast or lossy reader passes over the message at `position`. */
+static int own_pass_corrupt(shmring_reader_t *r, uint64_t position) {
+    r->missed++;
+    reader_advance(r, position + 1);
+    count_delivered(r, 0);
+    return SHMRING_ECORRUPT;
+}
+
+/* A member moves its group's cursor from `from` to `to` over what cannot
+ * be delivered. 0 if another member moved it first (look again). */
+static int member_pass_corrupt(shmring_reader_t *r, uint64_t from,
+                               uint64_t to) {
+    /* SYNC(group-next): pairs with load_seq_cst(next) in min_reader_gate
+     * and in other members. */
+    if (!cas_seq_cst(&r->group->next, &from, to)) return 0;
+    if (seq_diff(to, from) > 0) r->missed += to - from;
+    count_delivered(r, 0);
+    return 1;
+}
+
+/* The slot at the group's cursor `next` holds a newer sequence. That is a
+ * race when other members moved the cursor on, or skip_floor passed it:
+ * 0, look again. Otherwise the group's gate kept writers off that slot, so
+ * tail <= next + capacity, and a newer stamp is impossible: either the
+ * cursor or the stamp was scribbled. 1: passed over it (error set). */
+static int member_found_lapped(shmring_reader_t *r, uint64_t next,
+                               uint64_t stamp) {
+    /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. Tail
+     * first: next and the floor read after it were so when tail was. */
+    uint64_t tail = load_seq_cst(&r->ring->control->tail);
+    /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
+    if (load_seq_cst(&r->group->next) != next) return 0;
+    if (past_skip_floor(r, next) != next) return 0;
+    if (seq_diff(tail, next) > (int64_t)r->ring->capacity) {
+        set_error(SHMRING_ECORRUPT,
+                  "the group is at sequence %llu, more than a lap behind "
+                  "the next sequence %llu: its cursor was written by "
+                  "something else; the group goes on from %llu",
+                  (unsigned long long)next, (unsigned long long)tail,
+                  (unsigned long long)tail);
+        return member_pass_corrupt(r, next, tail);
+    }
+    set_error(SHMRING_ECORRUPT,
+              "the slot of sequence %llu holds the stamp of sequence %llu, "
+              "which its group's gate cannot allow: it was written by "
+              "something else; the message is skipped",
+              (unsigned long long)next, (unsigned long long)(stamp >> 1));
+    return member_pass_corrupt(r, next, next + 1);
+}
+
+/* A member idle at `next` for a while: a cursor ahead of tail (where
+ * members never put it) was scribbled, and would starve the group until
+ * writers reach it. 1: moved back to tail (error set). */
+static int member_cursor_ahead(shmring_reader_t *r, uint64_t next) {
+    /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots; read
+     * after next, so a correct next is never ahead of it. */
+    uint64_t tail = load_seq_cst(&r->ring->control->tail);
+    if (seq_diff(next, tail) <= 0) return 0;
+    set_error(SHMRING_ECORRUPT,
+              "group cursor at sequence %llu is ahead of the next sequence "
+              "%llu: it was written by something else; the group goes on "
+              "from %llu",
+              (unsigned long long)next, (unsigned long long)tail,
+              (unsigned long long)tail);
+    return member_pass_corrupt(r, next, tail);
+}
+
 /* Redeliver what dead members of our group had taken: the hold we adopted,
  * else one that waits for a member. SHMRING_EEMPTY: nothing of that kind. */
 static int take_orphaned(shmring_reader_t *r, struct batch *b) {
@@ -293,6 +394,13 @@ static int take_orphaned(shmring_reader_t *r, struct batch *b) {
                 return SHMRING_OK;
             }
             if (b->first_length) return SHMRING_ETOO_LARGE;
+            if (b->bad_length) { /* after b->span skipped slots */
+                bad_length_error(r, first + b->span, b);
+                r->missed++;
+                r->from_adopted = 1;
+                member_release(r, b->span + 1, 0);
+                return SHMRING_ECORRUPT;
+            }
             if (b->span > 0) { /* only skipped slots */
                 r->from_adopted = 1;
                 member_release(r, b->span, 0);
@@ -340,11 +448,26 @@ static int member_take(shmring_reader_t *r, struct batch *b) {
         collect_batch(r->ring, next, r->ring->array_slots, b);
         if (b->span == 0) {
             if (b->first_length) return SHMRING_ETOO_LARGE;
+            if (b->bad_length) {
+                bad_length_error(r, next, b);
+                if (member_pass_corrupt(r, next, next + 1)) {
+                    return SHMRING_ECORRUPT;
+                }
+                continue;
+            }
+            if (b->lapped) {
+                if (member_found_lapped(r, next, b->lapped_stamp)) {
+                    return SHMRING_ECORRUPT;
+                }
+                continue;
+            }
             if (stream_ended_at(r->ring, next)) {
                 if (orphans_at_end(r)) continue;
                 return SHMRING_ECLOSED;
             }
-            if (!b->lapped) watch_stuck(r, next);
+            if (watch_stuck(r, next) && member_cursor_ahead(r, next)) {
+                return SHMRING_ECORRUPT;
+            }
             return SHMRING_EEMPTY;
         }
         /* Mark what we are about to hold before taking it, so a writer
@@ -407,10 +530,14 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
         collect_batch(r->ring, position, r->ring->array_slots, b);
         if (!b->lapped) break;
         if (r->kind != SHM_READER_LOSSY) {
-            return set_error(SHMRING_ECORRUPT,
-                             "slot of sequence %llu was overwritten before "
-                             "this reader read it",
-                             (unsigned long long)position);
+            /* Its gate kept writers off the slot. */
+            set_error(SHMRING_ECORRUPT,
+                      "the slot of sequence %llu holds the stamp of sequence "
+                      "%llu before this reader read it: it was written by "
+                      "something else; the message is skipped",
+                      (unsigned long long)position,
+                      (unsigned long long)(b->lapped_stamp >> 1));
+            return own_pass_corrupt(r, position);
         }
         /* Lapped: jump to the oldest message still in the ring, closer
          * to the head on each retry while writers keep lapping us.
@@ -422,9 +549,13 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
         uint64_t stamped = b->lapped_stamp >> 1;
         if ((stamped & r->ring->slot_mask) != (position & r->ring->slot_mask) ||
             attempt >= LOSSY_MAX_JUMPS) {
-            return set_error(SHMRING_ECORRUPT,
-                             "slot of sequence %llu holds an impossible stamp",
-                             (unsigned long long)position);
+            set_error(SHMRING_ECORRUPT,
+                      "the slot of sequence %llu holds an impossible stamp "
+                      "(%#llx): it was written by something else; the "
+                      "message is skipped",
+                      (unsigned long long)position,
+                      (unsigned long long)b->lapped_stamp);
+            return own_pass_corrupt(r, position);
         }
         uint64_t back = r->ring->array_slots >> (attempt < 63 ? attempt : 63);
         uint64_t oldest = tail - (back ? back : 1);
@@ -436,6 +567,10 @@ static int own_collect(shmring_reader_t *r, struct batch *b) {
     if (position != r->position) reader_advance(r, position);
     if (b->span == 0) {
         if (b->first_length) return SHMRING_ETOO_LARGE;
+        if (b->bad_length) {
+            bad_length_error(r, position, b);
+            return own_pass_corrupt(r, position);
+        }
         if (stream_ended_at(r->ring, position)) return SHMRING_ECLOSED;
         watch_stuck(r, position);
         return SHMRING_EEMPTY;

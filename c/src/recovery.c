@@ -49,7 +49,11 @@ static void abandon_slot(shmring_ring_t *ring, uint64_t sequence) {
 }
 
 uint32_t recover_abandoned(shmring_ring_t *ring, uint64_t from) {
-    if (registry_lock(ring) != SHMRING_OK) return 0;
+    /* Periodic, on the data path: a lock busy for longer is tried again
+     * next time. */
+    if (registry_lock_within(ring, REGISTRY_LOCK_DATA_PATH_NS) != SHMRING_OK) {
+        return 0;
+    }
     reap_dead_writers_locked(ring);
     /* Tail first: every claim below it was recorded before its CAS, so the
      * record scan that follows sees it (or its clearing).

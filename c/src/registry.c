@@ -6,8 +6,13 @@
  * The registry lock holds its owner's pid, and next to it the owner's
  * process start time (0 until the owner has stored it). It guards a few
  * stores and, in recovery, a scan of the tables, so it is held briefly; a
- * waiter that finds the holder's process gone (pid reuse included) takes
- * the lock over with a CAS from that pid, which fails if the lock moved on.
+ * waiter that finds the holder's process gone (pid reuse included), or
+ * finds a pid no process can have (a scribbled word), takes the lock over
+ * with a CAS from that value, which fails if the lock moved on. A holder
+ * that stays alive past REGISTRY_LOCK_TIMEOUT_NS (stopped, or a live pid
+ * scribbled into the word) makes joins fail with SHMRING_ETIMEOUT; closes
+ * then free their entry without the lock and say so (docs/crash-safety.md,
+ * "The registry lock").
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -16,7 +21,6 @@
 
 #include "internal.h"
 
-#define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
 
 /* registry_lock_owner: the holder's pid in the low bits (pid_max is at
  * most 2^22), its start time above, so that a waiter never judges a holder
@@ -28,7 +32,7 @@
  * when the word names another process or is not stored yet. */
 static uint64_t holder_start_time(const struct control *c, uint32_t holder) {
     /* SYNC(registry): after the lock word; pairs with the owner stores in
-     * registry_lock and registry_unlock. */
+     * registry_lock_within and registry_unlock. */
     uint64_t owner = load_seq_cst(&c->registry_lock_owner);
     return (owner & OWNER_PID_MASK) == holder ? owner >> OWNER_PID_BITS : 0;
 }
@@ -71,11 +75,15 @@ static void repair_counts_locked(shmring_ring_t *ring) {
 }
 
 int registry_lock(shmring_ring_t *ring) {
+    return registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS);
+}
+
+int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns) {
     struct control *c = ring->control;
     atomic_u32 *lock = &c->registry_lock;
     uint32_t me = (uint32_t)getpid();
     uint64_t owner = (process_start_time(me) << OWNER_PID_BITS) | me;
-    int64_t give_up = monotonic_ns() + REGISTRY_LOCK_TIMEOUT_NS;
+    int64_t give_up = monotonic_ns() + timeout_ns;
     int took_over = 0;
     for (;;) {
         uint32_t holder = 0;
@@ -87,10 +95,13 @@ int registry_lock(shmring_ring_t *ring) {
             took_over = 1;
             break;
         }
-        if (monotonic_ns() > give_up) {
+        if (monotonic_ns() >= give_up) {
             return set_error(SHMRING_ETIMEOUT,
-                             "registry lock held by live pid %u for over 5 s",
-                             holder);
+                             "the registry lock of %s is held by pid %u, "
+                             "alive, for over %lld ms (stopped, or a pid "
+                             "scribbled into the lock word)",
+                             ring->name ? ring->name : "(anonymous ring)",
+                             holder, (long long)(timeout_ns / 1000000));
         }
         nanosleep(&(struct timespec){0, 20000}, NULL);
     }
@@ -104,7 +115,7 @@ void registry_unlock(shmring_ring_t *ring) {
     /* SYNC(registry): cleared first, so a waiter that reads our pid never
      * pairs it with a later holder's owner word. */
     store_seq_cst(&ring->control->registry_lock_owner, 0);
-    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
+    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock_within. */
     store_seq_cst(&ring->control->registry_lock, 0);
 }
 
@@ -174,10 +185,28 @@ static void free_writer_entry(shmring_ring_t *ring, struct writer_entry *e) {
     }
 }
 
-void registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
-    int locked = registry_lock(ring) == SHMRING_OK;
-    free_writer_entry(ring, e);
-    if (locked) registry_unlock(ring);
+/* 1 if an entry this process joined with is still its own: a peer that
+ * scribbled the pid may have had it reaped, and a new participant may hold
+ * it now. Relaxed (state): under the registry lock, or past its bound. */
+static int still_ours(const atomic_u32 *state, uint32_t pid) {
+    return load_relaxed(state) == SHM_ENTRY_ACTIVE && pid == (uint32_t)getpid();
+}
+
+static int entry_lost(const char *kind) {
+    return set_error(SHMRING_ECORRUPT,
+                     "this %s's entry is no longer this process's (freed by "
+                     "another process after its pid in the segment was "
+                     "overwritten, or a handle used across fork); it is left "
+                     "alone",
+                     kind);
+}
+
+int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e) {
+    int rc = registry_lock(ring);
+    int ours = still_ours(&e->state, e->pid);
+    if (ours) free_writer_entry(ring, e);
+    if (rc == SHMRING_OK) registry_unlock(ring);
+    return rc == SHMRING_OK && !ours ? entry_lost("writer") : rc;
 }
 
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring) {
@@ -368,17 +397,23 @@ int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
     return SHMRING_OK;
 }
 
-void registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
-                            struct group_entry *g) {
-    int locked = registry_lock(ring) == SHMRING_OK;
-    free_reader_entry(ring, e, g);
-    if (locked) registry_unlock(ring);
+int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                           struct group_entry *g) {
+    int rc = registry_lock(ring);
+    int ours = still_ours(&e->state, e->pid);
+    if (ours) free_reader_entry(ring, e, g);
+    if (rc == SHMRING_OK) registry_unlock(ring);
     /* Writers waiting on this reader's gate may go on. */
     wake_all(&ring->control->space_wait);
+    return rc == SHMRING_OK && !ours ? entry_lost("reader") : rc;
 }
 
 int reap_dead_readers(shmring_ring_t *ring) {
-    if (registry_lock(ring) != SHMRING_OK) return 0;
+    /* Periodic, on the data path: a lock busy for longer is tried again
+     * next time. */
+    if (registry_lock_within(ring, REGISTRY_LOCK_DATA_PATH_NS) != SHMRING_OK) {
+        return 0;
+    }
     uint32_t reaped = reap_locked(ring);
     registry_unlock(ring);
     /* Writers waiting on the dead readers' gates may go on. */
@@ -458,7 +493,7 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
 
 uint32_t registry_lock_holder(const shmring_ring_t *ring,
                               uint64_t *start_time_out) {
-    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock. */
+    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock_within. */
     uint32_t holder = load_seq_cst(&ring->control->registry_lock);
     *start_time_out = holder ? holder_start_time(ring->control, holder) : 0;
     return holder;

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +25,73 @@
 
 #define NAME_MAX_BYTES 250
 
+/* `name` for a message: printable ASCII as is, other bytes as \0 or
+ * \xHH, cut to what a message has room for. */
+static void quote_name(const char *name, size_t length, char *out,
+                       size_t size) {
+    static const char hex[] = "0123456789abcdef";
+    size_t at = 0;
+    for (size_t i = 0; i < length && at + 8 < size; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '\0') {
+            out[at++] = '\\';
+            out[at++] = '0';
+        } else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            out[at++] = '\\';
+            out[at++] = 'x';
+            out[at++] = hex[c >> 4];
+            out[at++] = hex[c & 15];
+        } else {
+            out[at++] = (char)c;
+        }
+        if (i + 1 < length && at + 8 >= size) {
+            memcpy(out + at, "...", 3);
+            at += 3;
+        }
+    }
+    out[at] = '\0';
+}
+
+/* Why `length` bytes cannot name a segment; NULL if they can. */
+static const char *name_problem(const char *name, size_t length) {
+    const char *bare = length > 0 && name[0] == '/' ? name + 1 : name;
+    size_t n = length - (size_t)(bare - name);
+    if (memchr(name, '\0', length)) {
+        return "it contains a NUL byte (a C string would end there, naming "
+               "another segment)";
+    }
+    if (n == 0) return "it is empty";
+    if (n > NAME_MAX_BYTES) return "it is longer than 250 bytes";
+    if (memchr(bare, '/', n)) return "it contains '/' after the first byte";
+    if ((n == 1 && bare[0] == '.') || (n == 2 && bare[0] == '.' && bare[1] == '.')) {
+        return "\".\" and \"..\" name directories, not segments";
+    }
+    return NULL;
+}
+
+int shm_check_name(const char *name, size_t length) {
+    const char *problem = name_problem(name, length);
+    if (!problem) return SHMRING_OK;
+    char quoted[96];
+    quote_name(name, length, quoted, sizeof quoted);
+    return set_error(SHMRING_EINVALID, "\"%s\" is not a valid ring name: %s",
+                     quoted, problem);
+}
+
+SHMRING_API int shmring_name_check(const char *name, uint64_t length) {
+    if (!name) return set_error(SHMRING_EINVALID, "name is NULL");
+    if (length > SIZE_MAX) return set_error(SHMRING_EINVALID, "name too long");
+    return shm_check_name(name, (size_t)length);
+}
+
 /* "/name" or "name" -> a malloc'd "/name". */
 int shm_normalize_name(const char *name, char **out) {
     if (!name) return set_error(SHMRING_EINVALID, "name is NULL");
+    size_t length = strlen(name);
+    int rc = shm_check_name(name, length);
+    if (rc != SHMRING_OK) return rc;
     const char *bare = name[0] == '/' ? name + 1 : name;
     size_t n = strlen(bare);
-    if (n == 0 || n > NAME_MAX_BYTES || strchr(bare, '/')) {
-        return set_error(SHMRING_EINVALID,
-                         "segment name \"%s\" must be 1..%d characters with no "
-                         "'/' after the first",
-                         name, NAME_MAX_BYTES);
-    }
     char *s = malloc(n + 2);
     if (!s) return set_error(SHMRING_ENOMEM, "cannot allocate name");
     s[0] = '/';

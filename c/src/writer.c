@@ -328,7 +328,7 @@ SHMRING_API int shmring_abort(shmring_writer_t *w) {
 SHMRING_API int shmring_writer_close(shmring_writer_t *w) {
     if (!w) return set_error(SHMRING_EINVALID, "writer is NULL");
     if (w->reserved) shmring_abort(w);
-    registry_remove_writer(w->ring, w->entry);
+    int rc = registry_remove_writer(w->ring, w->entry);
     free(w);
-    return SHMRING_OK;
+    return rc;
 }

@@ -56,9 +56,13 @@ class Handle(ClosesOnExit):
         handle, self._h = self._h, None
         if handle is None:
             return
-        if self._pid == os.getpid():
-            type(self)._close_handle(handle)
-        self._ring._forget()
+        try:
+            if self._pid == os.getpid():
+                # Raises Timeout or Corrupt if the ring's registry was damaged;
+                # the handle is gone either way.
+                type(self)._close_handle(handle)
+        finally:
+            self._ring._forget()
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError(

@@ -60,8 +60,18 @@ pub struct Ring {
     handle: Arc<RingHandle>,
 }
 
+/// A ring or lock name as a C string, once the core has checked all of its
+/// bytes: a C string ends at an embedded NUL and would name another segment.
 pub(crate) fn c_name(name: &str) -> Result<CString> {
-    CString::new(name).map_err(|_| Error::Invalid(format!("ring name {name:?} contains a NUL byte")))
+    // SAFETY: the pointer and length describe `name`'s bytes, which the core
+    // only reads, during the call.
+    check(unsafe { sys::shmring_name_check(name.as_ptr().cast(), name.len() as u64) })?;
+    Ok(CString::new(name).expect("shmring_name_check refuses NUL bytes"))
+}
+
+/// A group name as a C string: a NUL byte would end it and join another group.
+pub(crate) fn c_group(group: &str) -> Result<CString> {
+    CString::new(group).map_err(|_| Error::Invalid(format!("group name {group:?} contains a NUL byte")))
 }
 
 impl Ring {
@@ -118,7 +128,7 @@ impl Ring {
 
     /// Joins group `group` (1..31 bytes): each message goes to one member.
     pub fn group_reader(&self, group: &str) -> Result<Reader> {
-        Reader::open(self.handle.clone(), Some(&c_name(group)?), 0)
+        Reader::open(self.handle.clone(), Some(&c_group(group)?), 0)
     }
 
     /// Joins as a lossy reader: never holds writers back; when lapped it

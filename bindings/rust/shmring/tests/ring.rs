@@ -99,3 +99,33 @@ fn initial_sequence_and_close_on_last_writer_are_applied() {
     ring.close_stream().unwrap();
     assert!(ring.is_closed());
 }
+
+/// A name a C string would cut at its NUL byte, or one that names a
+/// directory, is refused by every call taking one, with the core's reason;
+/// the ring a cut name would reach is left alone.
+#[test]
+fn names_a_c_string_would_cut_or_that_name_directories_are_refused() {
+    let name = common::unique_name("names");
+    let ring = Ring::create(&name, 64, 8).unwrap();
+    let cut = format!("{name}\0other");
+    for bad in [cut.as_str(), "/ab\0cd", ".", "..", "/.", "/.."] {
+        let outcomes = [
+            ("create", Ring::create(bad, 64, 8).map(drop)),
+            ("open", Ring::open(bad, Some(Duration::ZERO)).map(drop)),
+            ("unlink", Ring::unlink(bad)),
+            ("rwlock create", shmring::RwLock::create(bad, 4).map(drop)),
+            ("rwlock open", shmring::RwLock::open(bad, Some(Duration::ZERO)).map(drop)),
+        ];
+        for (what, outcome) in outcomes {
+            match outcome {
+                Err(Error::Invalid(detail)) if detail.contains("not a valid ring name") => {
+                    assert!(!bad.contains('\0') || detail.contains("NUL"), "{what}({bad:?}): {detail}");
+                }
+                other => panic!("{what}({bad:?}) = {other:?}, want Invalid(\"... not a valid ring name ...\")"),
+            }
+        }
+    }
+    assert!(Ring::open(&name, Some(Duration::ZERO)).is_ok(), "the ring whose name was cut is gone");
+    drop(ring);
+    Ring::unlink(&name).unwrap();
+}
