@@ -260,3 +260,21 @@ SHMRING_API int shmring_array_decode(
     if (user_bytes_out) *user_bytes_out = user_bytes;
     return SHMRING_OK;
 }
+
+/* The header spells the supported types out; they must be the packing. */
+_Static_assert(SHMRING_DTYPE_BOOL == SHMRING_DTYPE(SHMRING_DLPACK_BOOL, 8, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_INT8 == SHMRING_DTYPE(SHMRING_DLPACK_INT, 8, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_INT16 == SHMRING_DTYPE(SHMRING_DLPACK_INT, 16, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_INT32 == SHMRING_DTYPE(SHMRING_DLPACK_INT, 32, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_INT64 == SHMRING_DTYPE(SHMRING_DLPACK_INT, 64, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_UINT8 == SHMRING_DTYPE(SHMRING_DLPACK_UINT, 8, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_UINT16 == SHMRING_DTYPE(SHMRING_DLPACK_UINT, 16, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_UINT32 == SHMRING_DTYPE(SHMRING_DLPACK_UINT, 32, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_UINT64 == SHMRING_DTYPE(SHMRING_DLPACK_UINT, 64, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_FLOAT16 == SHMRING_DTYPE(SHMRING_DLPACK_FLOAT, 16, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_FLOAT32 == SHMRING_DTYPE(SHMRING_DLPACK_FLOAT, 32, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_FLOAT64 == SHMRING_DTYPE(SHMRING_DLPACK_FLOAT, 64, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_BFLOAT16 == SHMRING_DTYPE(SHMRING_DLPACK_BFLOAT, 16, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_COMPLEX64 == SHMRING_DTYPE(SHMRING_DLPACK_COMPLEX, 64, 1), "dtype");
+_Static_assert(SHMRING_DTYPE_COMPLEX128 == SHMRING_DTYPE(SHMRING_DLPACK_COMPLEX, 128, 1),
+               "dtype");
