@@ -20,7 +20,7 @@ ImportError, and nothing else in shmring needs it.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Tuple, Type, Union
 
 from . import _core
 from ._errors import TooLarge
@@ -96,7 +96,7 @@ def numpy_dtype(code: int, flags: int) -> "numpy.dtype[Any]":
     """The NumPy dtype of an element type: bfloat16 is ml_dtypes.bfloat16
     when installed, else uint16 (the bits)."""
     np = _numpy()
-    order = ">" if flags & _BIG_ENDIAN else "<"
+    order: Literal["<", ">"] = ">" if flags & _BIG_ENDIAN else "<"
     if code == BFLOAT16:
         bf16 = _bfloat16_dtype()
         return bf16.newbyteorder(order) if bf16 is not None else np.dtype(order + "u2")
@@ -107,7 +107,7 @@ def header(dtype: "numpy.dtype[Any]", shape: Tuple[int, ...], user: bytes = b"",
            bfloat16: bool = False) -> bytes:
     """The header of an array message (the core's shmring_array_encode_header)."""
     code, flags = element_type(dtype, bfloat16)
-    return _core.array_header(code, flags, tuple(int(n) for n in shape), user)  # type: ignore[no-any-return]
+    return _core.array_header(code, flags, tuple(int(n) for n in shape), user)
 
 
 class Described:
