@@ -95,6 +95,16 @@ pub struct ArrayReservation<'w, T: Element> {
 }
 
 impl<T: Element> ArrayReservation<'_, T> {
+    /// The elements as bytes, to fill from an untyped source (every bit
+    /// pattern is a valid element).
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        let elements: &mut [T] = self;
+        let bytes = std::mem::size_of_val(elements);
+        // SAFETY: the same memory as the element slice, borrowed mutably
+        // through it; u8 has no alignment or validity requirement.
+        unsafe { std::slice::from_raw_parts_mut(elements.as_mut_ptr().cast(), bytes) }
+    }
+
     /// Publishes the array message.
     pub fn commit(mut self) -> Result<()> {
         // SAFETY: a reservation is open on this writer.
