@@ -144,7 +144,7 @@ def slot_array_type() -> "Type[Any]":
 
 
 def _make_slot_array(np: Any) -> "Type[Any]":
-    class SlotArray(np.ndarray):  # type: ignore[misc, name-defined]
+    class SlotArray(np.ndarray):  # type: ignore[misc]
         """An array over a slot (view_array, reserve_array): a numpy.ndarray
         with the message's user header (`user`) and a DLPack export of its
         own, which works for read-only arrays too (NumPy's refuses them
