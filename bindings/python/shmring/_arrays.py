@@ -103,17 +103,22 @@ def numpy_dtype(code: int, flags: int) -> "numpy.dtype[Any]":
     return np.dtype(order + _KINDS[code])  # type: ignore[no-any-return]
 
 
-def header(dtype: "numpy.dtype[Any]", shape: Tuple[int, ...], user: bytes = b"",
+def header(dtype: "DTypeLike", shape: Tuple[int, ...], user: bytes = b"",
            bfloat16: bool = False) -> bytes:
-    """The header of an array message (the core's shmring_array_encode_header)."""
-    code, flags = element_type(dtype, bfloat16)
+    """The header of an array message of dtype and shape (the core's
+    shmring_array_encode_header): the elements follow it, in C order. For
+    writers that fill a buffer of their own (shmring.array_header)."""
+    code, flags = element_type(_numpy().dtype(dtype), bfloat16)
     return _core.array_header(code, flags, tuple(int(n) for n in shape), user)
 
 
-class Described:
-    """What shmring_array_decode says of a message."""
+class ArrayInfo:
+    """What the core (shmring_array_decode) says of an array message:
+    `dtype` (NumPy), `shape`, `offset` and `nbytes` of the elements in the
+    message, `count` of elements, `user` (the user header, copied) and
+    `code` (the format's element type). Corrupt if it is not one."""
 
-    __slots__ = ("code", "dtype", "shape", "offset", "count", "user")
+    __slots__ = ("code", "dtype", "shape", "offset", "nbytes", "count", "user")
 
     def __init__(self, message: memoryview) -> None:
         code, flags, shape, offset, nbytes, user_offset, user_bytes = \
@@ -122,13 +127,14 @@ class Described:
         self.dtype = numpy_dtype(code, flags)
         self.shape: Tuple[int, ...] = shape
         self.offset: int = offset
+        self.nbytes: int = nbytes
         self.count: int = nbytes // self.dtype.itemsize
         self.user = bytes(message[user_offset:user_offset + user_bytes])
 
 
 def parse(message: memoryview) -> Tuple["numpy.dtype[Any]", Tuple[int, ...], int]:
     """(dtype, shape, data offset) of an array message; Corrupt if it is not one."""
-    described = Described(message)
+    described = ArrayInfo(message)
     return described.dtype, described.shape, described.offset
 
 
@@ -206,14 +212,14 @@ def read_array(reader: Reader, timeout: Optional[float]) -> "Tuple[NDArray[Any],
     """The next message as a new array (one copy, from the slot) and its user header."""
     np = _numpy()
     with reader.view(timeout) as message:
-        d = Described(message)
+        d = ArrayInfo(message)
         flat = np.frombuffer(message, d.dtype, count=d.count, offset=d.offset)
         copy: "NDArray[Any]" = flat.reshape(d.shape).copy()
         del flat  # no buffer over the slot may outlive the block
         return copy, d.user
 
 
-def _slot_array_over(slot: memoryview, d: Described) -> "NDArray[Any]":
+def _slot_array_over(slot: memoryview, d: ArrayInfo) -> "NDArray[Any]":
     """The block's array over a slot. frombuffer holds a buffer export of the
     slot (counted by slot_done) for as long as any array made from it lives."""
     np = _numpy()
@@ -238,7 +244,7 @@ class ArrayView(SlotView):
     def __enter__(self) -> "NDArray[Any]":  # type: ignore[override]
         message = super().__enter__()
         try:
-            array = _slot_array_over(message, Described(message))
+            array = _slot_array_over(message, ArrayInfo(message))
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -282,14 +288,14 @@ class ArrayReservation(Reservation):
             raise TooLarge(f"an array of {nbytes} bytes with its header does not fit "
                            f"in a slot of {writer.ring.slot_bytes}")
         super().__init__(writer, nbytes, timeout)
-        self._described: Optional[Described] = None
+        self._described: Optional[ArrayInfo] = None
         self._array: "Optional[NDArray[Any]]" = None
 
     def __enter__(self) -> "NDArray[Any]":  # type: ignore[override]
         slot = super().__enter__()
         slot[:len(self._head)] = self._head
         try:
-            array = _slot_array_over(slot, Described(slot))
+            array = _slot_array_over(slot, ArrayInfo(slot))
         except BaseException:
             self.__exit__(*sys.exc_info())
             raise

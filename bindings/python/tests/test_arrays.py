@@ -300,3 +300,16 @@ def test_a_dlpack_consumer_that_outlives_the_block_is_an_escape(pair):
             kept = np.from_dlpack(view)
     assert kept is not None
     assert reader.read() == b"next"
+
+
+def test_array_header_and_info_for_buffers_of_ones_own(pair):
+    writer, reader = pair
+    head = shmring.array_header(np.uint8, (2, 2, 3), user=b"frame no")
+    message = bytearray(head + bytes(range(12)))
+    info = shmring.ArrayInfo(memoryview(message))
+    assert (info.dtype, info.shape, info.offset, info.nbytes, info.count, info.user) == \
+        (np.dtype(np.uint8), (2, 2, 3), len(head), 12, 12, b"frame no")
+    writer.write(message)
+    assert reader.read_array().ravel().tolist() == list(range(12))
+    with pytest.raises(shmring.Corrupt, match="run past its end"):
+        shmring.ArrayInfo(memoryview(message)[:-1])
