@@ -248,3 +248,32 @@ func WriteArray[T Element](w *Writer, shape []uint64, data []T, user []byte, tim
 		return nil
 	})
 }
+
+// ArrayHeader is the header of an array message of dtype (elements in this
+// machine's byte order), shape and user header (shmring_array_encode_header),
+// for writers that build a message in a buffer of their own: the message is
+// the header followed by the elements (C order). Bad arguments: ErrInvalid.
+func ArrayHeader(dtype DType, shape []uint64, user []byte) ([]byte, error) {
+	if len(shape) > MaxArrayDims {
+		return nil, invalid(fmt.Sprintf("an array message has at most %d dimensions, not %d", MaxArrayDims, len(shape)))
+	}
+	userBytes := C.uint32_t(min(uint64(len(user)), uint64(^uint32(0)))) // the core names the bound
+	flags := C.uint32_t(0)
+	if nativeBigEndian {
+		flags = C.SHMRING_ARRAY_BIG_ENDIAN
+	}
+	var offset, nbytes C.uint64_t
+	var header []byte
+	err := call(func() C.int {
+		status := C.shmring_array_encode_header(nil, 0, C.uint32_t(dtype), flags, C.uint32_t(len(shape)),
+			lengthsPtr(shape), unsafe.Pointer(bytesPtr(user)), userBytes, &offset, &nbytes)
+		if status != C.SHMRING_OK {
+			return status
+		}
+		header = make([]byte, int(offset))
+		return C.shmring_array_encode_header(unsafe.Pointer(bytesPtr(header)), offset+nbytes, C.uint32_t(dtype),
+			flags, C.uint32_t(len(shape)), lengthsPtr(shape), unsafe.Pointer(bytesPtr(user)),
+			userBytes, nil, nil)
+	})
+	return header, err
+}

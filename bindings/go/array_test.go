@@ -181,3 +181,20 @@ func TestBigEndianArraysAreDescribedNotTyped(t *testing.T) {
 		t.Fatalf("data %v", a.Data)
 	}
 }
+
+func TestArrayHeaderBuildsMessagesOfOnesOwn(t *testing.T) {
+	header, err := shmring.ArrayHeader(shmring.DTypeUint8, []uint64{2, 2}, []byte("fields"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := shmring.DecodeArray(append(header, 1, 2, 3, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := shmring.Elements[uint8](a); err != nil || !reflect.DeepEqual(got, []uint8{1, 2, 3, 4}) || string(a.User) != "fields" {
+		t.Fatalf("got %v %q %v", got, a.User, err)
+	}
+	if _, err := shmring.ArrayHeader(shmring.DType(0x12003), nil, nil); !errors.Is(err, shmring.ErrInvalid) {
+		t.Fatalf("a bad type: %v", err)
+	}
+}

@@ -235,3 +235,40 @@ pub(crate) fn ndim_of(shape: &[u64]) -> Result<u32> {
 pub(crate) fn count_of(shape: &[u64]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &e| n.checked_mul(usize::try_from(e).ok()?))
 }
+
+/// The header of an array message of `dtype` (elements in this machine's
+/// byte order), `shape` and `user` header (`shmring_array_encode_header`),
+/// for writers that build a message in a buffer of their own: the message
+/// is this header followed by the elements (`dtype.itemsize()` x the
+/// product of `shape` bytes, C order). Bad arguments are [`Error::Invalid`].
+///
+/// ```
+/// let header = shmring::array_header(shmring::DType::UINT8, &[2, 2], b"")?;
+/// let message = [&header[..], &[1, 2, 3, 4]].concat();
+/// assert_eq!(shmring::ArrayRef::decode(&message)?.elements::<u8>()?, &[1, 2, 3, 4]);
+/// # Ok::<(), shmring::Error>(())
+/// ```
+pub fn array_header(dtype: DType, shape: &[u64], user: &[u8]) -> Result<Vec<u8>> {
+    let ndim = ndim_of(shape)?;
+    let user_bytes = u32::try_from(user.len()).unwrap_or(u32::MAX); // the core names the bound
+    let flags = if cfg!(target_endian = "big") { sys::SHMRING_ARRAY_BIG_ENDIAN } else { 0 };
+    let (mut offset, mut bytes) = (0u64, 0u64);
+    // SAFETY: shape holds ndim extents, user user_bytes bytes; NULL buffer:
+    // only the sizes are computed.
+    check(unsafe {
+        sys::shmring_array_encode_header(
+            std::ptr::null_mut(), 0, dtype.0, flags, ndim, shape.as_ptr(), user.as_ptr().cast(),
+            user_bytes, &mut offset, &mut bytes,
+        )
+    })?;
+    let mut header = vec![0u8; offset as usize];
+    // SAFETY: header has offset bytes, all the call writes; the capacity is
+    // the whole message's, as the first call computed.
+    check(unsafe {
+        sys::shmring_array_encode_header(
+            header.as_mut_ptr().cast(), offset + bytes, dtype.0, flags, ndim, shape.as_ptr(),
+            user.as_ptr().cast(), user_bytes, std::ptr::null_mut(), std::ptr::null_mut(),
+        )
+    })?;
+    Ok(header)
+}

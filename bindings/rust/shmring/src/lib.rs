@@ -50,7 +50,7 @@ mod stats;
 mod timeout;
 mod writer;
 
-pub use array::{ArrayRef, Bool, DType, Element, BF16, F16, MAX_NDIM, MAX_USER_BYTES};
+pub use array::{array_header, ArrayRef, Bool, DType, Element, BF16, F16, MAX_NDIM, MAX_USER_BYTES};
 pub use array_write::ArrayReservation;
 pub use error::{Error, Result};
 pub use reader::{Messages, Peek, Reader};
