@@ -45,7 +45,7 @@ extern "C" {
 #define SHMRING_ECLOSED (-4)       /* end of stream, or the handle is shut */
 #define SHMRING_ETOO_LARGE (-5)    /* message larger than slot or buffer   */
 #define SHMRING_EINTERRUPTED (-6)  /* a signal handler ran during a wait   */
-#define SHMRING_ECORRUPT (-7)      /* not a valid shmring segment          */
+#define SHMRING_ECORRUPT (-7)      /* not a valid segment or array message */
 #define SHMRING_EVERSION (-8)      /* layout version or ABI mismatch       */
 #define SHMRING_ENOSPACE (-9)      /* shared memory exhausted at create    */
 #define SHMRING_EEXISTS (-10)      /* a segment of that name exists        */
