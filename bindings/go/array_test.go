@@ -2,6 +2,7 @@ package shmring_test
 
 import (
 	"errors"
+	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
@@ -196,5 +197,31 @@ func TestArrayHeaderBuildsMessagesOfOnesOwn(t *testing.T) {
 	}
 	if _, err := shmring.ArrayHeader(shmring.DType(0x12003), nil, nil); !errors.Is(err, shmring.ErrInvalid) {
 		t.Fatalf("a bad type: %v", err)
+	}
+}
+
+func TestRandomlyCorruptedHeadersAreRefusedOrReadInsideTheMessage(t *testing.T) {
+	header, err := shmring.ArrayHeader(shmring.DTypeFloat32, []uint64{2, 3, 2}, []byte("user"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := append(header, make([]byte, 48)...)
+	random := rand.New(rand.NewSource(1))
+	for round := 0; round < 20000; round++ {
+		message := append([]byte{}, good...)
+		for hits := 1 + random.Intn(6); hits > 0; hits-- {
+			message[random.Intn(len(header))] = byte(random.Intn(256))
+		}
+		message = message[:random.Intn(len(message)+1)]
+		a, err := shmring.DecodeArray(message)
+		if err != nil {
+			if !errors.Is(err, shmring.ErrCorrupt) && !errors.Is(err, shmring.ErrInvalid) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			continue
+		}
+		if a.DType.Itemsize() == 0 || len(a.Data)%a.DType.Itemsize() != 0 || len(a.Shape) > shmring.MaxArrayDims {
+			t.Fatalf("round %d: described %v %v with %d bytes", round, a.DType, a.Shape, len(a.Data))
+		}
 	}
 }

@@ -313,3 +313,29 @@ def test_array_header_and_info_for_buffers_of_ones_own(pair):
     assert reader.read_array().ravel().tolist() == list(range(12))
     with pytest.raises(shmring.Corrupt, match="run past its end"):
         shmring.ArrayInfo(memoryview(message)[:-1])
+
+
+def test_randomly_corrupted_headers_are_refused_or_read_inside_the_message():
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings, strategies as st
+
+    good = shmring.array_header(np.float32, (2, 3, 2), user=b"user") + bytes(48)
+    header_bytes = len(good) - 48
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(st.lists(st.tuples(st.integers(0, header_bytes - 1), st.integers(0, 255)),
+                    min_size=1, max_size=6),
+           st.integers(0, len(good)))
+    def check(edits, length):
+        message = bytearray(good)
+        for at, value in edits:
+            message[at] = value
+        try:
+            info = shmring.ArrayInfo(memoryview(message)[:length])
+        except (shmring.Corrupt, shmring.Invalid) as e:
+            assert str(e)  # a refusal says why
+            return
+        assert info.offset + info.nbytes <= length
+        assert info.count * info.dtype.itemsize == info.nbytes
+
+    check()

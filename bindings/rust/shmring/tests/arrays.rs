@@ -155,3 +155,32 @@ fn big_endian_elements_are_described_but_not_typed() {
     assert!(matches!(array.elements::<u32>(), Err(Error::Invalid(why)) if why.contains("byte order")));
     assert_eq!(array.bytes(), &[1, 0, 0, 0, 2, 0, 0, 0]);
 }
+
+#[test]
+fn randomly_corrupted_headers_are_refused_or_read_inside_the_message() {
+    let header = shmring::array_header(DType::FLOAT32, &[2, 3, 2], b"user").unwrap();
+    let good = [&header[..], &[0u8; 48]].concat();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for round in 0..20_000 {
+        let mut message = good.clone();
+        for _ in 0..1 + next(6) {
+            message[next(header.len())] = next(256) as u8;
+        }
+        message.truncate(next(good.len() + 1));
+        match ArrayRef::decode(&message) {
+            Err(Error::Corrupt(why)) | Err(Error::Invalid(why)) => assert!(!why.is_empty(), "round {round}"),
+            Err(other) => panic!("round {round}: {other:?}"),
+            Ok(array) => {
+                let size = array.dtype().itemsize();
+                assert!(size > 0 && array.bytes().len() % size == 0, "round {round}");
+                assert!(array.user().len() <= shmring::MAX_USER_BYTES && array.shape().len() <= shmring::MAX_NDIM);
+            }
+        }
+    }
+}
