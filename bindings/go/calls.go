@@ -16,6 +16,10 @@ package shmring
 // #cgo nocallback shmring_go_peek
 // #cgo noescape shmring_go_release
 // #cgo nocallback shmring_go_release
+// #cgo noescape shmring_go_array_decode
+// #cgo nocallback shmring_go_array_decode
+// #cgo noescape shmring_go_array_reserve
+// #cgo nocallback shmring_go_array_reserve
 // #include "calls.h"
 import "C"
 

@@ -97,4 +97,29 @@ static inline int shmring_go_release(shmring_reader_t *reader, char *detail) {
     return shmring_go_status(shmring_release(reader), detail);
 }
 
+/* Array messages (docs/messages.md): the core's calls, with the detail. */
+static inline int shmring_go_array_decode(const uint8_t *message, uint64_t length,
+                                          uint32_t *dtype, uint32_t *flags,
+                                          uint32_t *ndim, uint64_t *shape,
+                                          uint64_t *data_offset, uint64_t *data_bytes,
+                                          uint64_t *user_offset, uint32_t *user_bytes,
+                                          char *detail) {
+    return shmring_go_status(
+        shmring_array_decode(message, length, dtype, flags, ndim, shape, data_offset,
+                             data_bytes, user_offset, user_bytes),
+        detail);
+}
+
+static inline int shmring_go_array_reserve(shmring_writer_t *writer, uint32_t dtype,
+                                           uint32_t flags, uint32_t ndim,
+                                           const uint64_t *shape, const uint8_t *user,
+                                           uint32_t user_bytes, void **data_out,
+                                           uint64_t *message_bytes_out,
+                                           int64_t timeout_ns, char *detail) {
+    return shmring_go_status(
+        shmring_array_reserve(writer, dtype, flags, ndim, shape, user, user_bytes,
+                              data_out, message_bytes_out, timeout_ns),
+        detail);
+}
+
 #endif

@@ -17,7 +17,7 @@ var (
 	ErrClosed      = errors.New("shmring: closed")
 	ErrTooLarge    = errors.New("shmring: message too large")
 	ErrInterrupted = errors.New("shmring: interrupted by a signal")
-	ErrCorrupt     = errors.New("shmring: not a valid segment")
+	ErrCorrupt     = errors.New("shmring: not a valid segment or message")
 	ErrVersion     = errors.New("shmring: version mismatch")
 	ErrNoSpace     = errors.New("shmring: shared memory exhausted")
 	ErrExists      = errors.New("shmring: segment exists")

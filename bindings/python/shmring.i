@@ -325,6 +325,11 @@ static void *unwrap_reader(PyObject *handle) {
 
 /* ---- The header itself ---------------------------------------------------- */
 
+/* The array calls take arrays and give several outputs: their Python forms
+ * are array_header and array_decode below. */
+%ignore shmring_array_encode_header;
+%ignore shmring_array_decode;
+%ignore shmring_array_reserve;
 %include "shmring.h"
 
 /* ---- What the header cannot say in C: a few Python-shaped calls ---------- */
@@ -352,6 +357,21 @@ Py_ssize_t slot_done(PyObject *view) {
 PyObject *reserve_view(shmring_writer_t *writer, uint64_t nbytes,
                        int64_t timeout_ns) {
     return shmring_py_reserve_view(writer, nbytes, timeout_ns);
+}
+/* The header of an array message (docs/messages.md) as bytes. */
+PyObject *array_header(uint32_t dtype, uint32_t flags, PyObject *shape, PyObject *user) {
+    return shmring_py_array_header(dtype, flags, shape, user);
+}
+/* (dtype, flags, shape, data_offset, data_bytes, user_offset, user_bytes)
+ * of an array message in a buffer; Corrupt if it is not one. */
+PyObject *array_decode(PyObject *message) {
+    return shmring_py_array_decode(message);
+}
+/* A DLPack capsule of the memory at address, kept alive by owner. */
+PyObject *dlpack_capsule(PyObject *owner, uint64_t address, uint32_t dtype, PyObject *shape,
+                         PyObject *strides, int readonly, int versioned) {
+    return shmring_py_dlpack_capsule(owner, address, dtype, shape, strides, readonly,
+                                     versioned);
 }
 /* One statistics snapshot: (ring fields, [writer tuples], [reader tuples]),
  * in the field order of csrc/stats.c; shmring/_stats.py names them. */

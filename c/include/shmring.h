@@ -45,7 +45,7 @@ extern "C" {
 #define SHMRING_ECLOSED (-4)       /* end of stream, or the handle is shut */
 #define SHMRING_ETOO_LARGE (-5)    /* message larger than slot or buffer   */
 #define SHMRING_EINTERRUPTED (-6)  /* a signal handler ran during a wait   */
-#define SHMRING_ECORRUPT (-7)      /* not a valid shmring segment          */
+#define SHMRING_ECORRUPT (-7)      /* not a valid segment or array message */
 #define SHMRING_EVERSION (-8)      /* layout version or ABI mismatch       */
 #define SHMRING_ENOSPACE (-9)      /* shared memory exhausted at create    */
 #define SHMRING_EEXISTS (-10)      /* a segment of that name exists        */
@@ -447,6 +447,94 @@ int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
                          uint32_t *shared_holds_out,
                          uint32_t *exclusive_out);
+
+/* ---- Array messages (docs/messages.md) ------------------------------------ */
+
+/* A typed n-dimensional array in one message: a little-endian header
+ * (element type, byte order, shape, C-order strides, a small user header),
+ * then the elements, starting on a 64-byte boundary of the slot. The same
+ * bytes in every language; these calls are the one implementation. */
+#define SHMRING_ARRAY_FORMAT_VERSION 2u /* byte 4 of the header           */
+#define SHMRING_ARRAY_MAX_NDIM 32u
+#define SHMRING_ARRAY_MAX_USER_BYTES 4096u
+/* flags: the elements are big-endian (the header itself never is). */
+#define SHMRING_ARRAY_BIG_ENDIAN 1u
+
+/* Element types are DLPack's DLDataType (code, bits, lanes), packed into a
+ * uint32_t as code | bits << 8 | lanes << 16 (DLDataType's own bytes on a
+ * little-endian machine). Lanes is always 1. */
+#define SHMRING_DTYPE(code, bits, lanes)                                   \
+    ((uint32_t)(code) | ((uint32_t)(bits) << 8) | ((uint32_t)(lanes) << 16))
+#define SHMRING_DTYPE_CODE(dtype) ((uint32_t)(dtype) & 0xFFu)
+#define SHMRING_DTYPE_BITS(dtype) (((uint32_t)(dtype) >> 8) & 0xFFu)
+#define SHMRING_DTYPE_LANES(dtype) ((uint32_t)(dtype) >> 16)
+/* DLPack's DLDataTypeCode values. */
+#define SHMRING_DLPACK_INT 0u
+#define SHMRING_DLPACK_UINT 1u
+#define SHMRING_DLPACK_FLOAT 2u
+#define SHMRING_DLPACK_BFLOAT 4u
+#define SHMRING_DLPACK_COMPLEX 5u
+#define SHMRING_DLPACK_BOOL 6u
+/* Every supported element type: SHMRING_DTYPE(code, bits, 1) spelled out
+ * (plain literals, for binding generators). */
+#define SHMRING_DTYPE_BOOL 0x10806u
+#define SHMRING_DTYPE_INT8 0x10800u
+#define SHMRING_DTYPE_INT16 0x11000u
+#define SHMRING_DTYPE_INT32 0x12000u
+#define SHMRING_DTYPE_INT64 0x14000u
+#define SHMRING_DTYPE_UINT8 0x10801u
+#define SHMRING_DTYPE_UINT16 0x11001u
+#define SHMRING_DTYPE_UINT32 0x12001u
+#define SHMRING_DTYPE_UINT64 0x14001u
+#define SHMRING_DTYPE_FLOAT16 0x11002u
+#define SHMRING_DTYPE_FLOAT32 0x12002u
+#define SHMRING_DTYPE_FLOAT64 0x14002u
+#define SHMRING_DTYPE_BFLOAT16 0x11004u
+#define SHMRING_DTYPE_COMPLEX64 0x14005u
+#define SHMRING_DTYPE_COMPLEX128 0x18005u
+
+/* Bytes of one element of a supported type; 0 for any other value. */
+uint32_t shmring_array_itemsize(uint32_t dtype);
+/* Write the header of an array message of ndim (0..SHMRING_ARRAY_MAX_NDIM)
+ * extents shape[] (NULL when ndim is 0) with user_bytes
+ * (0..SHMRING_ARRAY_MAX_USER_BYTES) of the caller's own at user, into
+ * buffer, which must be where the message's payload starts (its data is
+ * then aligned as docs/messages.md says). *data_offset_out: where the
+ * elements start (the header's size); *data_bytes_out: their size; the
+ * message is data_offset + data_bytes long, and must fit in capacity
+ * (SHMRING_ETOO_LARGE). buffer NULL: only compute the two sizes. A bad
+ * type, flag, ndim, user size or a shape whose size overflows:
+ * SHMRING_EINVALID. Either output may be NULL. */
+int shmring_array_encode_header(void *buffer, uint64_t capacity,
+                                uint32_t dtype, uint32_t flags, uint32_t ndim,
+                                const uint64_t *shape, const void *user,
+                                uint32_t user_bytes, uint64_t *data_offset_out,
+                                uint64_t *data_bytes_out);
+/* Check an array message of length bytes at message and describe it: its
+ * element type and flags, ndim and shape (shape_out: room for
+ * SHMRING_ARRAY_MAX_NDIM extents), where its elements are and how many
+ * bytes they take, and where its user header is. Anything a correct writer
+ * cannot produce (wrong magic or version, unknown type, ndim beyond the
+ * bound, a size that overflows, strides that are not C order, reserved bytes
+ * set, a misaligned data offset, data past the message's end) is
+ * SHMRING_ECORRUPT with the reason in shmring_last_error(); elements not
+ * aligned in memory to their type (a message copied to an odd address) are
+ * SHMRING_EINVALID. Every output may be NULL. */
+int shmring_array_decode(const void *message, uint64_t length,
+                         uint32_t *dtype_out, uint32_t *flags_out,
+                         uint32_t *ndim_out, uint64_t *shape_out,
+                         uint64_t *data_offset_out, uint64_t *data_bytes_out,
+                         uint64_t *user_offset_out, uint32_t *user_bytes_out);
+/* Reserve the next slot (as shmring_reserve, waiting up to timeout_ns) for
+ * an array message and write its header: *data_out is where the caller
+ * fills the elements, then shmring_commit(writer, *message_bytes_out) (or
+ * shmring_abort). An array that cannot fit in a slot fails before
+ * reserving (SHMRING_ETOO_LARGE); arguments as for encode_header. */
+int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
+                          uint32_t flags, uint32_t ndim, const uint64_t *shape,
+                          const void *user, uint32_t user_bytes,
+                          void **data_out, uint64_t *message_bytes_out,
+                          int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@ SHMRING_API const char *shmring_strerror(int status) {
     case SHMRING_ECLOSED: return "stream is closed";
     case SHMRING_ETOO_LARGE: return "message too large";
     case SHMRING_EINTERRUPTED: return "interrupted by a signal";
-    case SHMRING_ECORRUPT: return "not a valid shmring segment";
+    case SHMRING_ECORRUPT: return "not a valid shmring segment or message";
     case SHMRING_EVERSION: return "incompatible layout version";
     case SHMRING_ENOSPACE: return "not enough shared memory";
     case SHMRING_EEXISTS: return "segment already exists";

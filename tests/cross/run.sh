@@ -43,7 +43,7 @@ build_c() {
   local obj="$WORK/c-obj"
   mkdir -p "$obj"
   (cd "$obj" && gcc -std=c11 -O2 -I"$ROOT/c/include" -c "$ROOT"/c/src/*.c && ar rcs libshmring.a ./*.o) || return 1
-  for program in producer consumer locker; do
+  for program in producer consumer locker arrays; do
     gcc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/c/include" "$PROGRAMS/c/$program.c" \
       "$obj/libshmring.a" -lpthread -o "$BIN/c-$program" || return 1
   done
@@ -58,7 +58,7 @@ build_rust() {
 }
 build_go() {
   (cd "$PROGRAMS/go" && go build -o "$BIN/go-producer" ./cmd/producer && go build -o "$BIN/go-consumer" ./cmd/consumer \
-    && go build -o "$BIN/go-locker" ./cmd/locker)
+    && go build -o "$BIN/go-locker" ./cmd/locker && go build -o "$BIN/go-arrays" ./cmd/arrays)
 }
 
 # producer LANG NAME ARGS... / consumer LANG NAME ARGS... (see README.md)
@@ -93,6 +93,17 @@ locker() {
   esac
 }
 
+# arrays LANG NAME --write|--read: the array suite's program (see README.md).
+arrays() {
+  local lang="$1"; shift
+  case "$lang" in
+    c) "$BIN/c-arrays" "$@" ;;
+    python) "$PY" "$PROGRAMS/python/arrays.py" "$@" ;;
+    rust) "$RUST_BIN/cross-arrays" "$@" ;;
+    go) "$BIN/go-arrays" "$@" ;;
+  esac
+}
+
 new_ring() {
   rings=$((rings + 1))
   ring="/shmring-cross-$NONCE-$rings"
@@ -124,6 +135,16 @@ run_pair() {
   local p=$!
   wait_segment "$ring" || { wait $p; return 1; }
   consumer "$2" "$ring" --writers 0 --count "$COUNT" &
+  wait_all $p $!
+}
+
+# The array suite written by $1 (it creates the ring), read by $2.
+run_arrays() {
+  new_ring
+  arrays "$1" "$ring" --write &
+  local p=$!
+  wait_segment "$ring" || { wait $p; return 1; }
+  arrays "$2" "$ring" --read &
   wait_all $p $!
 }
 
@@ -276,6 +297,11 @@ echo "==> languages: ${LANGS[*]}; $COUNT messages per writer, $SLOT_COUNT slots 
 for p in "${LANGS[@]}"; do
   for q in "${LANGS[@]}"; do
     run "pair $p -> $q" run_pair "$p" "$q"
+  done
+done
+for p in "${LANGS[@]}"; do
+  for q in "${LANGS[@]}"; do
+    run "arrays $p -> $q" run_arrays "$p" "$q"
   done
 done
 if ((n >= 2)); then

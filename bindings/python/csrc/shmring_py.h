@@ -232,4 +232,20 @@ PyObject *shmring_py_stats(const shmring_ring_t *ring);
  * (csrc/inspect.c). */
 PyObject *shmring_py_inspect(const char *name);
 
+/* ---- Array messages (arrays.c, dlpack.c) -------------------------------------- */
+
+/* The header of an array message of dtype/flags/shape (a tuple of ints)
+ * with the user header `user` (a buffer), as bytes. */
+PyObject *shmring_py_array_header(uint32_t dtype, uint32_t flags, PyObject *shape,
+                                  PyObject *user);
+/* A message's description: (dtype, flags, shape, data_offset, data_bytes,
+ * user_offset, user_bytes); a bad message raises (shmring_array_decode). */
+PyObject *shmring_py_array_decode(PyObject *message);
+/* A DLPack capsule ("dltensor", or "dltensor_versioned" when versioned) of
+ * the memory at address, which `owner` keeps alive: it holds a reference
+ * to owner until the consumer deletes the tensor. Strides in elements. */
+PyObject *shmring_py_dlpack_capsule(PyObject *owner, uint64_t address, uint32_t dtype,
+                                    PyObject *shape, PyObject *strides, int readonly,
+                                    int versioned);
+
 #endif /* SHMRING_PY_H */

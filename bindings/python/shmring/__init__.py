@@ -35,6 +35,8 @@ from ._errors import (
     VersionMismatch,
 )
 from ._aio import AsyncReader, AsyncWriter
+from ._arrays import ArrayInfo
+from ._arrays import header as array_header
 from ._reader import Reader
 from ._ring import Ring, unlink
 from ._stats import ReaderStats, RingStats, WriterStats
@@ -52,4 +54,5 @@ __all__ = [
     "PermissionDenied", "Invalid", "LimitReached", "Lapped", "NoMemory",
     "SystemFailure",
     "RingStats", "WriterStats", "ReaderStats", "AsyncReader", "AsyncWriter",
+    "ArrayInfo", "array_header",
 ]

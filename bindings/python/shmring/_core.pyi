@@ -48,8 +48,32 @@ SHMRING_VERSION: int
 SHMRING_VERSION_MAJOR: int
 SHMRING_VERSION_MINOR: int
 SHMRING_VERSION_PATCH: int
+SHMRING_ARRAY_FORMAT_VERSION: int
+SHMRING_ARRAY_MAX_NDIM: int
+SHMRING_ARRAY_MAX_USER_BYTES: int
+SHMRING_ARRAY_BIG_ENDIAN: int
+SHMRING_DTYPE_BOOL: int
+SHMRING_DTYPE_INT8: int
+SHMRING_DTYPE_INT16: int
+SHMRING_DTYPE_INT32: int
+SHMRING_DTYPE_INT64: int
+SHMRING_DTYPE_UINT8: int
+SHMRING_DTYPE_UINT16: int
+SHMRING_DTYPE_UINT32: int
+SHMRING_DTYPE_UINT64: int
+SHMRING_DTYPE_FLOAT16: int
+SHMRING_DTYPE_FLOAT32: int
+SHMRING_DTYPE_FLOAT64: int
+SHMRING_DTYPE_BFLOAT16: int
+SHMRING_DTYPE_COMPLEX64: int
+SHMRING_DTYPE_COMPLEX128: int
 
 def version() -> int: ...
+def array_itemsize(dtype: int) -> int: ...
+def array_header(dtype: int, flags: int, shape: Tuple[int, ...], user: Buffer) -> bytes: ...
+def array_decode(message: Buffer) -> Tuple[int, int, Tuple[int, ...], int, int, int, int]: ...
+def dlpack_capsule(owner: object, address: int, dtype: int, shape: Tuple[int, ...],
+                   strides: Tuple[int, ...], readonly: bool, versioned: bool) -> Any: ...
 def strerror(status: int) -> str: ...
 def last_error() -> str: ...
 def set_error_classes(error_classes: Dict[int, Type[BaseException]]) -> None: ...

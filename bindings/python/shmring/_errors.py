@@ -56,7 +56,8 @@ class Interrupted(Error, InterruptedError):
 
 
 class Corrupt(Error):
-    """Not a valid shmring segment."""
+    """Not a valid shmring segment, or a message that is not a valid array
+    message (docs/messages.md) where one was expected."""
 
     code = _core.SHMRING_ECORRUPT
 

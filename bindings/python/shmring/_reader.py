@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 from . import _core
 from ._errors import Closed
@@ -81,9 +81,15 @@ class Reader(Handle, _core.ReaderBase):
     # ---- NumPy arrays (written by Writer.write_array) ---------------------------
 
     def read_array(self, timeout: Optional[float] = None) -> "NDArray[Any]":
-        """The next message, written by write_array(), as a new NumPy array
-        of the same dtype and shape (one copy). Invalid if the message is not
-        an array; ImportError without NumPy."""
+        """The next message, an array message (docs/messages.md) written by
+        write_array() or any binding, as a new NumPy array of its element
+        type and shape (one copy). Corrupt if the message is not one (it is
+        consumed); ImportError without NumPy."""
+        return self.read_array_with_user(timeout)[0]
+
+    def read_array_with_user(self, timeout: Optional[float] = None
+                             ) -> "Tuple[NDArray[Any], bytes]":
+        """read_array(), and the message's user header (b"" if none)."""
         from ._arrays import read_array
 
         if self._h is None:
@@ -92,7 +98,9 @@ class Reader(Handle, _core.ReaderBase):
 
     def view_array(self, timeout: Optional[float] = None) -> "ArrayView":
         """Zero-copy read_array(): `with reader.view_array() as a:` gives a
-        read-only array over the message in its slot, valid inside the block
+        read-only array over the message in its slot (its `user` attribute
+        is the user header; numpy.from_dlpack(a) and other DLPack consumers
+        take it without a copy), valid inside the block
         only (as view(): afterwards it shows whatever writers put there).
         Anything made from it that outlives the block (a slice, another
         name) makes the block raise BufferError: copy what you keep."""

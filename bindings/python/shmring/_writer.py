@@ -39,31 +39,38 @@ class Writer(Handle, _core.WriterBase):
             raise self._closed_error()
         return _core.write_batch(self._h, messages, timeout)
 
-    def write_array(self, array: "ArrayLike", timeout: Optional[float] = None) -> None:
-        """Write a NumPy array (or anything numpy.asarray takes) as one
-        message that Reader.read_array() and view_array() turn back into an
-        array of the same dtype and shape: a small header, then the data,
-        copied once, straight into the slot. ImportError without NumPy;
-        TooLarge if header and data do not fit in a slot."""
+    def write_array(self, array: "ArrayLike", timeout: Optional[float] = None, *,
+                    user: bytes = b"", bfloat16: bool = False) -> None:
+        """Write a NumPy array (or anything numpy.asarray takes) as one array
+        message (docs/messages.md) that Reader.read_array() and view_array(),
+        and the Rust, Go and C readers, turn back into an array of the same
+        element type and shape: a header, then the data in C order, copied
+        once, straight into the slot (a strided or Fortran-order source is
+        copied into C order). `user`: up to 4096 bytes of your own (a frame
+        number, a timestamp) carried in the header. bfloat16=True: a uint16
+        array holds bfloat16 bits. TypeError for dtypes the format has no
+        type for (structured, strings, objects, float128 ...); TooLarge if
+        header and data do not fit in a slot; ImportError without NumPy."""
         from ._arrays import write_array
 
         if self._h is None:
             raise self._closed_error()
-        write_array(self, array, timeout)
+        write_array(self, array, timeout, user, bfloat16)
 
     def reserve_array(self, shape: Union[int, Tuple[int, ...]], dtype: "DTypeLike",
-                      timeout: Optional[float] = None) -> "ArrayReservation":
+                      timeout: Optional[float] = None, *, user: bytes = b"",
+                      bfloat16: bool = False) -> "ArrayReservation":
         """Zero-copy write_array(): `with writer.reserve_array((h, w), "u1")
         as a:` gives a writable array of that shape and dtype inside the next
-        slot (after write_array's header); fill it in place, and the block's
-        end commits it as one message (an exception aborts it). As with
-        reserve(), anything made from `a` that outlives the block (a slice,
-        another name) aborts the message with BufferError."""
+        slot (after the header, on a 64-byte boundary); fill it in place, and
+        the block's end commits it as one message (an exception aborts it).
+        As with reserve(), anything made from `a` that outlives the block (a
+        slice, another name) aborts the message with BufferError."""
         from ._arrays import ArrayReservation
 
         if self._h is None:
             raise self._closed_error()
-        return ArrayReservation(self, shape, dtype, timeout)
+        return ArrayReservation(self, shape, dtype, timeout, user, bfloat16)
 
     def stats(self) -> WriterStats:
         """This writer's entry in ring.stats()."""

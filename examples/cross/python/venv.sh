@@ -21,6 +21,7 @@ hash="$(
   cd "$ROOT"
   {
     "$PYTHON" -c 'import sys; print(sys.version)'
+    echo numpy
     find c/src c/include bindings/python -type f \
       -not -path 'bindings/python/tests/*' -not -path 'bindings/python/build/*' \
       -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.*' \
@@ -43,7 +44,8 @@ if [[ ! -x "$venv/bin/python" ]]; then
   # only the scripts' #! lines would not, and none is used).
   tmp="$venv.tmp.$$"
   "$PYTHON" -m venv "$tmp" >&2
-  "$tmp/bin/python" -m pip install -q --disable-pip-version-check "$work/src/bindings/python" >&2 \
+  # NumPy for the array suite (arrays.py).
+  "$tmp/bin/python" -m pip install -q --disable-pip-version-check "$work/src/bindings/python" numpy >&2 \
     || { rm -rf "$tmp"; exit 1; }
   mv -T "$tmp" "$venv" 2>/dev/null || rm -rf "$tmp"
 fi

@@ -3,14 +3,16 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
+
+	shmring "github.com/shmring/shmring/bindings/go"
 )
 
-// The frames ring message: a 64-byte little-endian header, then BGR8
-// pixels row by row (PROTOCOL.md).
+// The frames ring message (PROTOCOL.md): an array message of shmring
+// (docs/messages.md), uint8 of shape (height, width, 3), BGR8 rows, with
+// the frame number and capture time in its 16-byte user header.
 const (
-	frameMagic    = 0x4D465253 // the bytes "SRFM"
-	headerBytes   = 64
 	frameChannels = 3
+	fieldsBytes   = 16 // frame_no, capture_ns: uint64 little-endian each
 )
 
 type frameHeader struct {
@@ -18,32 +20,25 @@ type frameHeader struct {
 	width, height int
 }
 
-// parseHeader reads and checks a frame message's header: magic, header
-// size, channels, row size, and the pixel bytes against the length.
-func parseHeader(message []byte) (frameHeader, error) {
-	if len(message) < headerBytes {
-		return frameHeader{}, fmt.Errorf("message of %d bytes is shorter than the %d-byte frame header", len(message), headerBytes)
+// parseHeader checks a frame message and returns its header and pixels:
+// the core checks the array header; here, uint8 of shape (height, width, 3)
+// with no empty side, the user header's size, and no bytes after the pixels.
+func parseHeader(message []byte) (frameHeader, []byte, error) {
+	a, err := shmring.DecodeArray(message)
+	if err != nil {
+		return frameHeader{}, nil, fmt.Errorf("bad frame message: %w", err)
 	}
-	le := binary.LittleEndian
-	if magic := le.Uint32(message[0:]); magic != frameMagic {
-		return frameHeader{}, fmt.Errorf("bad frame magic 0x%08X (expected 0x%08X)", magic, frameMagic)
+	pixels, err := shmring.Elements[uint8](a)
+	if err != nil {
+		return frameHeader{}, nil, fmt.Errorf("bad frame message: %w", err)
 	}
-	if n := le.Uint32(message[4:]); n != headerBytes {
-		return frameHeader{}, fmt.Errorf("header_bytes is %d (expected %d)", n, headerBytes)
-	}
-	frameNo := le.Uint64(message[8:])
-	width, height := uint64(le.Uint32(message[24:])), uint64(le.Uint32(message[28:]))
-	channels, rowBytes := le.Uint32(message[32:]), uint64(le.Uint32(message[36:]))
+	s := a.Shape
 	switch {
-	case channels != frameChannels:
-		return frameHeader{}, fmt.Errorf("frame %d: channels is %d (expected %d)", frameNo, channels, frameChannels)
-	case width == 0 || height == 0:
-		return frameHeader{}, fmt.Errorf("frame %d: empty frame %dx%d", frameNo, width, height)
-	case rowBytes != width*frameChannels:
-		return frameHeader{}, fmt.Errorf("frame %d: row_bytes is %d for width %d", frameNo, rowBytes, width)
-	case uint64(len(message)) != headerBytes+height*rowBytes:
-		return frameHeader{}, fmt.Errorf("frame %d: message of %d bytes, a %dx%d frame needs %d",
-			frameNo, len(message), width, height, headerBytes+height*rowBytes)
+	case len(s) != 3 || s[2] != frameChannels || s[0] == 0 || s[1] == 0 || len(a.User) != fieldsBytes:
+		return frameHeader{}, nil, fmt.Errorf("bad frame message: shape %v, %d user bytes", s, len(a.User))
+	case &message[len(message)-1] != &a.Data[len(a.Data)-1]:
+		return frameHeader{}, nil, fmt.Errorf("bad frame message: bytes after the pixels")
 	}
-	return frameHeader{frameNo: frameNo, width: int(width), height: int(height)}, nil
+	frameNo := binary.LittleEndian.Uint64(a.User)
+	return frameHeader{frameNo: frameNo, width: int(s[1]), height: int(s[0])}, pixels, nil
 }

@@ -138,13 +138,14 @@ type viewer struct {
 // later frame arrives). ErrClosed at end of stream.
 func (v *viewer) next(reader *shmring.Reader, wait time.Duration) error {
 	var header frameHeader
+	var pixels []byte
 	var headerErr error
 	var thumb *image.RGBA
 	due := v.thumbs.due(time.Now())
 	err := reader.View(wait, func(message []byte) error {
-		header, headerErr = parseHeader(message)
+		header, pixels, headerErr = parseHeader(message)
 		if headerErr == nil && due {
-			thumb = scaleDown(header, message[headerBytes:], v.thumbs.width)
+			thumb = scaleDown(header, pixels, v.thumbs.width)
 		}
 		return nil
 	})

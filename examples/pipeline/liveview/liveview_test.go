@@ -27,7 +27,7 @@ const testWidth, testHeight = 64, 32
 func newRing(t *testing.T, tag string, slots uint64) (string, *shmring.Ring) {
 	t.Helper()
 	name := fmt.Sprintf("/pipeline-liveview-%s-%d-%d", tag, os.Getpid(), time.Now().UnixNano())
-	ring, err := shmring.Create(name, headerBytes+testWidth*testHeight*frameChannels, slots, nil)
+	ring, err := shmring.Create(name, uint64(len(encodeFrame(0, testWidth, testHeight, [3]byte{}))), slots, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestCorruptHeaderExits3(t *testing.T) {
 	}
 	code, _ := s.finish(t)
 	stderr := s.stderr.String()
-	if code != 3 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "bad frame magic") {
+	if code != 3 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "bad frame message") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(out, "liveview.json")); err == nil {

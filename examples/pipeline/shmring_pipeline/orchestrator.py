@@ -29,7 +29,7 @@ from .stage import Event, StageContext, run_stage
 from .queue_transport import QueueChannels
 from .ring_transport import RingChannels, create_rings
 from .transport import STALL_S, Channels
-from .wire import FRAME_HEADER_BYTES, CHANNELS
+from .wire import FrameHeader
 
 READY_TIMEOUT_S = 60.0   # spawned stages import OpenCV and scikit-learn first
 EXIT_TIMEOUT_S = 10.0
@@ -161,7 +161,7 @@ class Pipeline:
         spec = options.spec
         nonce = f"{os.getpid()}-{time.time_ns()}"
         frames, results = create_rings(
-            nonce, FRAME_HEADER_BYTES + spec.width * spec.height * CHANNELS, FRAME_SLOTS,
+            nonce, FrameHeader(0, 0, spec.width, spec.height).message_bytes, FRAME_SLOTS,
             options.detectors)
         for ring in (frames, results):
             cleanup.callback(ring.close)

@@ -1,5 +1,7 @@
-"""The messages the stages exchange (PROTOCOL.md): the 64-byte frame header
-in front of every frame, and the detection result of one frame."""
+"""The messages the stages exchange (PROTOCOL.md): a frame is an array
+message of shmring (docs/messages.md: uint8, shape (height, width, 3), its
+frame number and capture time in the user header), and the detection result
+of one frame."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from typing import List, Tuple
 
 import numpy as np
 
-FRAME_MAGIC = 0x4D465253  # the bytes "S R F M"
-FRAME_HEADER = struct.Struct("<IIQQIIII24x")
-FRAME_HEADER_BYTES = FRAME_HEADER.size  # 64
+import shmring
+
 CHANNELS = 3
+#: The user header of a frame: frame_no, capture_ns.
+FRAME_FIELDS = struct.Struct("<QQ")
 
 RESULT_MAGIC = 0x52445253  # the bytes "S R D R"
 RESULT_HEADER = struct.Struct("<IIQQQII")
@@ -35,35 +38,44 @@ class FrameHeader:
     width: int
     height: int
 
+    def array_header(self) -> bytes:
+        """The frame's array message header (the pixels follow it)."""
+        return shmring.array_header(np.uint8, (self.height, self.width, CHANNELS),
+                                    user=FRAME_FIELDS.pack(self.frame_no, self.capture_ns))
+
     @property
     def message_bytes(self) -> int:
-        return FRAME_HEADER_BYTES + self.width * self.height * CHANNELS
+        return len(self.array_header()) + self.width * self.height * CHANNELS
 
     def pack_into(self, message: memoryview) -> None:
-        FRAME_HEADER.pack_into(message, 0, FRAME_MAGIC, FRAME_HEADER_BYTES, self.frame_no,
-                               self.capture_ns, self.width, self.height, CHANNELS,
-                               self.width * CHANNELS)
+        head = self.array_header()
+        message[:len(head)] = head
 
     @classmethod
     def unpack(cls, message: memoryview) -> "FrameHeader":
-        """The header of a frame message, checked against the message length."""
-        if len(message) < FRAME_HEADER_BYTES:
-            raise WireError(f"frame message of {len(message)} bytes is shorter than its header")
-        (magic, header_bytes, frame_no, capture_ns, width, height, channels,
-         row_bytes) = FRAME_HEADER.unpack_from(message, 0)
-        header = cls(frame_no, capture_ns, width, height)
-        if (magic != FRAME_MAGIC or header_bytes != FRAME_HEADER_BYTES or channels != CHANNELS
-                or row_bytes != width * CHANNELS or header.message_bytes != len(message)):
-            raise WireError(f"bad frame header (magic {magic:#x}, {width}x{height}x{channels}, "
-                            f"{len(message)} bytes)")
-        return header
+        """The header of a frame message, checked (the core checks the array
+        header; here: uint8, height x width x 3, the 16-byte user header, and
+        no bytes after the pixels)."""
+        try:
+            info = shmring.ArrayInfo(message)
+        except shmring.Corrupt as e:
+            raise WireError(f"bad frame message: {e}") from None
+        if (info.dtype != np.uint8 or len(info.shape) != 3 or info.shape[2] != CHANNELS
+                or 0 in info.shape or len(info.user) != FRAME_FIELDS.size
+                or info.offset + info.nbytes != len(message)):
+            raise WireError(f"bad frame message: {info.dtype} of shape {info.shape}, "
+                            f"{len(info.user)} user bytes, {len(message)} bytes")
+        frame_no, capture_ns = FRAME_FIELDS.unpack(info.user)
+        return cls(frame_no, capture_ns, width=info.shape[1], height=info.shape[0])
 
 
 def frame_pixels(message: memoryview, width: int, height: int) -> np.ndarray:
-    """The BGR pixels of a frame message as an array over the message itself
-    (no copy): writable if the message is (a reserved slot)."""
-    return np.frombuffer(message, np.uint8, count=width * height * CHANNELS,
-                         offset=FRAME_HEADER_BYTES).reshape(height, width, CHANNELS)
+    """The BGR pixels of a frame message (which ends with them) as an array
+    over the message itself (no copy): writable if the message is (a
+    reserved slot)."""
+    count = width * height * CHANNELS
+    return np.frombuffer(message, np.uint8, count=count,
+                         offset=len(message) - count).reshape(height, width, CHANNELS)
 
 
 @dataclass(frozen=True)

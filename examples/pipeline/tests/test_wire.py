@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import shmring
+
 from shmring_pipeline.wire import (
-    FRAME_HEADER_BYTES, MAX_BOXES, Detection, FrameHeader, WireError, frame_pixels)
+    MAX_BOXES, Detection, FrameHeader, WireError, frame_pixels)
 
 
 def _frame(header: FrameHeader) -> memoryview:
@@ -14,14 +17,14 @@ def _frame(header: FrameHeader) -> memoryview:
     return message
 
 
-def test_frame_header_layout_and_round_trip() -> None:
+def test_a_frame_is_an_array_message_with_its_fields_in_the_user_header() -> None:
     header = FrameHeader(frame_no=7, capture_ns=123456789, width=4, height=2)
     message = _frame(header)
-    assert FRAME_HEADER_BYTES == 64 and len(message) == 64 + 4 * 2 * 3
-    assert bytes(message[:4]) == b"SRFM"  # magic 0x4D465253, little-endian
-    assert int.from_bytes(message[8:16], "little") == 7
-    assert int.from_bytes(message[36:40], "little") == 12  # row_bytes
-    assert bytes(message[40:64]) == bytes(24)  # reserved
+    assert len(message) == 112 + 4 * 2 * 3  # the pixels start 64-byte aligned in a slot
+    assert bytes(message[:4]) == b"SHMA" and message[8:10] == bytes([1, 8])  # uint8
+    info = shmring.ArrayInfo(message)
+    assert info.shape == (2, 4, 3) and info.user == (7).to_bytes(8, "little") + \
+        (123456789).to_bytes(8, "little")
     assert FrameHeader.unpack(message) == header
 
 
@@ -32,16 +35,28 @@ def test_frame_pixels_are_a_view_of_the_message() -> None:
     assert bytes(message[-3:]) == b"\x01\x02\x03"
 
 
-@pytest.mark.parametrize("damage", ["magic", "length", "row_bytes"])
+def _other_array(array: np.ndarray, user: bytes) -> memoryview:
+    head = shmring.array_header(array.dtype, array.shape, user=user)
+    return memoryview(bytearray(head + array.tobytes()))
+
+
+@pytest.mark.parametrize("damage", ["magic", "length", "dtype", "channels", "user", "trailing"])
 def test_frame_header_checks(damage: str) -> None:
     message = _frame(FrameHeader(0, 0, width=4, height=2))
+    fields = bytes(16)
     if damage == "magic":
         message[0] ^= 0xFF
-    elif damage == "row_bytes":
-        message[36] += 1
-    else:
+    elif damage == "length":
         message = message[:-1]
-    with pytest.raises(WireError):
+    elif damage == "dtype":
+        message = _other_array(np.zeros((2, 4, 3), np.uint16), fields)
+    elif damage == "channels":
+        message = _other_array(np.zeros((2, 4, 4), np.uint8), fields)
+    elif damage == "user":
+        message = _other_array(np.zeros((2, 4, 3), np.uint8), bytes(8))
+    else:
+        message = memoryview(bytearray(bytes(message) + b"x"))
+    with pytest.raises(WireError, match="bad frame message"):
         FrameHeader.unpack(message)
 
 

@@ -23,7 +23,7 @@ pub enum Error {
     /// A signal handler ran during a wait (the blocking calls of this crate
     /// retry with the time left, so they do not return it).
     Interrupted(String),
-    /// Not a valid shmring segment.
+    /// Not a valid shmring segment, or not a valid array message.
     Corrupt(String),
     /// Layout version or ABI mismatch.
     Version(String),

@@ -5,7 +5,9 @@
 //! [`Reader`]s (broadcast, group member, lossy) are made from it. Timeouts
 //! are `Option<Duration>`: `None` waits forever, a zero duration tries once.
 //! Blocking calls retry after a signal handler interrupts them, with the
-//! time left. Zero copy: [`Writer::reserve`] and [`Reader::peek`].
+//! time left. Zero copy: [`Writer::reserve`] and [`Reader::peek`]. Typed
+//! arrays (`docs/messages.md`): [`Writer::write_array`],
+//! [`Writer::reserve_array`] and [`ArrayRef::decode`] of a peek.
 //!
 //! [`Ring`] is `Send + Sync`; [`Writer`] and [`Reader`] are `Send` but not
 //! `Sync` (a C writer or reader handle is for one thread at a time):
@@ -38,6 +40,8 @@
 //! sync::<shmring::RwLock>();
 //! ```
 
+mod array;
+mod array_write;
 mod error;
 mod reader;
 mod ring;
@@ -47,6 +51,8 @@ mod stats;
 mod timeout;
 mod writer;
 
+pub use array::{array_header, ArrayRef, Bool, DType, Element, BF16, F16, MAX_NDIM, MAX_USER_BYTES};
+pub use array_write::ArrayReservation;
 pub use error::{Error, Result};
 pub use reader::{Messages, Peek, Reader};
 pub use ring::{Ring, RingOptions};

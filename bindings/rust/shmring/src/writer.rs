@@ -16,7 +16,7 @@ use crate::timeout::try_then_wait;
 /// the C writer handle is for one thread at a time. Dropping it leaves the
 /// ring; with close-on-last-writer the last writer ends the stream.
 pub struct Writer {
-    raw: NonNull<sys::shmring_writer_t>,
+    pub(crate) raw: NonNull<sys::shmring_writer_t>,
     ring: Arc<RingHandle>,
 }
 

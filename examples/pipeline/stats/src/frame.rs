@@ -1,10 +1,12 @@
-//! The frames ring message: a 64-byte little-endian header, then BGR8
-//! pixels row by row (examples/pipeline/PROTOCOL.md).
+//! The frames ring message (examples/pipeline/PROTOCOL.md): an array
+//! message of shmring (docs/messages.md), uint8 of shape (height, width, 3),
+//! BGR8 rows, with the frame number and capture time in its user header.
 
-/// The bytes `S R F M` read as a little-endian u32.
-pub const MAGIC: u32 = 0x4D46_5253;
-pub const HEADER_BYTES: usize = 64;
+use shmring::{array_header, ArrayRef, DType};
+
 pub const CHANNELS: u32 = 3;
+/// The user header: frame_no, capture_ns (u64 little-endian each).
+pub const FIELDS_BYTES: usize = 16;
 
 /// A checked frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,56 +17,27 @@ pub struct FrameHeader {
     pub height: u32,
 }
 
-fn u32_at(message: &[u8], offset: usize) -> u32 {
-    u32::from_le_bytes(message[offset..offset + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(message: &[u8], offset: usize) -> u64 {
-    u64::from_le_bytes(message[offset..offset + 8].try_into().expect("8 bytes"))
-}
-
 impl FrameHeader {
-    /// Reads and checks the header of `message` (magic, header size,
-    /// channels, row size, and the pixel bytes against the message length).
-    pub fn parse(message: &[u8]) -> Result<FrameHeader, String> {
-        if message.len() < HEADER_BYTES {
-            return Err(format!("message of {} bytes is shorter than the {HEADER_BYTES}-byte frame header", message.len()));
+    /// Checks a frame message and returns its header and pixels: the core
+    /// checks the array header; here, uint8 of shape (height, width, 3) with
+    /// no empty side, the 16-byte user header, and no bytes after the pixels.
+    pub fn parse(message: &[u8]) -> Result<(FrameHeader, &[u8]), String> {
+        let array = ArrayRef::decode(message).map_err(|e| format!("bad frame message: {e}"))?;
+        let shape = array.shape();
+        let pixels = array.elements::<u8>().map_err(|e| format!("bad frame message: {e}"))?;
+        let fields = array.user();
+        if shape.len() != 3 || shape[2] != u64::from(CHANNELS) || shape.contains(&0) || fields.len() != FIELDS_BYTES {
+            return Err(format!("bad frame message: shape {shape:?}, {} user bytes", fields.len()));
         }
-        let magic = u32_at(message, 0);
-        if magic != MAGIC {
-            return Err(format!("bad frame magic 0x{magic:08X} (expected 0x{MAGIC:08X})"));
+        if pixels.as_ptr() as usize + pixels.len() != message.as_ptr() as usize + message.len() {
+            return Err(format!("bad frame message: {} bytes after the pixels", message.len() - pixels.len()));
         }
-        let header_bytes = u32_at(message, 4);
-        if header_bytes as usize != HEADER_BYTES {
-            return Err(format!("header_bytes is {header_bytes} (expected {HEADER_BYTES})"));
-        }
-        let header = FrameHeader {
-            frame_no: u64_at(message, 8),
-            capture_ns: u64_at(message, 16),
-            width: u32_at(message, 24),
-            height: u32_at(message, 28),
+        let (width, height) = (u32::try_from(shape[1]), u32::try_from(shape[0]));
+        let (Ok(width), Ok(height)) = (width, height) else {
+            return Err(format!("bad frame message: a frame of {}x{}", shape[1], shape[0]));
         };
-        let (channels, row_bytes) = (u32_at(message, 32), u32_at(message, 36));
-        let frame = header.frame_no;
-        if channels != CHANNELS {
-            return Err(format!("frame {frame}: channels is {channels} (expected {CHANNELS})"));
-        }
-        if header.width == 0 || header.height == 0 {
-            return Err(format!("frame {frame}: empty frame {}x{}", header.width, header.height));
-        }
-        if u64::from(row_bytes) != u64::from(header.width) * u64::from(CHANNELS) {
-            return Err(format!("frame {frame}: row_bytes is {row_bytes} for width {}", header.width));
-        }
-        let expected = HEADER_BYTES as u64 + u64::from(header.height) * u64::from(row_bytes);
-        if message.len() as u64 != expected {
-            return Err(format!(
-                "frame {frame}: message of {} bytes, a {}x{} frame needs {expected}",
-                message.len(),
-                header.width,
-                header.height
-            ));
-        }
-        Ok(header)
+        let field = |i: usize| u64::from_le_bytes(fields[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+        Ok((FrameHeader { frame_no: field(0), capture_ns: field(1), width, height }, pixels))
     }
 
     /// Bytes per pixel row.
@@ -72,23 +45,16 @@ impl FrameHeader {
         self.width as usize * CHANNELS as usize
     }
 
-    /// The header as a source writes it (reserved bytes zero).
-    pub fn to_bytes(&self) -> [u8; HEADER_BYTES] {
-        let mut out = [0u8; HEADER_BYTES];
-        out[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-        out[4..8].copy_from_slice(&(HEADER_BYTES as u32).to_le_bytes());
-        out[8..16].copy_from_slice(&self.frame_no.to_le_bytes());
-        out[16..24].copy_from_slice(&self.capture_ns.to_le_bytes());
-        out[24..28].copy_from_slice(&self.width.to_le_bytes());
-        out[28..32].copy_from_slice(&self.height.to_le_bytes());
-        out[32..36].copy_from_slice(&CHANNELS.to_le_bytes());
-        out[36..40].copy_from_slice(&(self.row_bytes() as u32).to_le_bytes());
-        out
+    /// The array message header as a source writes it (the pixels follow).
+    pub fn header_bytes(&self) -> Vec<u8> {
+        let fields = [self.frame_no.to_le_bytes(), self.capture_ns.to_le_bytes()].concat();
+        let shape = [u64::from(self.height), u64::from(self.width), u64::from(CHANNELS)];
+        array_header(DType::UINT8, &shape, &fields).expect("a frame's shape and fields fit the format")
     }
 
     /// A whole frame message: this header, then `pixels` (BGR8 rows).
     pub fn message(&self, pixels: &[u8]) -> Vec<u8> {
-        [&self.to_bytes()[..], pixels].concat()
+        [&self.header_bytes()[..], pixels].concat()
     }
 }
 
@@ -102,20 +68,20 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_good_header() {
-        let header = FrameHeader::parse(&message(4, 2)).unwrap();
+    fn parses_a_good_frame() {
+        let m = message(4, 2);
+        let (header, pixels) = FrameHeader::parse(&m).unwrap();
         assert_eq!(header, FrameHeader { frame_no: 7, capture_ns: 123_456, width: 4, height: 2 });
-        assert_eq!(header.row_bytes(), 12);
+        assert_eq!((header.row_bytes(), pixels.len()), (12, 24));
     }
 
     #[test]
-    fn header_fields_sit_at_the_protocol_offsets() {
-        let bytes = FrameHeader { frame_no: 0x0102, capture_ns: 0x0304, width: 5, height: 6 }.to_bytes();
-        assert_eq!(&bytes[0..8], &[b'S', b'R', b'F', b'M', 64, 0, 0, 0]);
-        assert_eq!(&bytes[8..10], &[0x02, 0x01]);
-        assert_eq!(&bytes[16..18], &[0x04, 0x03]);
-        assert_eq!(&bytes[24..40], &[5, 0, 0, 0, 6, 0, 0, 0, 3, 0, 0, 0, 15, 0, 0, 0]);
-        assert!(bytes[40..].iter().all(|&b| b == 0));
+    fn a_frame_is_an_array_message_with_its_fields_in_the_user_header() {
+        let m = FrameHeader { frame_no: 0x0102, capture_ns: 0x0304, width: 5, height: 6 }.message(&[0; 90]);
+        let array = ArrayRef::decode(&m).unwrap();
+        assert_eq!((array.dtype(), array.shape()), (DType::UINT8, &[6u64, 5, 3][..]));
+        assert_eq!(&array.user()[..2], &[0x02, 0x01]);
+        assert_eq!(&array.user()[8..10], &[0x04, 0x03]);
     }
 
     fn refused(m: &[u8], why: &str) {
@@ -125,31 +91,20 @@ mod tests {
 
     #[test]
     fn refuses_each_bad_field() {
-        refused(&message(4, 2)[..40], "shorter");
+        refused(&message(4, 2)[..20], "shorter");
         let mut m = message(4, 2);
         m[0] = b'X';
-        refused(&m, "magic");
-        let mut m = message(4, 2);
-        m[4] = 32;
-        refused(&m, "header_bytes");
-        let mut m = message(4, 2);
-        m[32] = 4;
-        refused(&m, "channels");
-        let mut m = message(4, 2);
-        m[36] = 13;
-        refused(&m, "row_bytes");
-        let mut m = message(4, 2);
-        m[24] = 0;
-        refused(&m, "empty");
-    }
-
-    #[test]
-    fn refuses_a_length_that_does_not_match_the_size() {
+        refused(&m, "SHMA");
         let mut m = message(4, 2);
         m.pop();
-        refused(&m, "needs 88");
+        refused(&m, "past its end");
         let mut m = message(4, 2);
         m.push(0);
-        refused(&m, "needs 88");
+        refused(&m, "after the pixels");
+        let other = |dtype, shape: &[u64], user: &[u8], bytes| [array_header(dtype, shape, user).unwrap(), vec![0; bytes]].concat();
+        refused(&other(DType::UINT16, &[2, 4, 3], &[0; 16], 48), "uint16");
+        refused(&other(DType::UINT8, &[2, 4, 4], &[0; 16], 32), "shape [2, 4, 4]");
+        refused(&other(DType::UINT8, &[2, 0, 3], &[0; 16], 0), "shape [2, 0, 3]");
+        refused(&other(DType::UINT8, &[2, 4, 3], &[0; 8], 24), "8 user bytes");
     }
 }

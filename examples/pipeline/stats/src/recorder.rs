@@ -3,7 +3,7 @@
 //! before the source started sees every frame).
 
 use crate::events::{stats_line, Progress};
-use crate::frame::{FrameHeader, HEADER_BYTES};
+use crate::frame::FrameHeader;
 use crate::luma::LumaStats;
 
 #[derive(Default)]
@@ -17,12 +17,12 @@ impl Recorder {
     /// Checks one frame message and records its statistics; the error
     /// (a bad header or a frame out of sequence) is one line.
     pub fn record(&mut self, message: &[u8]) -> Result<(), String> {
-        let header = FrameHeader::parse(message)?;
+        let (header, pixels) = FrameHeader::parse(message)?;
         let expected = self.progress.last_frame.map_or(0, |last| last + 1);
         if header.frame_no != expected {
             return Err(format!("frame {} arrived where frame {expected} was due", header.frame_no));
         }
-        let stats = self.luma.frame(header.width, header.height, &message[HEADER_BYTES..]);
+        let stats = self.luma.frame(header.width, header.height, pixels);
         self.lines.push_str(&stats_line(header.frame_no, &stats));
         self.progress = Progress { frames: self.progress.frames + 1, last_frame: Some(header.frame_no) };
         Ok(())
@@ -74,6 +74,6 @@ mod tests {
     fn refuses_a_bad_header() {
         let mut frame = grey_frame(0, 0);
         frame[0] = 0;
-        assert!(Recorder::default().record(&frame).unwrap_err().contains("magic"));
+        assert!(Recorder::default().record(&frame).unwrap_err().contains("SHMA"));
     }
 }

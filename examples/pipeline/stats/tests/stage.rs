@@ -89,6 +89,8 @@ impl Stage {
 const WIDTH: u32 = 8;
 const HEIGHT: u32 = 4;
 const PIXELS: usize = (WIDTH * HEIGHT) as usize;
+/// A frame message's bytes: the array header (with the 16-byte user header) and the pixels.
+const FRAME_BYTES: usize = 112 + PIXELS * 3;
 
 fn frame(frame_no: u64, pixels: &[u8]) -> Vec<u8> {
     FrameHeader { frame_no, capture_ns: 0, width: WIDTH, height: HEIGHT }.message(pixels)
@@ -100,7 +102,7 @@ fn uniform(bgr: [u8; 3]) -> Vec<u8> {
 
 #[test]
 fn records_every_frame_and_reports() {
-    let fixture = Fixture::new("ok", 64 + PIXELS * 3);
+    let fixture = Fixture::new("ok", FRAME_BYTES);
     let stage = fixture.start();
     let mut half = uniform([0, 0, 0]); // top half black, bottom half white
     half[PIXELS * 3 / 2..].fill(255);
@@ -141,7 +143,7 @@ fn records_every_frame_and_reports() {
 /// Writes `messages` to a started stage and expects exit 3 with one line
 /// on stderr naming `why`.
 fn refused(tag: &str, messages: &[Vec<u8>], why: &str) {
-    let fixture = Fixture::new(tag, 64 + PIXELS * 3);
+    let fixture = Fixture::new(tag, FRAME_BYTES);
     let stage = fixture.start();
     let mut writer = fixture.ring.writer().unwrap();
     for message in messages {
@@ -158,13 +160,13 @@ fn refused(tag: &str, messages: &[Vec<u8>], why: &str) {
 fn a_corrupt_header_exits_3() {
     let mut bad = frame(0, &uniform([1, 2, 3]));
     bad[0] ^= 0xFF;
-    refused("magic", &[bad], "bad frame magic");
+    refused("magic", &[bad], "it does not start with \"SHMA\"");
 }
 
 #[test]
 fn a_message_shorter_than_its_frame_exits_3() {
     let short = frame(0, &uniform([1, 2, 3]));
-    refused("short", &[short[..short.len() - 3].to_vec()], "needs 160");
+    refused("short", &[short[..short.len() - 3].to_vec()], "run past its end");
 }
 
 #[test]
@@ -175,7 +177,7 @@ fn a_gap_in_frame_numbers_exits_3() {
 
 #[test]
 fn sigterm_exits_130_promptly_writing_nothing() {
-    let fixture = Fixture::new("term", 64 + PIXELS * 3);
+    let fixture = Fixture::new("term", FRAME_BYTES);
     let mut stage = fixture.start();
     fixture.ring.writer().unwrap().write(&frame(0, &uniform([5, 5, 5])), Some(WAIT)).ok();
     let sent = Instant::now();
@@ -206,7 +208,8 @@ fn bad_arguments_exit_2_with_one_line() {
 fn cpu_per_1080p_frame() {
     const FRAMES: u64 = 300;
     let (width, height) = (1920u32, 1080u32);
-    let fixture = Fixture::new("1080p", 64 + 1920 * 1080 * 3);
+    let header_bytes = FrameHeader { frame_no: 0, capture_ns: 0, width, height }.header_bytes().len();
+    let fixture = Fixture::new("1080p", header_bytes + 1920 * 1080 * 3);
     let stage = fixture.start();
     // A frame full of varied bytes, so that histogram bins and motion work.
     let pixels: Vec<u8> = (0..width as usize * height as usize * 3).map(|i| (i * 7 + i / 4099) as u8).collect();
@@ -214,10 +217,10 @@ fn cpu_per_1080p_frame() {
     for frame_no in 0..FRAMES {
         let header = FrameHeader { frame_no, capture_ns: 0, width, height };
         let mut reservation = writer.reserve(Some(WAIT)).unwrap();
-        reservation[..64].copy_from_slice(&header.to_bytes());
+        reservation[..header_bytes].copy_from_slice(&header.header_bytes());
         let shift = frame_no as usize % 3; // every frame a little different
-        reservation[64..64 + pixels.len() - shift].copy_from_slice(&pixels[shift..]);
-        reservation.commit(64 + pixels.len()).unwrap();
+        reservation[header_bytes..header_bytes + pixels.len() - shift].copy_from_slice(&pixels[shift..]);
+        reservation.commit(header_bytes + pixels.len()).unwrap();
     }
     drop(writer);
     let (status, lines, stderr) = stage.finish();
