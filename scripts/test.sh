@@ -2,6 +2,8 @@
 # THE test command: scripts/test.sh
 #
 #   1. scripts/install-deps.sh           (apt, only if something is missing)
+#      scripts/sync-vendored.sh --check  the version and the C core copied into
+#                                         each package equal their source
 #   2. bazel test //...                   normal build
 #   3. bazel test --config=asan //...     AddressSanitizer + UBSan
 #   4. bazel test --config=tsan //...     ThreadSanitizer
@@ -15,10 +17,10 @@
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
-# in the default one), plus the install check, each pytest test of step 6,
-# every cargo and Go test function (doc tests included), clippy and vet once
-# each, every cross-language run, and each pytest test of step 10. Exit status
-# is nonzero if anything failed.
+# in the default one), plus the vendored-copy check, the install check, each
+# pytest test of step 6, every cargo and Go test function (doc tests
+# included), clippy and vet once each, every cross-language run, and each
+# pytest test of step 10. Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
@@ -59,6 +61,16 @@ source "$ROOT/scripts/lib/bazel.sh"
 if [[ -n "${SHMRING_BAZEL_SHUTDOWN:-}" ]]; then
   trap 'bz shutdown >/dev/null 2>&1 || true' EXIT
 fi
+
+t=$SECONDS
+echo
+echo "==> scripts/sync-vendored.sh --check"
+if bash scripts/sync-vendored.sh --check; then
+  passed=$(( passed + 1 )); r=passed
+else
+  failed=$(( failed + 1 )); r=FAILED
+fi
+summary+=("vendored copies: $r, $(phase_time $t)")
 
 read -r -a extra_flags <<<"${BAZEL_TEST_FLAGS:-}"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/shmring-test.XXXXXX")"

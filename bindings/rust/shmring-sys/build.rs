@@ -8,7 +8,9 @@ use std::process::Command;
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let c_dir = manifest_dir.join("../../../c");
+    // c/ is a copy of the repository's c/include and c/src (scripts/sync-vendored.sh),
+    // so that the published crate carries the C core.
+    let c_dir = manifest_dir.join("c");
     let header_dir = if env::var_os("CARGO_FEATURE_SYSTEM").is_some() {
         link_installed_library()
     } else {

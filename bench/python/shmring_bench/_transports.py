@@ -22,8 +22,8 @@ from multiprocessing import shared_memory
 from multiprocessing.context import BaseContext
 from typing import Any, Callable, List, NoReturn, cast
 
-from .._errors import Closed
-from .._ring import Ring
+from shmring import Closed, Ring
+
 from ._workloads import BATCH
 
 #: Set (to anything) to run transports marked unsound anyway, to look into them.

@@ -1,4 +1,4 @@
-"""python -m shmring.bench: run the cells, print the tables, write the rows
+"""python -m shmring_bench: run the cells, print the tables, write the rows
 (--json) and the tables (--markdown). Exit status 1 if any cell failed (a
 process died or a message failed verification)."""
 
@@ -33,7 +33,7 @@ def _names(known: List[str], what: str) -> Callable[[str], List[str]]:
 
 def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m shmring.bench",
+        prog="python -m shmring_bench",
         description="shmring against Python's IPC peers: each workload on each "
                     "transport, writers and readers in separate processes, every "
                     "message verified.")
@@ -92,7 +92,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         tables.append(_seed_perf.table(mine))
     rows += _native.native_rows(flags.native_bin, flags.duration, flags.workloads)
     tables.append(_native.section(rows))
-    command = " ".join(["python -m shmring.bench", *args])
+    command = " ".join(["python -m shmring_bench", *args])
     text = report(tables, flags.duration, command)
     print(text, end="", flush=True)
     if flags.markdown:

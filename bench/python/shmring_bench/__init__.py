@@ -1,13 +1,13 @@
-"""python -m shmring.bench: shmring against Python's IPC peers, side by side.
+"""python -m shmring_bench: shmring against Python's IPC peers, side by side.
 
 One invocation runs each workload for each transport in turn, writers and
 readers in separate processes, every message verified by its readers, and
 prints markdown tables with ratios to a baseline transport.
 
-    python -m shmring.bench                      # 2 s per cell
-    python -m shmring.bench --smoke              # correctness only, fast
-    python -m shmring.bench.chart results.json out.png
-    python -m shmring.bench.doc results.json results.md docs/benchmarks.md
+    python -m shmring_bench                      # 2 s per cell
+    python -m shmring_bench --smoke              # correctness only, fast
+    python -m shmring_bench.chart results.json out.png
+    python -m shmring_bench.doc results.json results.md docs/benchmarks.md
 
 Modules: _workloads (what each workload moves), _payload (messages and their
 check), _transports (the channel interface and the built-in transports),

@@ -1,4 +1,4 @@
-"""python -m shmring.bench.chart RESULTS.json OUT.png: throughput (MB/s)
+"""python -m shmring_bench.chart RESULTS.json OUT.png: throughput (MB/s)
 against message size per transport, log-log, from a --json file's 1→1
 rows (one message per call; "(reserve)": written into a reserved slot; the
 C, Rust and Go programs' rows too), with single-thread memcpy at each size

@@ -27,10 +27,10 @@ import zlib
 from array import array
 from typing import Callable, List, Optional, Tuple, Union
 
-from ..perf._payload import HEADER
+from shmring.perf._payload import HEADER
 
 if sys.byteorder != "little":
-    raise ImportError("shmring.bench stores its CRCs little-endian through native casts")
+    raise ImportError("shmring_bench stores its CRCs little-endian through native casts")
 
 #: What transports hand a reader (or a writer stamps).
 Message = Union[bytes, bytearray, memoryview]

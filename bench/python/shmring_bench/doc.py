@@ -1,4 +1,4 @@
-"""python -m shmring.bench.doc RESULTS.json TABLES.md DOC.md: rewrite the
+"""python -m shmring_bench.doc RESULTS.json TABLES.md DOC.md: rewrite the
 part of DOC.md between the results markers with the run's machine and
 command, the chart, the targets and the fractions of the machine's limits
 (both measured from RESULTS.json) and the tables."""
