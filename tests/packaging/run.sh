@@ -11,6 +11,7 @@
 #              programs built with `pkg-config --cflags --libs shmring` under
 #              `env -i` (no PKG_CONFIG_PATH, no LD_LIBRARY_PATH); removed at the end
 #   tarball    extracted anywhere, built through its relocatable shmring.pc
+#   wheel tags auditwheel show: manylinux_2_17 for each CPython, extension stripped
 #   wheel 3.8, wheel 3.13   a venv of that CPython with the wheel (no index)
 #   sdist      a venv installing the sdist (its build requirements from PyPI)
 #   wheel->C, sdist->C      the Python producer's ring read by the C consumer
@@ -129,6 +130,27 @@ check_python() {
   (cd "$dir" && pair "env -u PYTHONPATH $py producer.py" "env -u PYTHONPATH $py consumer.py")
 }
 
+# Every CPython 3.8-3.13 has a wheel that auditwheel calls manylinux2014
+# (manylinux_2_17), with a stripped extension.
+test_wheel_tags() {
+  local tools_py tag wheel report
+  # shellcheck source=../../scripts/package/tools.sh
+  source "$ROOT/scripts/package/tools.sh" && tools_py="$TOOLS_PY"
+  for tag in cp38 cp39 cp310 cp311 cp312 cp313; do
+    wheel="$(one "shmring-*-$tag-$tag-manylinux*.whl")" || true
+    [[ -n "$wheel" ]] || { echo "no $tag wheel"; return 1; }
+    report="$("$tools_py" -m auditwheel show "$wheel" 2>&1)" || { echo "$report"; return 1; }
+    # auditwheel wraps its lines: compare with every run of white space as one space.
+    tr -s ' \n' '  ' <<<"$report" | grep -q 'platform tag: "manylinux_2_17_x86_64"' ||
+      { echo "$(basename "$wheel"): $report"; return 1; }
+    rm -rf "$WORK/unzipped" && mkdir "$WORK/unzipped" && (cd "$WORK/unzipped" && python3 -m zipfile -e "$wheel" .) || return 1
+    if readelf -S "$WORK"/unzipped/shmring/_core*.so | grep -qE '\.(symtab|debug_)'; then
+      echo "$(basename "$wheel"): extension not stripped"; return 1
+    fi
+    echo "$(basename "$wheel"): manylinux_2_17_x86_64, stripped"
+  done
+}
+
 test_wheel() {
   local version="$1" tag="cp${1/./}" wheel py
   wheel="$(one "shmring-*-$tag-$tag-manylinux*.whl")" || true
@@ -196,6 +218,7 @@ test_go_module() {
 
 run "deb: apt install, pkg-config with no environment, C producer -> C consumer" test_deb
 run "tarball: relocated, pkg-config through \${pcfiledir}, C producer -> C consumer" test_tarball
+run "wheels: auditwheel show says manylinux_2_17 (manylinux2014) for CPython 3.8-3.13, stripped" test_wheel_tags
 run "wheel, CPython 3.8: Python producer -> Python consumer" test_wheel 3.8
 run "wheel, CPython 3.13: Python producer -> Python consumer" test_wheel 3.13
 run "sdist, CPython 3.12: Python producer -> Python consumer" test_sdist
