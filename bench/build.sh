@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/build.sh BINDIR: builds the native benchmarks (bench/README.md) and
 # puts shmring-bench-c, shmring-bench-limits, shmring-bench-rust and
-# shmring-bench-go in BINDIR, for `python -m shmring.bench --native-bin BINDIR`.
+# shmring-bench-go in BINDIR, for `python -m shmring_bench --native-bin BINDIR`.
 #
 # Each binary carries its own copy of the C core, compiled the way its
 # language builds it: Bazel -c opt (-O2, -DNDEBUG), cargo --release (cc

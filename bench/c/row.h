@@ -1,6 +1,6 @@
 /*
  * row.h -- one result of the native benchmarks, printed as one JSON line on
- * stdout with the schema python -m shmring.bench --json uses:
+ * stdout with the schema python -m shmring_bench --json uses:
  *
  *   {"workload": str, "transport": str, "size": int, "writers": 1,
  *    "readers": 1, "msg_per_s": float, "mb_per_s": float,

@@ -1,4 +1,4 @@
-// Command shmring-bench-go: the Go API on python -m shmring.bench's
+// Command shmring-bench-go: the Go API on python -m shmring_bench's
 // workloads, with the CLI, child protocol and JSON lines of bench/c
 // (bench/README.md):
 //

@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,6 +123,16 @@ static int code_of_errno(int err) {
     }
 }
 
+/* The system call, not glibc's memfd_create() (2.27 and later): the wheels
+ * are built against glibc 2.17 (manylinux2014), which has neither the
+ * wrapper nor the flag's name. */
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+static int memfd_cloexec(const char *kind) {
+    return (int)syscall(SYS_memfd_create, kind, MFD_CLOEXEC);
+}
+
 int shm_os_error(int err, const char *what, const char *name) {
     return set_error(code_of_errno(err), "%s %s: %s", what, name ? name : "(anonymous)",
                      strerror(err));
@@ -219,7 +230,7 @@ int shm_create_file(const char *name, uint32_t mode, uint64_t bytes,
         }
         if (rc != SHMRING_OK) return rc;
     } else {
-        fd = memfd_create(kind, MFD_CLOEXEC);
+        fd = memfd_cloexec(kind);
         if (fd < 0) return shm_os_error(errno, "cannot create segment", NULL);
     }
     int err = posix_fallocate(fd, 0, (off_t)bytes);

@@ -37,6 +37,9 @@ run_rust() {
   require cargo "rust" || return
   (cd bindings/rust && cargo test --locked 2>&1) | tee "$log"
   rc=${PIPESTATUS[0]}
+  # The committed FFI against a fresh bindgen run (feature bindgen, libclang).
+  (cd bindings/rust && cargo test --locked -p shmring-sys --features bindgen --test bindings 2>&1) | tee -a "$log"
+  ((PIPESTATUS[0] == 0)) || rc=1
   # "test result: ok. 8 passed; 0 failed; ..." per test binary and doc tests
   p="$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')"
   f="$(grep -oE '; [0-9]+ failed' "$log" | awk '{s += $2} END {print s + 0}')"

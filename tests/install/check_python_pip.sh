@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Python binding the way a user gets it: `pip install ./bindings/python`
 # into a fresh venv builds the C core and the SWIG wrapper from source (SWIG
-# comes from PyPI), then the pytest suite runs against that installation.
+# comes from PyPI), then the pytest suite runs against that installation,
+# with the benchmark harness (`pip install ./bench/python`) and its tests.
 # Also checks that `pip wheel ./bindings/python` gives a wheel with the
-# extension, the stubs and py.typed.
+# extension, the stubs, py.typed and the commands, and no benchmark code.
 #
-# Builds from a copy of c/ and bindings/python/ (same relative layout), so
-# no earlier build output in the checkout is reused.
+# Builds from copies of bindings/python/ and bench/python/ alone; the
+# binding's copy is read-only: it needs nothing outside its folder (its c/ is
+# the vendored core), and its build writes nothing into its source tree.
 #
 # Last line: "python (pip): N passed, N failed" (pytest's counts; a broken
 # install counts as 1 failed). Exit 0 only if everything passed.
@@ -17,7 +19,9 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/shmring-pip.XXXXXX")"
-cleanup() { if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi; }
+cleanup() {
+  if [[ -z "${KEEP_WORK:-}" ]]; then chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
 trap cleanup EXIT
 
 broken() {
@@ -27,16 +31,19 @@ broken() {
 }
 
 mkdir -p "$WORK/src/bindings"
-cp -r "$ROOT/c" "$WORK/src/c"
+mkdir -p "$WORK/src/bench"
 cp -r "$ROOT/bindings/python" "$WORK/src/bindings/python"
-rm -rf "$WORK/src/bindings/python/build" "$WORK/src/bindings/python/"*.egg-info \
-       "$WORK/src/bindings/python/shmring_wrap.c"
+cp -r "$ROOT/bench/python" "$WORK/src/bench/python"
+find "$WORK/src" -name __pycache__ -prune -exec rm -rf {} +
+chmod -R a-w "$WORK/src/bindings/python"
 
 "$PYTHON" -m venv "$WORK/venv" || broken "$PYTHON -m venv"
 VPY="$WORK/venv/bin/python"
 "$VPY" -m pip install -q --upgrade pip || broken "pip upgrade"
 echo "==> pip install ./bindings/python[test]"
 "$VPY" -m pip install -q "$WORK/src/bindings/python[test]" || broken "pip install ./bindings/python[test]"
+echo "==> pip install ./bench/python"
+"$VPY" -m pip install -q "$WORK/src/bench/python" || broken "pip install ./bench/python"
 
 echo "==> pip wheel ./bindings/python"
 "$VPY" -m pip wheel -q --no-deps -w "$WORK/wheels" "$WORK/src/bindings/python" || broken "pip wheel"
@@ -45,8 +52,11 @@ import pathlib, sys, zipfile
 [wheel] = pathlib.Path(sys.argv[1]).glob("shmring-*.whl")
 names = zipfile.ZipFile(wheel).namelist()
 need = ["shmring/__init__.py", "shmring/py.typed", "shmring/_core.pyi",
-        "shmring/__main__.py", "shmring/perf/__main__.py", "shmring/bench/__main__.py"]
+        "shmring/__main__.py", "shmring/perf/__main__.py"]
 missing = [n for n in need if n not in names]
+bench = [n for n in names if "bench" in n]
+if bench:
+    sys.exit(f"{wheel.name} carries benchmark code: {bench}")
 if not any(n.startswith("shmring/_core.") and n.endswith(".so") for n in names):
     missing.append("shmring/_core*.so")
 if missing:
@@ -58,8 +68,8 @@ PY
 cd "$WORK" || broken "cd $WORK"
 "$VPY" -c 'import shmring, sys; sys.exit("site-packages" not in shmring.__file__)' \
   || broken "import shmring does not come from the venv"
-echo "==> pytest bindings/python/tests (installed package)"
-"$VPY" -m pytest -q -p no:cacheprovider "$ROOT/bindings/python/tests" 2>&1 | tee "$WORK/pytest.log"
+echo "==> pytest bindings/python/tests bench/python/tests (installed packages)"
+"$VPY" -m pytest -q -p no:cacheprovider "$ROOT/bindings/python/tests" "$ROOT/bench/python/tests" 2>&1 | tee "$WORK/pytest.log"
 rc=${PIPESTATUS[0]}
 # shellcheck source=../../scripts/lib/pytest_summary.sh
 source "$ROOT/scripts/lib/pytest_summary.sh"

@@ -1,4 +1,4 @@
-//! shmring-bench-rust: the Rust API on python -m shmring.bench's workloads,
+//! shmring-bench-rust: the Rust API on python -m shmring_bench's workloads,
 //! with the CLI, child protocol and JSON lines of bench/c (bench/README.md):
 //!
 //!   64B        `Writer::write` / `Reader::read`, one message per call

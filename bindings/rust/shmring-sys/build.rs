@@ -1,21 +1,26 @@
-//! Generates the FFI from `c/include/shmring.h` with bindgen, and either
-//! compiles the C core from `c/src/*.c` (default) or links the installed
-//! `libshmring.so.1` (feature `system`).
+//! Compiles the C core from `c/src/*.c` (default; `c/` is the repository's
+//! `c/include` and `c/src`, copied here by scripts/sync-vendored.sh so that
+//! the published crate carries it) or links the installed `libshmring.so.1`
+//! found by pkg-config (feature `system`).
+//!
+//! The FFI itself is `src/bindings.rs`, generated once by bindgen and
+//! committed, so that users need no libclang. Feature `bindgen` also
+//! generates it here, into `OUT_DIR`, for the test that compares the two
+//! (`tests/bindings.rs`); `scripts/regenerate-bindings.sh` rewrites the
+//! committed file.
 
 use std::env;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let c_dir = manifest_dir.join("../../../c");
-    let header_dir = if env::var_os("CARGO_FEATURE_SYSTEM").is_some() {
-        link_installed_library()
+    let c_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("c");
+    if env::var_os("CARGO_FEATURE_SYSTEM").is_some() {
+        link_installed_library();
     } else {
         compile_core(&c_dir);
-        c_dir.join("include")
-    };
-    generate_bindings(&header_dir.join("shmring.h"));
+    }
+    #[cfg(feature = "bindgen")]
+    generate_bindings(&c_dir.join("include/shmring.h"));
 }
 
 /// Compiles every `c/src/*.c` into a static archive linked into this crate.
@@ -38,27 +43,22 @@ fn compile_core(c_dir: &Path) {
     println!("cargo:rustc-link-lib=pthread");
 }
 
-/// Links `-lshmring` as found by `pkg-config shmring` (or the default
-/// library path); returns the directory of the installed header.
-fn link_installed_library() -> PathBuf {
+/// Links `-lshmring` where `pkg-config shmring` says it is.
+fn link_installed_library() {
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
-    let mut include_dir = PathBuf::from("/usr/local/include");
-    if let Ok(out) = Command::new("pkg-config")
-        .args(["--cflags", "--libs", "shmring"])
-        .output()
-    {
-        for flag in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-            if let Some(dir) = flag.strip_prefix("-I") {
-                include_dir = PathBuf::from(dir);
-            } else if let Some(dir) = flag.strip_prefix("-L") {
-                println!("cargo:rustc-link-search=native={dir}");
-            }
-        }
+    match pkg_config::Config::new().atleast_version(env!("CARGO_PKG_VERSION")).probe("shmring") {
+        Ok(_) => {}
+        Err(e) => panic!(
+            "feature `system`: pkg-config found no usable shmring.pc ({e}).\n\
+             Install the C library (the libshmring-dev package, or the tarball, or \
+             scripts/install-lib.sh), and if its lib/pkgconfig is not on pkg-config's \
+             default path, point PKG_CONFIG_PATH at the directory holding shmring.pc; \
+             or build without the `system` feature to compile the bundled C core."
+        ),
     }
-    println!("cargo:rustc-link-lib=dylib=shmring");
-    include_dir
 }
 
+#[cfg(feature = "bindgen")]
 fn generate_bindings(header: &Path) {
     println!("cargo:rerun-if-changed={}", header.display());
     let bindings = bindgen::Builder::default()

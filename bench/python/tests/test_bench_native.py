@@ -1,4 +1,4 @@
-"""python -m shmring.bench --native-bin DIR: runs the native programs in DIR
+"""python -m shmring_bench --native-bin DIR: runs the native programs in DIR
 with the bench's duration and adds their rows to the run's rows (--json),
 shown beside the Python rows with the cost over C; the chart, the targets
 and the fractions of the machine's limits are computed from those rows. Fake programs (shell
@@ -10,8 +10,8 @@ import os
 import subprocess
 import sys
 
-from shmring.bench import _native, _targets, chart
-from shmring.bench._results import load
+from shmring_bench import _native, _targets, chart
+from shmring_bench._results import load
 
 ROW = {"writers": 1, "readers": 1, "p50_us": None, "p99_us": None, "status": "ok"}
 
@@ -60,7 +60,7 @@ def native_rows(bindir, go_status="ok", go_exit=0):
 def bench(tmp_path, *args):
     """The run and its --json rows."""
     results = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "shmring.bench", "--smoke", "--only",
+    run = subprocess.run([sys.executable, "-m", "shmring_bench", "--smoke", "--only",
                           "shmring", "--json", str(results), *args], capture_output=True,
                          text=True, timeout=120, env=os.environ)
     return run, load(str(results))

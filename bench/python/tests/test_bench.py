@@ -1,4 +1,4 @@
-"""python -m shmring.bench --smoke: every transport on every workload, each
+"""python -m shmring_bench --smoke: every transport on every workload, each
 message verified by its readers; a corrupted, lost or repeated message fails
 its cell. Never asserts speed."""
 
@@ -13,19 +13,19 @@ from array import array
 
 import pytest
 
-from shmring.bench import _native
-from shmring.bench._payload import (CORRUPT_ENV, FRAMING, HEADER, Checker, Payload,
+from shmring_bench import _native
+from shmring_bench._payload import (CORRUPT_ENV, FRAMING, HEADER, Checker, Payload,
                                     partition_problem, stride)
-from shmring.bench._registry import NAMES, OPTIONAL
-from shmring.bench._results import FIELDS
-from shmring.bench._workloads import WORKLOADS
+from shmring_bench._registry import NAMES, OPTIONAL
+from shmring_bench._results import FIELDS
+from shmring_bench._workloads import WORKLOADS
 
 ROW = re.compile(r"^\| (?P<name>[\w-]+)(?: \(emulated\))? \| (?P<rest>.*) \|$", re.MULTILINE)
 SKIPPED = re.compile(r"skipped: \S.*")
 
 
 def bench(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "shmring.bench", "--smoke", *args],
+    return subprocess.run([sys.executable, "-m", "shmring_bench", "--smoke", *args],
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 
@@ -211,7 +211,7 @@ def test_group_members_together_must_read_each_message_exactly_once():
 def test_bad_flags_are_refused(flags, message):
     run = bench(*flags)
     assert run.returncode == 2 and message in run.stderr
-    assert subprocess.run([sys.executable, "-m", "shmring.bench", "--duration", "0"],
+    assert subprocess.run([sys.executable, "-m", "shmring_bench", "--duration", "0"],
                           capture_output=True).returncode == 2
 
 
@@ -225,13 +225,13 @@ def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
     assert "### seed-perf" in run.stdout and "too many readers" in run.stdout
     if importlib.util.find_spec("matplotlib"):  # the chart's only need
         png = tmp_path / "c.png"
-        chart = subprocess.run([sys.executable, "-m", "shmring.bench.chart", str(results),
+        chart = subprocess.run([sys.executable, "-m", "shmring_bench.chart", str(results),
                                 str(png)], capture_output=True, text=True, timeout=120)
         assert chart.returncode == 0, chart.stderr
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     doc = tmp_path / "doc.md"
     doc.write_text("# B\n\nkept\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\ntail\n")
-    done = subprocess.run([sys.executable, "-m", "shmring.bench.doc", str(results), str(tables),
+    done = subprocess.run([sys.executable, "-m", "shmring_bench.doc", str(results), str(tables),
                            str(doc)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     text = doc.read_text()
@@ -241,7 +241,7 @@ def test_seed_perf_section_chart_and_doc_come_from_the_rows(tmp_path):
 
 
 def test_a_process_that_dies_fails_its_cell_at_once_and_is_named(monkeypatch, capsys):
-    from shmring.bench import __main__ as bench_main, _registry, _transports
+    from shmring_bench import __main__ as bench_main, _registry, _transports
 
     class Broken(_transports.MpPipe):
         def open_writer(self, index):

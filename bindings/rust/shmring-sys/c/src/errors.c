@@ -1,0 +1,46 @@
+/* errors.c -- status names, the per-thread detail message, the version. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+/* Room for a segment name, a live-pid list and a hint. */
+static _Thread_local char last_error_text[1024];
+
+SHMRING_API uint32_t shmring_version(void) { return SHMRING_VERSION; }
+
+SHMRING_API const char *shmring_strerror(int status) {
+    switch (status) {
+    case SHMRING_OK: return "success";
+    case SHMRING_EFULL: return "ring is full";
+    case SHMRING_EEMPTY: return "no message available";
+    case SHMRING_ETIMEOUT: return "timed out";
+    case SHMRING_ECLOSED: return "stream is closed";
+    case SHMRING_ETOO_LARGE: return "message too large";
+    case SHMRING_EINTERRUPTED: return "interrupted by a signal";
+    case SHMRING_ECORRUPT: return "not a valid shmring segment or message";
+    case SHMRING_EVERSION: return "incompatible layout version";
+    case SHMRING_ENOSPACE: return "not enough shared memory";
+    case SHMRING_EEXISTS: return "segment already exists";
+    case SHMRING_ENOT_FOUND: return "no such segment";
+    case SHMRING_EPERMISSION: return "permission denied";
+    case SHMRING_EINVALID: return "invalid argument";
+    case SHMRING_ELIMIT: return "participant or group limit reached";
+    case SHMRING_ELAPPED: return "message overwritten while viewed";
+    case SHMRING_ENOMEM: return "out of memory";
+    case SHMRING_ESYSTEM: return "unexpected system error";
+    default: return "unknown shmring status";
+    }
+}
+
+SHMRING_API const char *shmring_last_error(void) {
+    return last_error_text[0] ? last_error_text : "no error";
+}
+
+int set_error(int status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(last_error_text, sizeof last_error_text, format, args);
+    va_end(args);
+    return status;
+}

@@ -1,0 +1,5 @@
+module github.com/shmring/shmring/scripts/package/gomodzip
+
+go 1.22.0
+
+require golang.org/x/mod v0.22.0
