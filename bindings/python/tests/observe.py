@@ -46,14 +46,16 @@ def new_wait(waits):
 
 
 class interrupt_when_blocked:
-    """With this, a KeyboardInterrupt (Ctrl-C's exception) is raised in the
-    main thread each time `blocked()` says its call is blocked, again and
-    again until the block ends, as a user presses Ctrl-C again: a signal
-    that lands while the core spins between its futex waits is only seen with
-    the next one. The signal is SIGALRM, sent to the main thread only."""
+    """With this, `exception` (default KeyboardInterrupt, Ctrl-C's) is
+    raised in the main thread by a signal handler each time `blocked()` says
+    its call is blocked, again and again until the block ends, as a user
+    presses Ctrl-C again: a signal that lands while the core spins between
+    its futex waits is only seen with the next one. The signal is SIGALRM,
+    sent to the main thread only."""
 
-    def __init__(self, blocked):
+    def __init__(self, blocked, exception=KeyboardInterrupt):
         self._blocked = blocked
+        self._exception = exception
         self._done = threading.Event()
         self.sent = 0
 
@@ -70,7 +72,7 @@ class interrupt_when_blocked:
 
     def __enter__(self):
         def handler(signum, frame):
-            raise KeyboardInterrupt
+            raise self._exception
 
         self._previous = signal.signal(signal.SIGALRM, handler)
         self._thread = threading.Thread(target=self._send, daemon=True)
