@@ -23,13 +23,17 @@ cd "$ROOT"
 # shellcheck source=lib/bazel.sh
 source "$ROOT/scripts/lib/bazel.sh"
 
+# The Python tests of concurrency and signals run in the default config
+# only (tagged no-sanitizer, as in scripts/test.sh).
 SOAK_DEFAULT_TARGETS="
   //c:stress_threads //c:stress_processes //c:stress_rwlock
   //c:fault_campaign //c:fault_dead_member //c:fault_dead_reader
   //c:fault_dead_rwlock_holder //c:fault_dead_writer
-  //c:bench_smoke //bench/c:smoke"
+  //c:bench_smoke //bench/c:smoke
+  //bindings/python:test_rwlock //bindings/python:test_aio
+  //bindings/python:test_signals //bindings/python:test_multiprocessing"
 runs="${SOAK_RUNS:-30}"
-read -r -a targets <<<"$(echo ${SOAK_TARGETS:-$SOAK_DEFAULT_TARGETS})"
+read -r -a all_targets <<<"$(echo ${SOAK_TARGETS:-$SOAK_DEFAULT_TARGETS})"
 hogs="${SOAK_HOGS:-$(nproc)}"
 if ! [[ "$runs" =~ ^[1-9][0-9]*$ && "$hogs" =~ ^[0-9]+$ ]]; then
   echo "soak: SOAK_RUNS must be a positive number and SOAK_HOGS a number" >&2
@@ -59,6 +63,17 @@ failed=0
 declare -a summary=()
 t_all=$SECONDS
 
+# The targets a config runs: under the sanitizers not the no-sanitizer ones.
+config_targets() {
+  if [[ "$1" == default ]]; then
+    printf '%s\n' "${all_targets[@]}"
+    return
+  fi
+  local set
+  set="$(printf '%s + ' "${all_targets[@]}")"
+  bz query --noshow_progress "(${set% + }) except attr(tags, \"no-sanitizer\", //...)" 2>/dev/null
+}
+
 # count_runs LOG: "passed failed" over the summary lines of a
 # --runs_per_test=$runs run: "PASSED in", "FAILED in K out of N in", and
 # anything else (FAILED TO BUILD, NO STATUS, TIMEOUT) as every run failed.
@@ -81,6 +96,11 @@ count_runs() {
 for cfg in ${SOAK_CONFIGS:-default asan tsan}; do
   flags=(--config=ci --runs_per_test="$runs" --nocache_test_results --keep_going)
   [[ "$cfg" == default ]] || flags+=("--config=$cfg")
+  mapfile -t targets < <(config_targets "$cfg")
+  if ((${#targets[@]} == 0)); then
+    summary+=("[$cfg]: no target runs in this config")
+    continue
+  fi
   log="$LOGDIR/soak-$cfg.log" t=$SECONDS
   echo
   echo "==> bazel test ${flags[*]} (${#targets[@]} targets x $runs runs, $hogs CPU hog(s))   [$cfg]"
