@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from array import array
 
 import pytest
@@ -257,10 +256,10 @@ def test_a_process_that_dies_fails_its_cell_at_once_and_is_named(monkeypatch, ca
             raise RuntimeError("a writer that cannot start")
 
     monkeypatch.setitem(_registry.BUILTIN, "pipe", Broken)
-    began = time.monotonic()
     status = bench_main.main(["--duration", "0.3", "--only", "pipe", "--workloads", "64B,64B-2to1"])
     assert status == 1
-    assert time.monotonic() - began < 30  # not the 60 s grace: the barrier is broken
     rows = sections(capsys.readouterr().out)
+    # Only the writer is named: the barrier was broken at once (else the
+    # reader would have timed out at it and been named too).
     assert rows["64B"]["pipe"][0] == "FAILED: writer 0 exit 1"
     assert rows["64B-2to1"]["pipe"][0].startswith("FAILED: writer 0 exit 1, writer 1 exit 1")
