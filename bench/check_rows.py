@@ -1,13 +1,15 @@
 """Checks the JSON lines of a native benchmark program (stdin) against the
-row schema of bench/README.md. --expect ok: every row has status "ok" and a
-positive rate (and p50/p99 for ping-pong). --expect failed: at least one row
-says "FAILED: ...". Exit status 1 on a mismatch, with the reason."""
+row schema of bench/README.md. --expect ok: every row has status "ok", a
+positive rate (and p50/p99 for ping-pong) and no injected fault.
+--expect failed (a run with the SHMRING_BENCH_CORRUPT hook): every row first
+injected at least one fault, then caught each: "FAILED: <injected> bad
+messages". Exit status 1 on a mismatch, with the reason."""
 import argparse
 import json
 import sys
 
 KEYS = {"workload": str, "transport": str, "size": int, "writers": int, "readers": int,
-        "msg_per_s": (int, float), "mb_per_s": (int, float), "status": str}
+        "msg_per_s": (int, float), "mb_per_s": (int, float), "status": str, "injected": int}
 
 
 def problems(rows, expect):
@@ -25,9 +27,14 @@ def problems(rows, expect):
                 yield f"not ok: {row}"
             if row.get("workload") == "pingpong" and not (row.get("p50_us") or 0) > 0:
                 yield f"no latency: {row}"
-    if expect == "failed" and not any(str(r.get("status", "")).startswith("FAILED: ")
-                                      for r in rows):
-        yield "no row says FAILED"
+            if row.get("injected") != 0:
+                yield f"a fault injected without the hook: {row}"
+        if expect == "failed":
+            injected = row.get("injected")
+            if not isinstance(injected, int) or injected < 1:
+                yield f"no fault injected, so nothing to catch: {row}"
+            elif not str(row.get("status", "")).startswith(f"FAILED: {injected} bad messages"):
+                yield f"{injected} injected fault(s) not caught: {row}"
 
 
 def main():

@@ -14,7 +14,7 @@
  * Children report to the parent on a pipe, one text line each, the protocol
  * the Rust and Go programs use too: the reader "ready" once it has joined
  * (the writer starts only then), then "read N NS ERRORS FIRST-ERROR"; the
- * writer "written N".
+ * writer "written N INJECTED" (INJECTED: messages the test hook corrupted).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -98,15 +98,16 @@ static int writer_main(shmring_ring_t *ring, const struct workload *wl, double s
         wl->kind == BATCH ? write_batch : write_one;
     unsigned clock_every = wl->kind == FRAME ? 1 : CLOCK_EVERY_SMALL;
     int64_t end = now_ns() + (int64_t)(seconds * 1e9);
-    uint64_t n = 0;
+    uint64_t n = 0, minimum = payload_minimum(&p);
     for (unsigned calls = 0; rc == SHMRING_OK; calls++) {
-        if (calls % clock_every == 0 && now_ns() >= end) break;
+        if (calls % clock_every == 0 && n >= minimum && now_ns() >= end) break;
         rc = write(w, &p, &n);
     }
     if (rc != SHMRING_OK) return fail_api(out, "write", rc);
     rc = shmring_writer_close(w); /* the last writer leaving ends the stream */
     if (rc != SHMRING_OK) return fail_api(out, "writer_close", rc);
-    fprintf(out, "written %llu\n", (unsigned long long)n);
+    fprintf(out, "written %llu %llu\n", (unsigned long long)n,
+            (unsigned long long)p.injected);
     payload_free(&p);
     return 0;
 }
@@ -215,7 +216,7 @@ static void reap(struct child *ch) {
 /* One cell: prints its row; returns 0 if it passed. */
 static int run_cell(const struct workload *wl, double seconds) {
     char status[512] = "ok", ready[256] = "", written[256] = "", read[512] = "";
-    struct row row = {wl->name, "c", wl->size, 0, -1, -1, status};
+    struct row row = {wl->name, "c", wl->size, 0, -1, -1, status, 0};
     shmring_ring_t *ring;
     struct child reader = {0}, writer = {0};
     int rc = shmring_create(NULL, wl->size, wl->slots, NULL, &ring);
@@ -237,10 +238,10 @@ static int run_cell(const struct workload *wl, double seconds) {
     }
     shmring_close(ring);
 
-    unsigned long long n_written = 0, n_read = 0, errors = 0;
+    unsigned long long n_written = 0, n_read = 0, errors = 0, injected = 0;
     long long ns = 0;
     int first_at = 0;
-    if (sscanf(written, "written %llu", &n_written) != 1) {
+    if (sscanf(written, "written %llu %llu", &n_written, &injected) != 2) {
         snprintf(status, sizeof status, "FAILED: writer: %s", written[0] ? written : ready);
     } else if (sscanf(read, "read %llu %lld %llu %n", &n_read, &ns, &errors, &first_at) < 3) {
         snprintf(status, sizeof status, "FAILED: reader: %s", read[0] ? read : "died");
@@ -252,6 +253,7 @@ static int run_cell(const struct workload *wl, double seconds) {
     } else {
         row.msg_per_s = (double)n_read / ((double)ns / 1e9);
     }
+    row.injected = injected;
     row_print(&row);
     return strcmp(status, "ok") != 0;
 }

@@ -76,7 +76,7 @@ static int measure_memcpy(const char *workload, size_t size, double seconds) {
     if (l3 > 0 && 2 * (size_t)l3 > region) region = 2 * (size_t)l3;
     if (2 * size > region) region = 2 * size;
     size_t chunks = region / size;
-    struct row row = {workload, "limit-memcpy", size, 0, -1, -1, "ok"};
+    struct row row = {workload, "limit-memcpy", size, 0, -1, -1, "ok", 0};
     uint8_t *src = shared_alloc(region), *dst = shared_alloc(region);
     if (!src || !dst) {
         row.status = "FAILED: mmap";
@@ -140,7 +140,7 @@ static int compare_ns(const void *a, const void *b) {
 }
 
 static int measure_pingpong(const char *transport, int use_futex, double seconds) {
-    struct row row = {"pingpong", transport, 64, 0, -1, -1, "ok"};
+    struct row row = {"pingpong", transport, 64, 0, -1, -1, "ok", 0};
     struct lines *s = shared_alloc(sizeof *s);
     int64_t *samples = malloc(MAX_SAMPLES * sizeof *samples);
     int pinned = sysconf(_SC_NPROCESSORS_ONLN) >= 2;

@@ -87,8 +87,14 @@ const uint8_t *payload_message(struct payload *p, uint64_t sequence) {
     memcpy(m + 4, &p->crc[variant], 4);
     memcpy(m + 8, &sequence, 8);
     /* Re-set every time: this buffer may have carried the corruption. */
-    m[PAYLOAD_HEADER] = p->first[variant] ^ (sequence == p->corrupt ? 0xFF : 0);
+    int corrupt = sequence == p->corrupt;
+    m[PAYLOAD_HEADER] = p->first[variant] ^ (corrupt ? 0xFF : 0);
+    p->injected += (uint64_t)corrupt;
     return m;
+}
+
+uint64_t payload_minimum(const struct payload *p) {
+    return p->corrupt == UINT64_MAX ? 0 : p->corrupt + 1;
 }
 
 void payload_free(struct payload *p) {

@@ -15,7 +15,9 @@
  * header, so no copy happens before the ring's own.
  *
  * Test hook: with SHMRING_BENCH_CORRUPT=N in the environment the writer
- * flips the first body byte of message N; the reader must report FAILED.
+ * flips the first body byte of message N (counted in `injected`) and writes
+ * at least N + 1 messages whatever its duration (payload_minimum), so the
+ * fault is planted however slow the machine; the reader must report FAILED.
  */
 #ifndef BENCH_PAYLOAD_H
 #define BENCH_PAYLOAD_H
@@ -32,6 +34,7 @@ struct payload {
     uint32_t crc[2];   /* of each body variant */
     uint8_t first[2];  /* first body byte of each variant (for the hook) */
     uint64_t corrupt;  /* sequence to corrupt, UINT64_MAX: none */
+    uint64_t injected; /* corrupted messages stamped so far */
 };
 
 struct checker {
@@ -47,6 +50,9 @@ int payload_init(struct payload *p, size_t size, unsigned count);
 /* The message for `sequence`, stamped; valid until the same prebuilt
  * message is stamped again (count messages later). */
 const uint8_t *payload_message(struct payload *p, uint64_t sequence);
+/* Messages the writer must write before it may stop: corrupt + 1 with the
+ * test hook (so the fault is injected), else 0. */
+uint64_t payload_minimum(const struct payload *p);
 void payload_free(struct payload *p);
 
 int checker_init(struct checker *c, size_t size);

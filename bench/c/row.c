@@ -22,7 +22,7 @@ void row_print(const struct row *r) {
         if (*c == '"' || *c == '\\') putchar('\\');
         putchar(*c >= ' ' ? *c : ' ');
     }
-    printf("\"}\n");
+    printf("\", \"injected\": %llu}\n", (unsigned long long)r->injected);
     fflush(stdout);
 }
 

@@ -58,6 +58,14 @@ type row struct {
 	P50us     *float64 `json:"p50_us"`
 	P99us     *float64 `json:"p99_us"`
 	Status    string   `json:"status"`
+	Injected  uint64   `json:"injected"` // faults the test hook planted
+}
+
+// verdict is a cell's outcome.
+type verdict struct {
+	msgPerS  float64
+	status   string
+	injected uint64
 }
 
 // child is a running writer or reader and its report lines.
@@ -91,12 +99,12 @@ func (c *child) next() string {
 	return ""
 }
 
-// cell runs one workload and returns (msg/s, status).
-func cell(w workload, seconds float64) (float64, string) {
+// cell runs one workload.
+func cell(w workload, seconds float64) verdict {
 	name := fmt.Sprintf("/shmring-bench-go-%d-%d", os.Getpid(), time.Now().UnixNano())
 	ring, err := shmring.Create(name, uint64(w.size), w.slots, nil)
 	if err != nil {
-		return 0, "FAILED: create: " + err.Error()
+		return verdict{status: "FAILED: create: " + err.Error()}
 	}
 	defer func() { ring.Close(); shmring.Unlink(name) }()
 	var ready, written, read string
@@ -118,26 +126,27 @@ func cell(w workload, seconds float64) (float64, string) {
 }
 
 // judge is the cell's verdict from its children's report lines.
-func judge(ready, written, read string) (float64, string) {
-	var nWritten, nRead, ns, errs uint64
-	if _, err := fmt.Sscanf(written, "written %d", &nWritten); err != nil {
-		return 0, "FAILED: writer: " + firstNonEmpty(written, ready)
+func judge(ready, written, read string) verdict {
+	var nWritten, injected, nRead, ns, errs uint64
+	if _, err := fmt.Sscanf(written, "written %d %d", &nWritten, &injected); err != nil {
+		return verdict{status: "FAILED: writer: " + firstNonEmpty(written, ready)}
 	}
+	failed := func(status string) verdict { return verdict{status: status, injected: injected} }
 	fields := strings.SplitN(read, " ", 5)
 	if _, err := fmt.Sscanf(read, "read %d %d %d", &nRead, &ns, &errs); err != nil {
-		return 0, "FAILED: reader: " + firstNonEmpty(read, "died")
+		return failed("FAILED: reader: " + firstNonEmpty(read, "died"))
 	}
 	if errs > 0 {
 		first := ""
 		if len(fields) == 5 {
 			first = fields[4]
 		}
-		return 0, fmt.Sprintf("FAILED: %d bad messages; first: %s", errs, first)
+		return failed(fmt.Sprintf("FAILED: %d bad messages; first: %s", errs, first))
 	}
 	if nRead != nWritten || nRead == 0 {
-		return 0, fmt.Sprintf("FAILED: %d written, %d read", nWritten, nRead)
+		return failed(fmt.Sprintf("FAILED: %d written, %d read", nWritten, nRead))
 	}
-	return float64(nRead) / (float64(ns) / 1e9), "ok"
+	return verdict{float64(nRead) / (float64(ns) / 1e9), "ok", injected}
 }
 
 func firstNonEmpty(a, b string) string {
@@ -202,11 +211,12 @@ func program(args []string, out io.Writer) int {
 	failed := 0
 	rows := json.NewEncoder(out)
 	for _, w := range chosen {
-		rate, status := cell(w, *seconds)
-		if strings.HasPrefix(status, "FAILED") {
+		v := cell(w, *seconds)
+		if strings.HasPrefix(v.status, "FAILED") {
 			failed = 1
 		}
-		rows.Encode(row{w.name, "go", w.size, 1, 1, rate, rate * float64(w.size) / 1e6, nil, nil, status})
+		rows.Encode(row{w.name, "go", w.size, 1, 1, v.msgPerS, v.msgPerS * float64(w.size) / 1e6,
+			nil, nil, v.status, v.injected})
 	}
 	return failed
 }

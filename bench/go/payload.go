@@ -17,7 +17,9 @@ const (
 	sampleAbove = 4096
 	stride      = 4093
 	// corruptEnv is the test hook: the writer corrupts the message with
-	// this sequence number.
+	// this sequence number (counted in payload.injected) and writes at
+	// least that many + 1 messages whatever its duration (payload.minimum),
+	// so the fault is planted however slow the machine.
 	corruptEnv = "SHMRING_BENCH_CORRUPT"
 )
 
@@ -45,6 +47,7 @@ type payload struct {
 	first       [2]byte
 	corrupt     uint64 // sequence to corrupt; hasCorrupt says whether any
 	hasCorrupt  bool
+	injected    uint64 // corrupted messages stamped so far
 }
 
 func newPayload(size, count int) *payload {
@@ -83,8 +86,18 @@ func (p *payload) message(sequence uint64) []byte {
 	m[header] = p.first[variant]
 	if p.hasCorrupt && sequence == p.corrupt {
 		m[header] ^= 0xFF
+		p.injected++
 	}
 	return m
+}
+
+// minimum is how many messages the writer writes before it may stop: the
+// test hook's sequence + 1, else 0.
+func (p *payload) minimum() uint64 {
+	if !p.hasCorrupt || p.corrupt == ^uint64(0) {
+		return 0
+	}
+	return p.corrupt + 1
 }
 
 // checker is the reader's side: check each message in order; every message

@@ -35,7 +35,8 @@ func watchdog(seconds float64) {
 	})
 }
 
-// writer writes for seconds, then leaves (which ends the stream): "written N".
+// writer writes for seconds (and at least the test hook's p.minimum()
+// messages), then leaves (which ends the stream): "written N INJECTED".
 func writer(ringName string, w workload, seconds float64) (string, error) {
 	ring, err := shmring.Open(ringName, openTimeout)
 	if err != nil {
@@ -60,8 +61,8 @@ func writer(ringName string, w workload, seconds float64) (string, error) {
 		clockEvery = 1
 	}
 	end := time.Now().Add(time.Duration(seconds * float64(time.Second)))
-	n := uint64(0)
-	for calls := 0; calls%clockEvery != 0 || time.Now().Before(end); calls++ {
+	n, minimum := uint64(0), p.minimum()
+	for calls := 0; calls%clockEvery != 0 || n < minimum || time.Now().Before(end); calls++ {
 		if w.kind != batch {
 			if err := wr.Write(p.message(n), ioTimeout); err != nil {
 				return "", fmt.Errorf("write: %w", err)
@@ -85,7 +86,7 @@ func writer(ringName string, w workload, seconds float64) (string, error) {
 	if err := wr.Close(); err != nil {
 		return "", fmt.Errorf("writer close: %w", err)
 	}
-	return fmt.Sprintf("written %d", n), nil
+	return fmt.Sprintf("written %d %d", n, p.injected), nil
 }
 
 // reader joins, says "ready" (through ready), reads and checks every

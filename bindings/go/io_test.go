@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func TestTimeoutsWaitAboutThatLong(t *testing.T) {
 	mustWriter(t, ring)
 	start := time.Now()
 	_, err := r.ReadMessage(30 * time.Millisecond)
-	if waited := time.Since(start); !errors.Is(err, shmring.ErrTimeout) || waited < 30*time.Millisecond || waited > 5*time.Second {
+	if waited := time.Since(start); !errors.Is(err, shmring.ErrTimeout) || waited < 30*time.Millisecond || waited > hangGuard {
 		t.Fatalf("%v after %v", err, waited)
 	}
 }
@@ -48,11 +49,17 @@ func TestReadContextIsInterruptedByCancel(t *testing.T) {
 	r := mustReader(t, ring.Reader)
 	mustWriter(t, ring)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(30*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := r.ReadContext(ctx, make([]byte, 8))
-	if waited := time.Since(start); !errors.Is(err, context.Canceled) || waited > time.Second {
-		t.Fatalf("%v after %v", err, waited)
+	go func() {
+		// Cancel once the read is blocked (observed: it waits for data).
+		for giveUp := time.Now().Add(hangGuard); time.Now().Before(giveUp); runtime.Gosched() {
+			if s, err := ring.Stats(); err == nil && len(s.Readers) == 1 && s.Readers[0].Waits > 0 {
+				break
+			}
+		}
+		cancel()
+	}()
+	if _, err := r.ReadContext(ctx, make([]byte, 8)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadContext: %v", err)
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()

@@ -30,6 +30,13 @@ type RWLock struct {
 type LockState struct {
 	SharedHolds uint32 // every holder's shared holds, nested ones each counted
 	Exclusive   bool   // held exclusively (a writer still waiting does not count)
+	// WriterWaiting: a writer waits in line for the shared holds to end
+	// (new shared holds wait behind it).
+	WriterWaiting bool
+	// Waiters: waits blocked on the lock now, over every holder and process
+	// (a blocked wait spins briefly between 50 ms slices, so a poll sees it
+	// within a slice).
+	Waiters uint32
 }
 
 // CreateRWLock makes a named lock ("/name", as for rings). maxHolders is
@@ -192,9 +199,16 @@ func (l *RWLock) WaitForExclusive(timeout time.Duration) error {
 	})
 }
 
-// State is a snapshot of every holder's holds.
+// State is a snapshot of every holder's holds and of who waits (what a
+// test polls to order events by state instead of by pausing).
 func (l *RWLock) State() (LockState, error) {
-	var shared, exclusive C.uint32_t
-	err := l.do(func(raw *C.shmring_rwlock_t) C.int { return C.shmring_rwlock_state(raw, &shared, &exclusive) })
-	return LockState{SharedHolds: uint32(shared), Exclusive: exclusive != 0}, err
+	var shared, exclusive, waiting, waiters C.uint32_t
+	err := l.do(func(raw *C.shmring_rwlock_t) C.int {
+		if rc := C.shmring_rwlock_state(raw, &shared, &exclusive); rc != 0 {
+			return rc
+		}
+		return C.shmring_rwlock_waiting(raw, &waiting, &waiters)
+	})
+	return LockState{SharedHolds: uint32(shared), Exclusive: exclusive != 0,
+		WriterWaiting: waiting != 0, Waiters: uint32(waiters)}, err
 }

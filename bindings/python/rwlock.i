@@ -6,6 +6,7 @@
  *   rwlock_open(name, timeout) -> handle
  *   rwlock_dup(handle) -> handle
  *   rwlock_state(handle) -> (shared holds, 1 if held exclusively else 0)
+ *   rwlock_waiting(handle) -> (1 if a writer waits in line else 0, waits blocked)
  *
  * Shared acquires wait in slices like the ring's waits (shmring.i): a slice
  * that ends leaves nothing behind. An exclusive acquire and the lending of a
@@ -27,6 +28,15 @@ SHMRING_HANDLE_OUT(shmring_rwlock_t, lock_out)
 }
 %typemap(argout) (uint32_t *shared_holds_out, uint32_t *exclusive_out) {
     SHMRING_RETURN(Py_BuildValue("(II)", shared$argnum, exclusive$argnum));
+}
+
+%typemap(in, numinputs=0) (uint32_t *writer_waiting_out, uint32_t *waiters_out)
+                          (uint32_t waiting = 0, uint32_t waiters = 0) {
+    $1 = &waiting;
+    $2 = &waiters;
+}
+%typemap(argout) (uint32_t *writer_waiting_out, uint32_t *waiters_out) {
+    SHMRING_RETURN(Py_BuildValue("(II)", waiting$argnum, waiters$argnum));
 }
 
 SHMRING_WAITS(shmring_rwlock_open)

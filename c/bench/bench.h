@@ -39,6 +39,11 @@ struct bench_options {
     int inject_fault;       /* corrupt one message (tests the checks) */
 };
 
+/* --inject-fault corrupts each writer's message with this sequence number;
+ * the writer writes at least this many + 1 messages whatever the window, so
+ * the fault is planted however slow the machine. */
+#define BENCH_FAULT_AT 1000u
+
 /* A case that ran beside other load: outside CPU use or steal time above
  * this many CPUs on average. */
 #define BENCH_DISTURBED_CPU 0.05
@@ -56,6 +61,7 @@ struct case_result {
     double delivered_per_s; /* messages delivered to readers per second */
     uint64_t total_messages;/* written over the whole run (all writers) */
     uint64_t errors;        /* verification + API errors + hangs */
+    uint64_t injected;      /* faults --inject-fault planted (all writers) */
     double writer_cpu;      /* CPU seconds per wall second, all writers */
     double reader_cpu;      /* same, all readers */
     double vcsw_per_s;      /* voluntary context switches/s, all children */

@@ -8,7 +8,8 @@
  *   2. Readers are forked and open their handles (broadcast, or members of
  *      group "g"); then writers are forked and open theirs. Everyone reports
  *      ready; the parent publishes the window [start, end) and says go.
- *   3. Writers write from go until `end` (warm-up = go .. start), then close
+ *   3. Writers write from go until `end` (warm-up = go .. start), and with
+ *      --inject-fault at least until message BENCH_FAULT_AT, then close
  *      their writer handle. Readers read until SHMRING_ECLOSED. The parent
  *      also calls shmring_close_stream once every writer has exited.
  *   4. Rates are counted at the readers: messages a reader received in a call
@@ -112,6 +113,7 @@ struct report {                             /* one per child, own lines */
     uint64_t received[BENCH_MAX_WRITERS];   /* reader, per writer */
     uint64_t seq_sum[BENCH_MAX_WRITERS];    /* reader, per writer, mod 2^64 */
     uint64_t errors;
+    uint64_t injected;                      /* writer: faults planted */
     int done;
     char first_error[240];
 };
@@ -176,6 +178,12 @@ static void wait_go(struct ctx *c) {
     }
 }
 
+/* Whether the writer must go on past the window: --inject-fault's message
+ * is not written yet. */
+static int fault_due(const struct ctx *c, uint64_t seq) {
+    return c->o->inject_fault && seq <= BENCH_FAULT_AT;
+}
+
 static void writer_copy(struct ctx *c, uint32_t index, shmring_writer_t *w,
                         struct report *rep) {
     uint64_t size = c->size;
@@ -193,15 +201,17 @@ static void writer_copy(struct ctx *c, uint32_t index, shmring_writer_t *w,
     }
     uint64_t seq = 0;
     int64_t end = c->ctl->end_ns;
-    while (bench_now_ns() < end) {
+    while (bench_now_ns() < end || fault_due(c, seq)) {
         for (uint32_t i = 0; i < batch; i++) {
             uint8_t *m = src + (uint64_t)i * size;
             uint64_t tag = make_tag(index, seq + i);
             store64(m, tag);
             store64(m + size - 8, check_word(tag));
         }
-        if (c->o->inject_fault && seq <= 1000 && 1000 < seq + batch) {
-            store64(src + (1000 - seq) * size + size - 8, 0); /* --inject-fault */
+        int faulty = c->o->inject_fault && seq <= BENCH_FAULT_AT &&
+                     BENCH_FAULT_AT < seq + batch;
+        if (faulty) { /* --inject-fault */
+            store64(src + (BENCH_FAULT_AT - seq) * size + size - 8, 0);
         }
         uint32_t written = 0;
         int rc;
@@ -215,6 +225,8 @@ static void writer_copy(struct ctx *c, uint32_t index, shmring_writer_t *w,
             fail(rep, "writer %u: write: %s", index, shmring_last_error());
             break;
         }
+        /* Counted once written (a batch may go in parts, restamped). */
+        rep->injected += faulty && BENCH_FAULT_AT < seq + written;
         seq += written;
         rep->written = seq;                 /* progress, for the watchdog */
     }
@@ -229,7 +241,9 @@ static void writer_zerocopy(struct ctx *c, uint32_t index, shmring_writer_t *w,
     int64_t end = c->ctl->end_ns;
     for (;;) {
         /* One clock read per `batch` messages. */
-        if (seq % c->batch == 0 && bench_now_ns() >= end) break;
+        if (seq % c->batch == 0 && !fault_due(c, seq) && bench_now_ns() >= end) {
+            break;
+        }
         void *slot;
         int rc = shmring_reserve(w, &slot, -1);
         if (rc != SHMRING_OK) {
@@ -239,7 +253,10 @@ static void writer_zerocopy(struct ctx *c, uint32_t index, shmring_writer_t *w,
         uint64_t tag = make_tag(index, seq);
         store64(slot, tag);
         store64((uint8_t *)slot + 8, check_word(tag));
-        if (c->o->inject_fault && seq == 1000) store64(slot, 0); /* --inject-fault */
+        if (c->o->inject_fault && seq == BENCH_FAULT_AT) {
+            store64(slot, 0); /* --inject-fault */
+            rep->injected++;
+        }
         rc = shmring_commit(w, c->size);
         if (rc != SHMRING_OK) {
             fail(rep, "writer %u: commit: %s", index, shmring_last_error());
@@ -605,6 +622,7 @@ int bench_run_case(const struct bench_options *o, int topology, int mode,
 
     /* Collect and cross-check. */
     for (uint32_t i = 0; i < nkids; i++) res->errors += c.ctl->procs[i].errors;
+    for (uint32_t w = 0; w < c.nwriters; w++) res->injected += c.ctl->procs[w].injected;
     for (uint32_t w = 0; w < c.nwriters && !setup_failed && !killed; w++) {
         uint64_t n = c.ctl->procs[w].written;
         res->total_messages += n;

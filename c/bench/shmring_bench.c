@@ -53,7 +53,9 @@ static void usage(FILE *f) {
 "                  use or steal time above 0.05 CPU) up to N times, keeping\n"
 "                  the least disturbed run (default 3; 0 with --quick;\n"
 "                  re-runs stop once they took 30 s in all)\n"
-"  --inject-fault  corrupt one message (checks that verification fails)\n");
+"  --inject-fault  corrupt message 1000 of each writer, which writes at\n"
+"                  least that far whatever the window (checks that\n"
+"                  verification fails)\n");
 }
 
 static int parse_size(const char *s, uint64_t *out) {
@@ -479,8 +481,8 @@ static void print_results(const struct bench_options *o, const struct limits *l,
            "(copy mode). × ping-pong = msg/s ÷ ping-pong limit (copy up to "
            "4 KiB, and zero-copy).\n\n");
     printf("| case | mode | size | slots | batch | msg/s | GB/s | × memcpy | "
-           "× ping-pong | errors |\n");
-    printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+           "× ping-pong | errors | injected |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < n; i++) {
         const struct case_result *r = &rs[i];
         int s = size_index(o, r->size);
@@ -504,8 +506,9 @@ static void print_results(const struct bench_options *o, const struct limits *l,
         } else {
             printf("– | ");
         }
-        printf("%s%llu%s |\n", r->errors ? "**" : "", (unsigned long long)r->errors,
-               r->errors ? "**" : "");
+        printf("%s%llu%s | %llu |\n", r->errors ? "**" : "",
+               (unsigned long long)r->errors, r->errors ? "**" : "",
+               (unsigned long long)r->injected);
     }
     printf("\n### Process statistics\n\n");
     printf("CPU = CPU seconds per wall second over the whole case, warm-up "
@@ -720,9 +723,12 @@ int main(int argc, char **argv) {
     print_limits(&o, &l_start, &l_end, &l);
     print_results(&o, &l, results, n);
     print_targets(&o, &l, results, n);
+    uint64_t injected = 0;
+    for (int i = 0; i < n; i++) injected += results[i].injected;
     printf("Verification: every message checked at every reader; %llu error(s) "
-           "in %d case(s). Cases took %.1f s.\n",
-           (unsigned long long)errors, n, (double)(bench_now_ns() - t0) / 1e9);
+           "in %d case(s); %llu fault(s) injected. Cases took %.1f s.\n",
+           (unsigned long long)errors, n, (unsigned long long)injected,
+           (double)(bench_now_ns() - t0) / 1e9);
     fflush(stdout);
     if (errors) {
         fprintf(stderr, "shmring_bench: FAILED: %llu verification/API error(s)\n",

@@ -226,6 +226,8 @@ int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
 void wake_waiters(atomic_u64 *wait_word);
 /* Wake every sleeper on wait_word. */
 void wake_all(atomic_u64 *wait_word);
+/* The sleepers registered on wait_word now (a snapshot, for observers). */
+uint32_t wait_sleepers(atomic_u64 *wait_word);
 void spinner_init(struct spinner *spin);
 
 /* registry.c: the participant tables */

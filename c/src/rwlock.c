@@ -411,3 +411,23 @@ SHMRING_API int shmring_rwlock_state(const shmring_rwlock_t *lock,
     if (exclusive_out) *exclusive_out = (word & RWLOCK_HELD) != 0;
     return SHMRING_OK;
 }
+
+SHMRING_API int shmring_rwlock_waiting(const shmring_rwlock_t *lock,
+                                       uint32_t *writer_waiting_out,
+                                       uint32_t *waiters_out) {
+    if (!lock) return set_error(SHMRING_EINVALID, "lock is NULL");
+    struct rwlock_control *c = lock->control;
+    /* SYNC(rw-word): a snapshot; pairs with the CAS in claim_attempt (X-a)
+     * and the stores of X-c, X-d and X-e. */
+    uint64_t word = load_seq_cst(&c->exclusive);
+    /* Every wait of the lock blocks on one of these two event counts. */
+    uint64_t waiters = (uint64_t)wait_sleepers(&c->free_wait) +
+                       wait_sleepers(&c->drain_wait);
+    if (writer_waiting_out) {
+        *writer_waiting_out = word != 0 && (word & RWLOCK_HELD) == 0;
+    }
+    if (waiters_out) {
+        *waiters_out = waiters > UINT32_MAX ? UINT32_MAX : (uint32_t)waiters;
+    }
+    return SHMRING_OK;
+}

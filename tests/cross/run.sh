@@ -249,7 +249,8 @@ run_rwlock() {
       --ready "$flags/saw-$lang" --until "$flags/done" &
     pids+=($!)
   done
-  sleep 0.2
+  # Let go only once every locker waits for its shared hold (observed).
+  "$PY" "$ROOT/tests/cross/await_waiters.py" "$ring" $# || { touch "$flags/release" "$flags/done"; wait_all $h "${pids[@]}"; return 1; }
   touch "$flags/release"
   for lang in "$@"; do
     wait_file "$flags/saw-$lang" || break

@@ -91,21 +91,31 @@ def _run(ctx: BaseContext, roles: List[Role], start: Any, results: Any, workload
                           time.monotonic() + seconds + GRACE)
         for p in processes:
             p.join(0 if start.broken else GRACE)
-        dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode]
-        if dead:
-            return {"status": "FAILED: " + ", ".join(dead)}
-        stuck = [p.name for p in processes if p.is_alive()]
-        if stuck:
-            return {"status": f"FAILED: {', '.join(stuck)} still running after "
-                              f"{seconds + GRACE:g} s (killed)"}
-        if len(reports) < reporting:
-            return {"status": f"FAILED: {len(reports)} of {reporting} reports came"}
-        return _judge(workload, reports)
+        # Every row says how many faults the test hook planted, failed or not.
+        injected = sum(r.injected for r in reports if isinstance(r, (Written, Pinged)))
+        return {**_outcome(processes, reports, reporting, workload, seconds),
+                "injected": injected}
     finally:
         for p in processes:
             if p.is_alive():
                 p.kill()
                 p.join()
+
+
+def _outcome(processes: List[Any], reports: List[Report], reporting: int, workload: Workload,
+             seconds: float) -> Dict[str, Any]:
+    """The row's status and numbers once every process has ended or been
+    given up on."""
+    dead = [f"{p.name} exit {p.exitcode}" for p in processes if p.exitcode]
+    if dead:
+        return {"status": "FAILED: " + ", ".join(dead)}
+    stuck = [p.name for p in processes if p.is_alive()]
+    if stuck:
+        return {"status": f"FAILED: {', '.join(stuck)} still running after "
+                          f"{seconds + GRACE:g} s (killed)"}
+    if len(reports) < reporting:
+        return {"status": f"FAILED: {len(reports)} of {reporting} reports came"}
+    return _judge(workload, reports)
 
 
 def _gather(processes: List[Any], results: Any, start: Any, expected: int,

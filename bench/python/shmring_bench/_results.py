@@ -11,19 +11,21 @@ Row = Dict[str, Any]
 
 #: Every row has these keys (the schema bench-native's rows share).
 FIELDS = ("workload", "transport", "size", "writers", "readers", "msg_per_s",
-          "mb_per_s", "p50_us", "p99_us", "status")
+          "mb_per_s", "p50_us", "p99_us", "status", "injected")
 
 
 def row(workload: str, transport: str, size: int, writers: int = 1, readers: int = 1,
         msg_per_s: float = 0.0, p50_us: Optional[float] = None,
-        p99_us: Optional[float] = None, status: str = "ok", **extra: Any) -> Row:
-    """status: "ok", "skipped: <why>" or "FAILED: <what>". extra: optional
-    keys the schema allows beside FIELDS ("messages": verified;
-    "note": e.g. "emulated: one channel per reader")."""
+        p99_us: Optional[float] = None, status: str = "ok", injected: int = 0,
+        **extra: Any) -> Row:
+    """status: "ok", "skipped: <why>" or "FAILED: <what>". injected: faults
+    the SHMRING_BENCH_CORRUPT hook planted. extra: optional keys the schema
+    allows beside FIELDS ("messages": verified; "note": e.g. "emulated: one
+    channel per reader")."""
     return {"workload": workload, "transport": transport, "size": size,
             "writers": writers, "readers": readers, "msg_per_s": msg_per_s,
             "mb_per_s": msg_per_s * size / 1e6, "p50_us": p50_us, "p99_us": p99_us,
-            "status": status, **extra}
+            "status": status, "injected": injected, **extra}
 
 
 def ok(r: Row) -> bool:

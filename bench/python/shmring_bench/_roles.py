@@ -25,6 +25,7 @@ CLOCK_EACH_ABOVE = 1 << 16
 class Written:
     index: int
     messages: int
+    injected: int  # faults the test hook planted (Payload.injected)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Pinged:
     p99_us: float
     errors: int
     first_error: str
+    injected: int
 
 
 def write(channel: Channel, workload: Workload, index: int, seconds: float, start: Any,
@@ -54,25 +56,26 @@ def write(channel: Channel, workload: Workload, index: int, seconds: float, star
     channel.open_writer(index)
     start.wait(START_TIMEOUT)
     n, clock, mask = 0, time.monotonic, 0 if workload.size >= CLOCK_EACH_ABOVE else 15
-    end = clock() + seconds
+    # At least `minimum` messages whatever the clock says (the test hook's).
+    end, minimum = clock() + seconds, payload.minimum
     if workload.kind == "batch":
         put_batch, message = channel.put_batch, payload.message
-        while clock() < end:
+        while n < minimum or clock() < end:
             put_batch([bytes(message(i)) for i in range(n, n + BATCH)])
             n += BATCH
     elif workload.fills_slots:
         put_in_place = channel.put_in_place
         stamp = payload.stamp_in_place if workload.kind == "in-place" else payload.stamp_header
-        while n & mask or clock() < end:
+        while n & mask or n < minimum or clock() < end:
             put_in_place(stamp, n)
             n += 1
     else:
         put, message = channel.put, payload.message
-        while n & mask or clock() < end:
+        while n & mask or n < minimum or clock() < end:
             put(message(n))
             n += 1
     channel.end()
-    results.put(Written(index, n))
+    results.put(Written(index, n, payload.injected))
 
 
 def read(channel: Channel, workload: Workload, index: int, start: Any, results: Any) -> None:
@@ -97,7 +100,7 @@ def ping(out: Channel, back: Channel, workload: Workload, seconds: float, start:
     clock, put, take, check = time.perf_counter_ns, out.put, back.take, checker.check
     began = time.monotonic()
     end = began + seconds
-    while time.monotonic() < end:
+    while len(latencies) < payload.minimum or time.monotonic() < end:
         sent = clock()
         put(payload.message(len(latencies)))
         if not take(check):
@@ -109,7 +112,8 @@ def ping(out: Channel, back: Channel, workload: Workload, seconds: float, start:
     half = sorted(t / 2000 for t in latencies)  # one way, µs
     p50 = statistics.median(half) if half else 0.0
     p99 = half[int(0.99 * (len(half) - 1))] if half else 0.0
-    results.put(Pinged(len(half), elapsed, p50, p99, checker.errors, checker.first_error))
+    results.put(Pinged(len(half), elapsed, p50, p99, checker.errors, checker.first_error,
+                       payload.injected))
 
 
 def echo(out: Channel, back: Channel, start: Any) -> None:

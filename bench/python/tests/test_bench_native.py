@@ -13,7 +13,8 @@ import sys
 from shmring_bench import _native, _targets, chart
 from shmring_bench._results import load
 
-ROW = {"writers": 1, "readers": 1, "p50_us": None, "p99_us": None, "status": "ok"}
+ROW = {"writers": 1, "readers": 1, "p50_us": None, "p99_us": None, "status": "ok",
+       "injected": 0}
 
 
 def jsonl(rows):

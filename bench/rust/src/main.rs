@@ -73,16 +73,25 @@ fn parse(args: &[String]) -> Result<Flags, String> {
     Ok(flags)
 }
 
+/// A cell's outcome: rate, status and the faults the test hook injected.
+struct Verdict {
+    msg_per_s: f64,
+    status: String,
+    injected: u64,
+}
+
 /// One result as a JSON line (the schema of bench/README.md).
-fn row(workload: &Workload, msg_per_s: f64, status: &str) -> String {
+fn row(workload: &Workload, verdict: &Verdict) -> String {
     format!(
         "{{\"workload\": \"{}\", \"transport\": \"rust\", \"size\": {}, \"writers\": 1, \"readers\": 1, \
-         \"msg_per_s\": {:.1}, \"mb_per_s\": {:.3}, \"p50_us\": null, \"p99_us\": null, \"status\": {:?}}}",
+         \"msg_per_s\": {:.1}, \"mb_per_s\": {:.3}, \"p50_us\": null, \"p99_us\": null, \"status\": {:?}, \
+         \"injected\": {}}}",
         workload.name,
         workload.size,
-        msg_per_s,
-        msg_per_s * workload.size as f64 / 1e6,
-        status
+        verdict.msg_per_s,
+        verdict.msg_per_s * workload.size as f64 / 1e6,
+        verdict.status,
+        verdict.injected
     )
 }
 
@@ -102,13 +111,13 @@ fn next_line(lines: &mut Report) -> String {
     lines.next().and_then(Result::ok).unwrap_or_default()
 }
 
-/// Runs one cell; returns (msg/s, status).
-fn cell(workload: &Workload, seconds: f64) -> (f64, String) {
+/// Runs one cell.
+fn cell(workload: &Workload, seconds: f64) -> Verdict {
     let nonce = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("/shmring-bench-rust-{}-{nonce}", std::process::id());
     let ring = match Ring::create(&name, workload.size as u64, workload.slots) {
         Ok(ring) => ring,
-        Err(e) => return (0.0, format!("FAILED: create: {e}")),
+        Err(e) => return Verdict { msg_per_s: 0.0, status: format!("FAILED: create: {e}"), injected: 0 },
     };
     let (mut ready, mut written, mut read) = (String::new(), String::new(), String::new());
     if let Ok((mut reader, mut reader_lines)) = spawn("reader", &name, workload, seconds) {
@@ -132,25 +141,29 @@ fn cell(workload: &Workload, seconds: f64) -> (f64, String) {
 }
 
 /// The cell's verdict from its children's report lines.
-fn judge(ready: &str, written: &str, read: &str) -> (f64, String) {
-    let Some(n_written) = written.strip_prefix("written ").and_then(|n| n.parse::<u64>().ok()) else {
+fn judge(ready: &str, written: &str, read: &str) -> Verdict {
+    let counts: Vec<u64> = written.strip_prefix("written ").map_or(Vec::new(), |rest| {
+        rest.split(' ').filter_map(|n| n.parse().ok()).collect()
+    });
+    let &[n_written, injected] = counts.as_slice() else {
         let what = if written.is_empty() { ready } else { written };
-        return (0.0, format!("FAILED: writer: {what}"));
+        return Verdict { msg_per_s: 0.0, status: format!("FAILED: writer: {what}"), injected: 0 };
     };
+    let failed = |status: String| Verdict { msg_per_s: 0.0, status, injected };
     let fields: Vec<&str> = read.splitn(5, ' ').collect();
     let numbers: Vec<u64> = fields.iter().skip(1).take(3).filter_map(|f| f.parse().ok()).collect();
     if fields[0] != "read" || numbers.len() != 3 {
         let what = if read.is_empty() { "died" } else { read };
-        return (0.0, format!("FAILED: reader: {what}"));
+        return failed(format!("FAILED: reader: {what}"));
     }
     let (n_read, ns, errors) = (numbers[0], numbers[1], numbers[2]);
     if errors > 0 {
-        return (0.0, format!("FAILED: {errors} bad messages; first: {}", fields.get(4).unwrap_or(&"")));
+        return failed(format!("FAILED: {errors} bad messages; first: {}", fields.get(4).unwrap_or(&"")));
     }
     if n_read != n_written || n_read == 0 {
-        return (0.0, format!("FAILED: {n_written} written, {n_read} read"));
+        return failed(format!("FAILED: {n_written} written, {n_read} read"));
     }
-    (n_read as f64 / (ns as f64 / 1e9), "ok".into())
+    Verdict { msg_per_s: n_read as f64 / (ns as f64 / 1e9), status: "ok".into(), injected }
 }
 
 fn main() {
@@ -179,9 +192,9 @@ fn main() {
     }
     let mut failed = false;
     for workload in chosen {
-        let (rate, status) = cell(workload, flags.seconds);
-        failed |= status != "ok";
-        println!("{}", row(workload, rate, &status));
+        let verdict = cell(workload, flags.seconds);
+        failed |= verdict.status != "ok";
+        println!("{}", row(workload, &verdict));
     }
     std::process::exit(i32::from(failed));
 }

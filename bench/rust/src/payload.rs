@@ -5,7 +5,10 @@
 const HEADER: usize = 16;
 const SAMPLE_ABOVE: usize = 4096;
 const STRIDE: usize = 4093;
-/// Test hook: the writer corrupts the message with this sequence number.
+/// Test hook: the writer corrupts the message with this sequence number
+/// (counted in `Payload::injected`) and writes at least that many + 1
+/// messages whatever its duration (`Payload::minimum`), so the fault is
+/// planted however slow the machine.
 const CORRUPT_ENV: &str = "SHMRING_BENCH_CORRUPT";
 
 #[cfg(target_arch = "x86_64")]
@@ -69,6 +72,8 @@ pub struct Payload {
     crc: [u32; 2],
     first: [u8; 2],
     corrupt: Option<u64>,
+    /// Corrupted messages stamped so far.
+    pub injected: u64,
 }
 
 impl Payload {
@@ -91,7 +96,12 @@ impl Payload {
             rest[..size].copy_from_slice(&built[(k % 2) * size..(k % 2 + 1) * size]);
         }
         let corrupt = std::env::var(CORRUPT_ENV).ok().and_then(|v| v.parse().ok());
-        Payload { size, count, messages, crc, first, corrupt }
+        Payload { size, count, messages, crc, first, corrupt, injected: 0 }
+    }
+
+    /// Messages to write before stopping: the test hook's sequence + 1, else 0.
+    pub fn minimum(&self) -> u64 {
+        self.corrupt.map_or(0, |sequence| sequence.saturating_add(1))
     }
 
     /// Stamps the prebuilt message for `sequence`.
@@ -103,7 +113,9 @@ impl Payload {
         m[4..8].copy_from_slice(&self.crc[variant].to_le_bytes());
         m[8..16].copy_from_slice(&sequence.to_le_bytes());
         // Re-set every time: this buffer may have carried the corruption.
-        m[HEADER] = self.first[variant] ^ if Some(sequence) == self.corrupt { 0xFF } else { 0 };
+        let corrupt = Some(sequence) == self.corrupt;
+        m[HEADER] = self.first[variant] ^ if corrupt { 0xFF } else { 0 };
+        self.injected += u64::from(corrupt);
     }
 
     /// The message for `sequence` as last stamped.

@@ -34,7 +34,8 @@ fn api(what: &str) -> impl Fn(Error) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
-/// Writes for `seconds`, then leaves (which ends the stream); "written N".
+/// Writes for `seconds` (and at least the test hook's `Payload::minimum`
+/// messages), then leaves (which ends the stream); "written N INJECTED".
 pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<String, String> {
     let ring = Ring::open(ring_name, OPEN_TIMEOUT).map_err(api("open"))?;
     let mut writer = ring.writer().map_err(api("writer"))?;
@@ -42,9 +43,9 @@ pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<Stri
     let mut payload = Payload::new(workload.size, if batch { BATCH } else { 2 });
     let clock_every = if matches!(workload.kind, Kind::Frame) { 1 } else { CLOCK_EVERY_SMALL };
     let end = Instant::now() + Duration::from_secs_f64(seconds);
-    let mut n = 0u64;
+    let (mut n, minimum) = (0u64, payload.minimum());
     for calls in 0u32.. {
-        if calls % clock_every == 0 && Instant::now() >= end {
+        if calls % clock_every == 0 && n >= minimum && Instant::now() >= end {
             break;
         }
         if batch {
@@ -64,7 +65,7 @@ pub fn writer(ring_name: &str, workload: &Workload, seconds: f64) -> Result<Stri
         }
     }
     writer.close().map_err(api("writer close"))?;
-    Ok(format!("written {n}"))
+    Ok(format!("written {n} {}", payload.injected))
 }
 
 /// Joins, says "ready", reads and checks every message until the end of

@@ -1,6 +1,8 @@
-//! The program, short: every row ok with a positive rate; with one corrupted
-//! message (the SHMRING_BENCH_CORRUPT hook) every row FAILED and exit 1.
-//! No timing is asserted.
+//! The program, short: every row ok with a positive rate and no fault
+//! injected; with one corrupted message (the SHMRING_BENCH_CORRUPT hook)
+//! every row says it injected the fault, then FAILED, and exit 1. The writer
+//! writes past the corrupted message whatever --duration says, so nothing
+//! depends on the machine's speed; no timing is asserted.
 
 use std::process::Command;
 
@@ -33,6 +35,7 @@ fn every_workload_is_ok_with_a_positive_rate() {
         assert_eq!(field(row, "status"), "\"ok\"", "{row}");
         let rate: f64 = field(row, "msg_per_s").parse().expect("a number");
         assert!(rate > 0.0, "{row}");
+        assert_eq!(field(row, "injected"), "0", "{row}");
     }
 }
 
@@ -42,6 +45,8 @@ fn a_corrupted_message_fails_every_workload() {
     assert!(!success, "a corrupted message was not detected: {rows:?}");
     assert_eq!(rows.len(), 3);
     for row in &rows {
+        let injected: u64 = field(row, "injected").parse().expect("a number");
+        assert!(injected >= 1, "no fault injected, so nothing to catch: {row}");
         assert!(field(row, "status").starts_with("\"FAILED: 1 bad messages; first: message 5: checksum"), "{row}");
     }
 }

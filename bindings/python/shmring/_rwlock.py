@@ -140,6 +140,19 @@ class RWLock(NamedSegment):
         return bool(_core.rwlock_state(self._handle())[1])
 
     @property
+    def writer_waiting(self) -> bool:
+        """True while a writer waits in line for the shared holds to end
+        (new shared acquires wait behind it)."""
+        return bool(_core.rwlock_waiting(self._handle())[0])
+
+    @property
+    def waiters(self) -> int:
+        """Waits blocked on this lock now, over every holder and process
+        (acquires and wait_for_write; a blocked wait spins briefly between
+        50 ms slices, so polling sees it within a slice)."""
+        return int(_core.rwlock_waiting(self._handle())[1])
+
+    @property
     def name(self) -> Optional[str]:
         return self._name
 

@@ -3,7 +3,6 @@ children), written as code for the seed library would be."""
 
 import os
 import struct
-import time
 
 from shmring import compat as ringbuffer
 
@@ -23,7 +22,7 @@ def write_numbered(ring: ringbuffer.RingBuffer, count: int) -> None:
                 ring.try_write(payload(i))
                 break
             except ringbuffer.WaitingForReaderError:
-                time.sleep(0.001)
+                os.sched_yield()  # the seed's API has no blocking write: retry
     ring.writer_done()
 
 

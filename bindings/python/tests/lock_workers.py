@@ -22,7 +22,7 @@ def hold_until_killed(lock: shmring.RWLock, exclusive: bool, held) -> None:
     (lock.acquire_write if exclusive else lock.acquire_read)()
     held.set()
     while True:
-        time.sleep(60)
+        time.sleep(60)  # the hold itself: kept until the test kills this process
 
 
 def report_fork_holder(lock: shmring.RWLock, results) -> None:

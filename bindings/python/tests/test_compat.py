@@ -7,14 +7,13 @@ import gc
 import multiprocessing
 import os
 import pickle
-import signal
 import threading
-import time
 
 import pytest
 
 import compat_workers
 import shmring
+from observe import HANG_GUARD, await_true, interrupt_when_blocked, new_wait, reader_waits
 from shmring import compat as ringbuffer
 
 START_METHODS = [m for m in ("fork", "spawn", "forkserver")
@@ -269,21 +268,10 @@ def test_processes_get_the_ring_and_pointers_as_process_arguments(method):
 def test_ctrl_c_interrupts_a_blocking_read(ring):
     pointer = ring.new_reader()
     ring.new_writer()
-    previous = signal.getsignal(signal.SIGALRM)
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, 0.1)
-    try:
-        start = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
+    # Interrupted once the read is blocked (observed: a new wait for data).
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt_when_blocked(new_wait(lambda: reader_waits(ring._ring))):
             ring.blocking_read(pointer)
-        assert time.monotonic() - start < 5
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     ring.try_write(b"still works")
     assert ring.try_read(pointer) == b"still works"
 
@@ -299,11 +287,12 @@ def test_writer_done_wakes_a_blocked_reader(ring):
         except ringbuffer.WriterFinishedError as e:
             outcome.append(e)
 
+    waits = reader_waits(ring._ring)
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
-    time.sleep(0.1)
+    await_true(lambda: reader_waits(ring._ring) > waits, "the read blocked")
     ring.writer_done()
-    thread.join(timeout=10)
+    thread.join(timeout=HANG_GUARD)
     assert len(outcome) == 1
 
 
@@ -332,7 +321,8 @@ def test_wait_for_write_lets_a_writer_in_from_another_thread():
     written = []
 
     def write():
-        time.sleep(0.1)
+        # Only once the read hold is lent (observed).
+        await_true(lambda: lock.readers.value == 0, "the hold lent")
         with lock.for_write():  # this thread's own holder
             written.append(True)
 

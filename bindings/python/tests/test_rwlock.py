@@ -1,6 +1,8 @@
 """shmring.RWLock: holds and their nesting, writer preference, lending a
 hold to writers, threads (dup), processes (fork and spawn), a holder killed
-by SIGKILL, Ctrl-C during a blocked acquire, pickling and errors."""
+by SIGKILL, Ctrl-C during a blocked acquire, pickling and errors. Events
+are ordered by the lock's observed state (writer_waiting, waiters,
+readers), polled with a hang guard (observe.py), never by pausing."""
 
 import multiprocessing
 import os
@@ -13,6 +15,7 @@ import pytest
 
 import lock_workers
 import shmring
+from observe import HANG_GUARD, await_true, interrupt_when_blocked
 
 START_METHODS = [m for m in ("fork", "spawn", "forkserver")
                  if m in multiprocessing.get_all_start_methods()]
@@ -91,12 +94,12 @@ def test_threads_with_their_own_holders_exclude_each_other(lock):
             if i % 3:
                 with mine.for_write():
                     n = total["n"]
-                    time.sleep(0)
+                    os.sched_yield()  # invites another thread in: only the lock keeps it out
                     total["n"] = n + 1
             else:
                 with mine.for_read():
                     before = total["n"]
-                    time.sleep(0)
+                    os.sched_yield()
                     if total["n"] != before:
                         seen_torn.append(before)
         mine.close()
@@ -113,8 +116,9 @@ def test_threads_with_their_own_holders_exclude_each_other(lock):
 def test_a_waiting_writer_keeps_new_readers_out_for_longer_than_a_wait_slice(lock):
     reader, writer, latecomer = lock.dup(), lock.dup(), lock.dup()
     reader.acquire_read()
-    thread, outcome = in_thread(writer.acquire_write, 10)
-    time.sleep(0.1)  # the writer is in line
+    thread, outcome = in_thread(writer.acquire_write, HANG_GUARD)
+    await_true(lambda: lock.writer_waiting, "the writer in line")
+    assert not lock.writer and outcome == []
     # Writer preference, kept for longer than the binding's 50 ms wait
     # slices (the writer never steps out of line): the latecomer waits
     # behind the writer the whole time, and never gets in by trying.
@@ -125,9 +129,10 @@ def test_a_waiting_writer_keeps_new_readers_out_for_longer_than_a_wait_slice(loc
         assert not latecomer.try_acquire_read()
     with reader.for_read():  # a nested acquire of a holder does not wait
         pass
+    assert lock.writer_waiting
     reader.release_read()
-    thread.join(timeout=10)
-    assert outcome == [None] and lock.writer
+    thread.join(timeout=HANG_GUARD)
+    assert outcome == [None] and lock.writer and not lock.writer_waiting
     writer.release_write()
     assert latecomer.try_acquire_read()
     latecomer.release_read()
@@ -138,17 +143,20 @@ def test_wait_for_write_lends_the_hold_until_a_writer_had_its_turn(lock):
     turns = []
 
     def write_once():
-        time.sleep(0.1)
+        # Only once the hold is lent (observed): the writer comes after the
+        # reader began to wait, the case wait_for_write is for.
+        await_true(lambda: writer.readers == 0 and writer.waiters > 0, "the hold lent")
         with writer.for_write():
             turns.append("write")
 
     with lock.for_read():
         with lock.for_read():
-            thread, _ = in_thread(write_once)
-            lock.wait_for_write(timeout=10)
+            thread, outcome = in_thread(write_once)
+            lock.wait_for_write(timeout=HANG_GUARD)
             assert turns == ["write"]
             assert lock.readers == 2  # the nesting is back
     thread.join()
+    assert outcome == [None]
 
 
 def test_wait_for_write_times_out_with_the_hold_back(lock):
@@ -227,9 +235,9 @@ def test_sigkill_of_a_holder_releases_its_hold(named_lock, exclusive):
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.join(timeout=30)
-    start = time.monotonic()
-    named_lock.acquire_write(timeout=10)
-    assert time.monotonic() - start < 5
+    # The dead holder's hold ends (the timeout is a hang guard, not a bound
+    # on how fast: that depends on the machine).
+    named_lock.acquire_write(timeout=HANG_GUARD)
     assert (named_lock.readers, named_lock.writer) == (0, True)
     named_lock.release_write()
 
@@ -243,12 +251,11 @@ def test_ctrl_c_interrupts_a_blocked_wait(lock, blocked):
         lock.acquire_read()
     else:
         other.acquire_read()
-    start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        with _alarm():
-            # A finite timeout: were the signal missed, Timeout, not a hang.
-            getattr(other, blocked)(timeout=30)
-    assert time.monotonic() - start < 5
+        # Interrupted once the call is blocked (observed): a finite
+        # timeout, so that a missed signal is Timeout, not a hang.
+        with interrupt_when_blocked(lambda: lock.waiters > 0):
+            getattr(other, blocked)(timeout=HANG_GUARD)
     # Nothing is left behind: the writer left the line, or the lent hold is back.
     expected = {"acquire_read": (0, True), "acquire_write": (1, False),
                 "wait_for_write": (1, False)}[blocked]
@@ -257,27 +264,6 @@ def test_ctrl_c_interrupts_a_blocked_wait(lock, blocked):
         lock.release_read()
         assert lock.try_acquire_read()  # no writer left waiting in line
         lock.release_read()
-
-
-class _alarm:
-    """SIGALRM in 0.1 s, then every 0.5 s, raises KeyboardInterrupt (Ctrl-C's
-    exception). Repeated like a user pressing Ctrl-C again: exclusive waits
-    and wait_for_write are one C call, and a signal that lands while the core
-    spins between its sleeps is only seen with the next one (README)."""
-
-    def __enter__(self):
-        self.previous = signal.getsignal(signal.SIGALRM)
-
-        def handler(signum, frame):
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGALRM, handler)
-        signal.setitimer(signal.ITIMER_REAL, 0.1, 0.5)
-
-    def __exit__(self, *exc_info):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
 
 
 def test_a_named_lock_pickles_by_name(named_lock):

@@ -1,9 +1,8 @@
 """Blocking calls and signals: Ctrl-C interrupts a blocked read, handlers
 that return let the wait go on to the same deadline, and waits release the
-GIL."""
+GIL. Signals are sent once the call is seen blocked (its wait counted in the
+ring's statistics, observe.py), never after a guessed delay."""
 
-import faulthandler
-import os
 import signal
 import threading
 import time
@@ -11,6 +10,8 @@ import time
 import pytest
 
 import shmring
+from observe import HANG_GUARD, await_true, interrupt_when_blocked, new_wait, reader_waits, \
+    writer_waits
 
 
 class Alarm(Exception):
@@ -31,80 +32,45 @@ def alarm():
     signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture(autouse=True)
-def hang_guard():
-    """A wait that ignores signals would block the suite forever: dump the
-    stacks and exit after a minute instead (far beyond any correct run)."""
-    faulthandler.dump_traceback_later(60, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
-
-
-def once_asleep(reader, action):
-    """Runs `action` on a thread as soon as `reader` has gone to sleep in the
-    futex (its `waits` count moved), so the signal or message arrives while
-    the main thread is really blocked, however slow the machine is."""
-    before = reader.stats().waits
-
-    def run():
-        while reader.stats().waits == before:
-            pass  # spins on the observed state; the main thread waits without the GIL
-        action()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
-def raising_once(exception):
-    """A signal handler that raises `exception` the first time only: the
-    timers below repeat, so a signal that lands just before the wait's
-    futex call (and so does not interrupt it) is followed by one that does."""
-    raised = []
-
-    def handler(signum, frame):
-        if not raised:
-            raised.append(signum)
-            raise exception
-
-    return handler
-
-
-def test_ctrl_c_interrupts_a_read_that_waits_forever(ring, alarm):
+def test_ctrl_c_interrupts_a_read_that_waits_forever(ring):
     reader = ring.reader()
     with pytest.raises(KeyboardInterrupt):
-        alarm(raising_once(KeyboardInterrupt), 0.1, 0.1)
-        reader.read()
+        with interrupt_when_blocked(new_wait(lambda: reader_waits(ring))):
+            reader.read()
 
 
 def test_sigint_interrupts_a_blocked_read_with_keyboard_interrupt(ring):
-    """A real Ctrl-C: SIGINT sent to the process, Python's default handler
-    (installed here: a shell that starts the suite in the background starts
-    it with SIGINT ignored). SIGINT repeats until the read has returned, in
-    case the first lands just before the futex call."""
+    """A real Ctrl-C: SIGINT with Python's default handler (installed here:
+    a shell that starts the suite in the background starts it with SIGINT
+    ignored), sent each time the read begins a new futex wait until it
+    returns: one that lands while the core spins is seen only with the next."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     reader = ring.reader()
+    blocked = new_wait(lambda: reader_waits(ring))
     returned = threading.Event()
+    main = threading.main_thread().ident
 
-    def interrupt_until_returned():
+    def ctrl_c_while_blocked():
         while not returned.is_set():
-            os.kill(os.getpid(), signal.SIGINT)
-            returned.wait(0.1)
+            await_true(lambda: returned.is_set() or blocked(), "the read blocked")
+            if not returned.is_set():
+                signal.pthread_kill(main, signal.SIGINT)
 
-    thread = once_asleep(reader, interrupt_until_returned)
+    sender = threading.Thread(target=ctrl_c_while_blocked)
+    sender.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            reader.read(timeout=30)
+            reader.read(timeout=HANG_GUARD)
     finally:
-        signal.signal(signal.SIGINT, lambda signum, frame: None)  # absorbs any still in flight
+        signal.signal(signal.SIGINT, lambda signum, frame: None)  # absorbs one in flight
         returned.set()
-        thread.join()
+        sender.join()
         signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.parametrize("blocking_call", ["read", "read_into", "view", "read_batch",
                                            "write", "reserve"])
-def test_a_handler_exception_interrupts_every_kind_of_wait(ring, alarm, blocking_call):
+def test_a_handler_exception_interrupts_every_kind_of_wait(ring, blocking_call):
     writer, reader = ring.writer(), ring.reader()
     if blocking_call in ("write", "reserve"):
         for _ in range(ring.slot_count):
@@ -118,9 +84,10 @@ def test_a_handler_exception_interrupts_every_kind_of_wait(ring, alarm, blocking
         "reserve": lambda: writer.reserve(4).__enter__(),
     }
 
+    waits = writer_waits if blocking_call in ("write", "reserve") else reader_waits
     with pytest.raises(Alarm):
-        alarm(raising_once(Alarm), 0.05, 0.05)
-        calls[blocking_call]()
+        with interrupt_when_blocked(new_wait(lambda: waits(ring)), Alarm):
+            calls[blocking_call]()
 
 
 def test_handlers_that_return_do_not_stretch_the_deadline(ring, alarm):
@@ -133,27 +100,43 @@ def test_handlers_that_return_do_not_stretch_the_deadline(ring, alarm):
     start = time.monotonic()
     with pytest.raises(shmring.Timeout):
         reader.read(timeout=0.3)
-    assert time.monotonic() - start >= 0.29
-    assert ticks  # the wait was interrupted (and resumed) at least once
+    elapsed = time.monotonic() - start
+    assert len(ticks) >= 3  # the wait was interrupted and resumed several times
+    # Against the one deadline: were it restarted at each retry, a tick
+    # every 20 ms would keep the read waiting for ever (the bound is a hang
+    # guard, not a measurement).
+    assert 0.29 <= elapsed < HANG_GUARD
 
 
 def test_a_message_after_handled_signals_is_still_read(ring, alarm):
     writer, reader = ring.writer(), ring.reader()
-    alarm(lambda signum, frame: None, 0.02, 0.02)
-    thread = once_asleep(reader, lambda: writer.write(b"late"))
+    ticks = []
+    alarm(lambda signum, frame: ticks.append(signum), 0.02, 0.02)
+
+    def write_after_handled_signals():
+        # Once the read has waited through three handled signals (observed).
+        await_true(lambda: len(ticks) >= 3 and reader_waits(ring) > 0, "signals handled")
+        writer.write(b"late")
+
+    thread = threading.Thread(target=write_after_handled_signals)
+    thread.start()
     try:
-        assert reader.read(timeout=30) == b"late"
+        assert reader.read(timeout=HANG_GUARD) == b"late"
     finally:
         thread.join()
 
 
 def test_waits_release_the_gil(ring):
-    """The message can only be written by the other thread while the main
-    thread sleeps in read(): if the wait held the GIL, that thread could not
-    run and the read would time out."""
     writer, reader = ring.writer(), ring.reader()
-    thread = once_asleep(reader, lambda: writer.write(b"from the other thread"))
-    try:
-        assert reader.read(timeout=30) == b"from the other thread"
-    finally:
-        thread.join()
+
+    def write_while_main_thread_waits():
+        # Runs Python code (it needs the GIL) while read() waits: it sees
+        # the read blocked, then writes what the read waits for. Were the
+        # GIL held, read() would time out instead.
+        await_true(lambda: reader_waits(ring) > 0, "the read blocked")
+        writer.write(b"from a thread")
+
+    thread = threading.Thread(target=write_while_main_thread_waits)
+    thread.start()
+    assert reader.read(timeout=HANG_GUARD) == b"from a thread"
+    thread.join()

@@ -447,6 +447,18 @@ int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
                          uint32_t *shared_holds_out,
                          uint32_t *exclusive_out);
+/* The rest of the snapshot: who waits (for observers, and for tests that
+ * order events by what they see rather than by pausing).
+ * writer_waiting_out: 1 if a writer has claimed the lock and waits for the
+ * shared holders to leave (from then on new shared acquires wait behind
+ * it). waiters_out: waits blocked in the lock's futexes now (shared and
+ * exclusive acquires, wait_for_exclusive); a blocked wait sleeps in slices
+ * of 50 ms with a short spin between them, so a poll sees it within a
+ * slice, and a wait that is still spinning does not count. Either pointer
+ * may be NULL. */
+int shmring_rwlock_waiting(const shmring_rwlock_t *lock,
+                           uint32_t *writer_waiting_out,
+                           uint32_t *waiters_out);
 
 /* ---- Array messages (docs/messages.md) ------------------------------------ */
 

@@ -119,6 +119,12 @@ void wake_waiters(atomic_u64 *wait_word) {
     }
 }
 
+uint32_t wait_sleepers(atomic_u64 *wait_word) {
+    /* SYNC(waiter-registered): a snapshot; pairs with the registration
+     * (W1) and its withdrawal (W5) in wait_until_ready. */
+    return (uint32_t)(load_seq_cst(wait_word) / SLEEPER);
+}
+
 /* W5: withdraw a registration that no waker consumed. */
 static void unregister(atomic_u64 *wait_word, uint32_t epoch) {
     /* SYNC(waiter-registered): the count only needs to be current for the

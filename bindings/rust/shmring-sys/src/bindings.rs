@@ -533,6 +533,13 @@ unsafe extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
+    pub fn shmring_rwlock_waiting(
+        lock: *const shmring_rwlock_t,
+        writer_waiting_out: *mut u32,
+        waiters_out: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shmring_array_itemsize(dtype: u32) -> u32;
 }
 unsafe extern "C" {

@@ -55,6 +55,13 @@ pub struct LockState {
     pub shared_holds: u32,
     /// Held exclusively (a writer still waiting for readers does not count).
     pub exclusive: bool,
+    /// A writer waits in line for the shared holds to end (new shared holds
+    /// wait behind it).
+    pub writer_waiting: bool,
+    /// Waits blocked on the lock now, over every holder and process (a
+    /// blocked wait spins briefly between 50 ms slices, so a poll sees it
+    /// within a slice).
+    pub waiters: u32,
 }
 
 impl RwLock {
@@ -170,12 +177,15 @@ impl RwLock {
         check(wait_retrying(timeout, |ns| unsafe { sys::shmring_rwlock_wait_for_exclusive(self.raw(), ns) }))
     }
 
-    /// A snapshot of every holder's holds.
+    /// A snapshot of every holder's holds and of who waits (what a test
+    /// polls to order events by state instead of by sleeping).
     pub fn state(&self) -> Result<LockState> {
-        let (mut shared, mut exclusive) = (0u32, 0u32);
-        // SAFETY: the handle is live; both pointers are valid.
+        let (mut shared, mut exclusive, mut waiting, mut waiters) = (0u32, 0u32, 0u32, 0u32);
+        // SAFETY: the handle is live; all pointers are valid.
         check(unsafe { sys::shmring_rwlock_state(self.raw(), &mut shared, &mut exclusive) })?;
-        Ok(LockState { shared_holds: shared, exclusive: exclusive != 0 })
+        // SAFETY: as above.
+        check(unsafe { sys::shmring_rwlock_waiting(self.raw(), &mut waiting, &mut waiters) })?;
+        Ok(LockState { shared_holds: shared, exclusive: exclusive != 0, writer_waiting: waiting != 0, waiters })
     }
 }
 

@@ -28,7 +28,8 @@ fn timeouts_wait_about_that_long() {
     let result = reader.read_vec(Some(Duration::from_millis(30)));
     let waited = start.elapsed();
     assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
-    assert!(waited >= Duration::from_millis(30) && waited < Duration::from_secs(5), "{waited:?}");
+    // Not before its time; the upper bound is a hang guard, not a measurement.
+    assert!(waited >= Duration::from_millis(30) && waited < Duration::from_secs(30), "{waited:?}");
 }
 
 #[test]
