@@ -52,7 +52,10 @@ SEQUENCE_AT = HEADER.size - 8  # HEADER's last field, a little-endian u64
 RESERVED_AT = 4
 _CRC = struct.Struct("<I")
 
-#: Test hook: the writer corrupts the message with this sequence number.
+#: Test hook: the writer corrupts the message with this sequence number
+#: (Payload.injected counts it) and writes at least that many + 1 messages
+#: whatever the duration (Payload.minimum), so the fault is planted on any
+#: machine, however slow.
 CORRUPT_ENV = "SHMRING_BENCH_CORRUPT"
 
 
@@ -91,7 +94,9 @@ def header_digest(covered: Message, sequence: int) -> int:
 class Payload:
     """The writer's side: message(sequence) is a buffer valid until the
     next call (transports that keep it, like multiprocessing.Queue, copy it);
-    stamp_in_place / stamp_header write a message into a slot in place."""
+    stamp_in_place / stamp_header write a message into a slot in place.
+    minimum: messages to write before stopping (the test hook's corrupt + 1,
+    else 0); injected: corrupted messages made so far."""
 
     def __init__(self, size: int, writer: int = 0) -> None:
         if size <= FRAMING:
@@ -111,6 +116,8 @@ class Payload:
             self._samples.append(bytes(message[HEADER.size:-CRC_BYTES:self._stride]))
         corrupt = os.environ.get(CORRUPT_ENV)
         self._corrupt: Optional[int] = int(corrupt) if corrupt else None
+        self.minimum = 0 if self._corrupt is None else self._corrupt + 1
+        self.injected = 0
 
     def message(self, sequence: int) -> bytearray:
         message, sequence_item, crc_item, covered = self._variants[sequence % VARIANTS]
@@ -119,6 +126,7 @@ class Payload:
         if sequence == self._corrupt:
             message = bytearray(message)
             message[HEADER.size] ^= 0xFF  # a sampled byte at every size
+            self.injected += 1
         return message
 
     def stamp_in_place(self, slot: memoryview, sequence: int) -> None:
@@ -145,6 +153,7 @@ class Payload:
         _CRC.pack_into(slot, self.size - CRC_BYTES, crc)
         if sequence == self._corrupt:
             slot[corrupt_at] ^= 0xFF
+            self.injected += 1
 
 
 def _tail(message: Message) -> int:
