@@ -42,59 +42,99 @@ static const char *protocol_error_text(uint32_t code) {
     return "protocol error";
 }
 
-static void log_failure(struct bridge_events *ev, const char *fmt, const char *endpoint,
-                        uint32_t value) {
+static void log_failure(struct bridge_events *ev, const char *text) {
     uint64_t n = ++ev->logged_failures;
     if (n <= FAILURE_LINES || n % 1000 == 0) {
-        char text[512];
-        snprintf(text, sizeof text, fmt, endpoint, value);
         bridge_log("%s%s", text, n == FAILURE_LINES ? " (further ones: every 1000th)" : "");
     }
+}
+
+/* A failed handshake: its connection's close follows. */
+static void note_failed(struct bridge_events *ev) {
+    if (ev->unverified > 0) ev->unverified--;
+    ev->failed_open++;
 }
 
 static void on_monitor_event(struct bridge_events *ev, uint16_t event, uint32_t value,
                              const char *endpoint) {
     struct bridge_stats *s = ev->stats;
+    char text[512];
     switch (event) {
     case ZMQ_EVENT_LISTENING:
         bridge_log("listening on %s", endpoint);
         break;
     case ZMQ_EVENT_CONNECTED:
-        stat_add(&s->connects, 1);
-        bridge_log("%s %s", stat_get(&s->connects) > 1 ? "reconnected to" : "connected to", endpoint);
+        /* The previous connection closed during its handshake: the server
+         * dropped it (the client sees no other sign of a wrong server key). */
+        if (ev->unverified > 0) {
+            ev->unverified--;
+            stat_add(&s->handshake_failed, 1);
+            snprintf(text, sizeof text, "connection to %s closed before the handshake finished "
+                     "(a wrong --server-key, or not a shmring-bridge receiver)", endpoint);
+            log_failure(ev, text);
+        }
+        ev->unverified++;
         break;
     case ZMQ_EVENT_ACCEPTED:
         stat_add(&s->connects, 1);
+        ev->unverified++;
+        break;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        if (ev->unverified > 0) ev->unverified--;
+        if (!ev->server) {
+            stat_add(&s->connects, 1);
+            bridge_log("%s %s", stat_get(&s->connects) > 1 ? "reconnected to" : "connected to",
+                       endpoint);
+        }
         break;
     case ZMQ_EVENT_CONNECT_RETRIED: {
         uint64_t n = stat_get(&s->connect_retries) + 1;
         stat_add(&s->connect_retries, 1);
         /* 1st, 2nd, 4th, 8th ... attempt: ZeroMQ backs off up to 5 s. */
         if ((n & (n - 1)) == 0) {
-            bridge_log("cannot reach %s (attempt %" PRIu64 "); retrying in %u ms", endpoint, n, value);
+            bridge_log("no connection to %s (attempt %" PRIu64 "); retrying in %u ms", endpoint, n,
+                       value);
         }
         break;
     }
     case ZMQ_EVENT_DISCONNECTED:
         stat_add(&s->disconnects, 1);
-        bridge_log("connection on %s closed", endpoint);
+        if (ev->failed_open > 0) {
+            ev->failed_open--; /* logged as its failure */
+        } else if (ev->unverified > 0) {
+            ev->unverified--;
+            stat_add(&s->handshake_failed, 1);
+            snprintf(text, sizeof text,
+                     "connection on %s closed before the handshake finished (%s)", endpoint,
+                     ev->server ? "garbage or another protocol on the port"
+                                : "a wrong --server-key, or not a shmring-bridge receiver");
+            log_failure(ev, text);
+        } else {
+            bridge_log("connection on %s closed", endpoint);
+        }
         break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        note_failed(ev);
         stat_add(&s->handshake_failed, 1);
-        log_failure(ev, "handshake on %s refused: the receiver does not accept this key "
-                        "(ZAP status %u)", endpoint, value);
+        snprintf(text, sizeof text,
+                 "handshake on %s refused: the receiver does not accept this key (ZAP status %u)",
+                 endpoint, value);
+        log_failure(ev, text);
         break;
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: {
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        note_failed(ev);
         stat_add(&s->handshake_failed, 1);
-        char fmt[256];
-        snprintf(fmt, sizeof fmt, "handshake on %%s failed: %s (0x%%x); connection dropped",
-                 protocol_error_text(value));
-        log_failure(ev, fmt, endpoint, value);
+        snprintf(text, sizeof text, "handshake on %s failed: %s (0x%x); connection dropped",
+                 endpoint, protocol_error_text(value), value);
+        log_failure(ev, text);
         break;
-    }
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        note_failed(ev);
         stat_add(&s->handshake_failed, 1);
-        log_failure(ev, "handshake on %s failed (errno %u); connection dropped", endpoint, value);
+        snprintf(text, sizeof text, "handshake on %s failed (%s); connection dropped%s", endpoint,
+                 zmq_strerror((int)value),
+                 ev->server ? "" : ": the receiver closed it (a wrong --server-key?)");
+        log_failure(ev, text);
         break;
     case ZMQ_EVENT_BIND_FAILED:
         bridge_log("cannot bind %s: %s", endpoint, zmq_strerror((int)value));
@@ -168,10 +208,9 @@ static void answer_zap(struct bridge_events *ev) {
         bridge_log("client key %s from %s accepted", key, address);
     } else {
         stat_add(&ev->stats->auth_refused, 1);
-        char fmt[160];
-        snprintf(fmt, sizeof fmt, "refused client key %s from %%s: not in --allow (ZAP status %%u)",
-                 key);
-        log_failure(ev, fmt, address, 400);
+        char text[256];
+        snprintf(text, sizeof text, "refused client key %s from %s: not in --allow", key, address);
+        log_failure(ev, text);
     }
     const char *status = allowed ? "200" : "400";
     const char *text = allowed ? "OK" : "key not allowed";
@@ -203,6 +242,7 @@ static void *events_main(void *arg) {
 }
 
 int events_start(struct bridge_events *ev, void *ctx, void *socket, const char *name) {
+    ev->server = strcmp(name, "recv") == 0;
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "inproc://monitor-%s", name);
     if (zmq_socket_monitor(socket, endpoint, ZMQ_EVENT_ALL) != 0) {

@@ -20,13 +20,21 @@ struct bridge_events {
     atomic_int stop;
     int started;
     uint64_t logged_failures;       /* handshake failure lines printed */
+    /* Connections whose handshake has not finished, and failed ones whose
+     * close is still to come: a close before the handshake is a failure
+     * libzmq reports no other way (garbage bytes, a wrong server key seen
+     * from the client). Events carry no connection id; with several
+     * handshakes at once the attribution is by count. */
+    uint32_t unverified, failed_open;
+    int server;                     /* the receiver's socket */
 };
 
 /* Binds the ZAP handler (allow != NULL) before any server socket exists;
  * libzmq asks it about every CURVE client. 0 or -1. */
 int events_init(struct bridge_events *ev, void *ctx, const struct allow_list *allow,
                 struct bridge_stats *stats);
-/* Monitors `socket` (before its bind/connect) and starts the thread. */
+/* Monitors `socket` (before its bind/connect) and starts the thread;
+ * name is "send" or "recv". */
 int events_start(struct bridge_events *ev, void *ctx, void *socket, const char *name);
 /* Stops the thread and closes its sockets (before zmq_ctx_term). */
 void events_stop(struct bridge_events *ev);

@@ -28,6 +28,8 @@ struct receiver {
     void *socket;
     struct bridge_stats stats;
     struct source_table sources;
+    struct stats_reporter reporter;
+    double last_lag;
     zmq_msg_t frames[MAX_FRAMES];
     size_t frame_sizes[MAX_FRAMES];
     uint32_t lengths[WIRE_MAX_BATCH];
@@ -111,6 +113,16 @@ static int wait_for_readers(struct receiver *r) {
     return 0;
 }
 
+/* Keeps --stats and the stats file current, also while blocked. */
+static void receiver_tick(struct receiver *r) {
+    double now = bridge_now();
+    if (now - r->last_lag >= 0.2) {
+        update_lag(r);
+        r->last_lag = now;
+    }
+    stats_tick(&r->reporter);
+}
+
 static void refuse(struct receiver *r, const char *why, uint64_t source, uint32_t messages,
                    int oversized) {
     uint64_t n = stat_get(&r->stats.refused_batches) + 1;
@@ -154,6 +166,7 @@ static int write_messages(struct receiver *r, uint32_t from, uint32_t n) {
             if (rc == SHMRING_OK) continue;
         }
         if (rc == SHMRING_ETIMEOUT || rc == SHMRING_EFULL || rc == SHMRING_EINTERRUPTED) {
+            receiver_tick(r);
             if (!bridge_stopping) continue;
             stat_add(&r->stats.unwritten, n - i);
             return STOPPED;
@@ -173,9 +186,13 @@ static int handle_batch(struct receiver *r, uint32_t frames) {
         refuse(r, wire_fault_name(fault), 0, 0, 0);
         return WRITTEN;
     }
-    if (h.type == WIRE_TYPE_END) {
+    if (h.type == WIRE_TYPE_END || h.type == WIRE_TYPE_START) {
         if (frames != 1) {
             refuse(r, wire_fault_name(WIRE_BAD_FRAMES), h.source, 0, 0);
+            return WRITTEN;
+        }
+        if (h.type == WIRE_TYPE_START) {
+            sources_start(&r->sources, &h);
             return WRITTEN;
         }
         return sources_end(&r->sources, &h, r->cfg->sources) ? FINISHED : WRITTEN;
@@ -248,7 +265,6 @@ static int run(struct receiver *r, void *ctx, const struct bridge_keys *keys,
                const struct allow_list *allow) {
     const struct bridge_config *cfg = r->cfg;
     struct bridge_events events;
-    struct stats_reporter reporter;
     int status = 1;
     /* The ZAP handler must exist before the socket can accept anybody. */
     if (events_init(&events, ctx, keys->curve ? allow : NULL, &r->stats) != 0) return 1;
@@ -268,21 +284,15 @@ static int run(struct receiver *r, void *ctx, const struct bridge_keys *keys,
     bridge_log("writing into %s what arrives on %s, %s%s", cfg->ring, cfg->endpoint,
                keys->curve ? "CURVE, keys of --allow only" : "plaintext",
                keys->curve ? "" : " (anybody who can connect can write)");
-    stats_start(&reporter, &r->stats, "recv", cfg->stats_interval, cfg->stats_file);
+    stats_start(&r->reporter, &r->stats, "recv", cfg->stats_interval, cfg->stats_file);
     int rc = WRITTEN;
-    double last_lag = 0;
     while (!bridge_stopping && rc == WRITTEN) {
         int frames = receive_frames(r);
         if (frames > 0) {
             rc = handle_batch(r, (uint32_t)frames);
             for (int i = 0; i < frames; i++) zmq_msg_close(&r->frames[i]);
         }
-        double now = bridge_now();
-        if (now - last_lag >= 0.2) {
-            update_lag(r);
-            last_lag = now;
-        }
-        stats_tick(&reporter);
+        receiver_tick(r);
     }
     if (rc == FINISHED) {
         shmring_close_stream(r->ring);
@@ -290,7 +300,7 @@ static int run(struct receiver *r, void *ctx, const struct bridge_keys *keys,
     }
     status = rc == FAILED ? 1 : 0;
     update_lag(r);
-    stats_final(&reporter);
+    stats_final(&r->reporter);
 out:
     if (r->socket) {
         int zero = 0; /* a receiver has nothing to flush */

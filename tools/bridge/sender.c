@@ -84,6 +84,7 @@ struct sender {
     shmring_reader_t *reader;
     void *socket;
     struct bridge_stats stats;
+    struct stats_reporter reporter;
     struct zc_tracker zc;
     struct wire_header header;
     uint64_t group_seq; /* a group member numbers what it forwards itself */
@@ -96,6 +97,12 @@ struct sender {
 
 enum { SENT = 0, STOPPED = -1, FAILED = -2 };
 
+static void update_gauges(struct sender *s) {
+    uint64_t position = shmring_reader_position(s->reader);
+    stat_set(&s->stats.lag, shmring_next_sequence(s->ring) - position);
+    stat_set(&s->stats.source_missed, shmring_reader_missed(s->reader));
+}
+
 /* Sends frames[0..count) as one multipart message; waits at the HWM (that
  * is the back-pressure) while not asked to stop. Closes unsent frames. */
 static int send_frames(struct sender *s, uint32_t count) {
@@ -107,7 +114,11 @@ static int send_frames(struct sender *s, uint32_t count) {
             continue;
         }
         int err = zmq_errno();
-        if ((err == EAGAIN || err == EINTR) && !bridge_stopping) continue;
+        if ((err == EAGAIN || err == EINTR) && !bridge_stopping) {
+            update_gauges(s);
+            stats_tick(&s->reporter);
+            continue;
+        }
         if (err != EAGAIN && err != EINTR) {
             bridge_log("send failed: %s", zmq_strerror(err));
             rc = FAILED;
@@ -217,16 +228,9 @@ static int forward_batch(struct sender *s) {
     return SENT;
 }
 
-static void update_gauges(struct sender *s) {
-    uint64_t position = shmring_reader_position(s->reader);
-    stat_set(&s->stats.lag, shmring_next_sequence(s->ring) - position);
-    stat_set(&s->stats.source_missed, shmring_reader_missed(s->reader));
-}
-
 static int run(struct sender *s, void *ctx, const struct bridge_keys *keys) {
     const struct bridge_config *cfg = s->cfg;
     struct bridge_events events;
-    struct stats_reporter reporter;
     int status = 1;
     if (events_init(&events, ctx, NULL, &s->stats) != 0) return 1;
     s->socket = bridge_socket(ctx, ZMQ_PUSH, cfg, keys, 0);
@@ -240,23 +244,25 @@ static int run(struct sender *s, void *ctx, const struct bridge_keys *keys) {
     bridge_log("forwarding %s (%s) to %s, %s, source %016" PRIx64, cfg->ring,
                cfg->lossy ? "lossy reader" : cfg->group ? "group member" : "broadcast reader",
                cfg->endpoint, keys->curve ? "CURVE" : "plaintext", s->header.source);
-    stats_start(&reporter, &s->stats, "send", cfg->stats_interval, cfg->stats_file);
-    int rc = SENT;
+    stats_start(&s->reporter, &s->stats, "send", cfg->stats_interval, cfg->stats_file);
+    /* Where this sender joined: the receiver counts from here. */
+    fill_header(s, WIRE_TYPE_START, 0, next_seq(s));
+    int rc = send_frames(s, 1);
     while (!bridge_stopping && rc == SENT) {
         rc = forward_batch(s);
         update_gauges(s);
-        stats_tick(&reporter);
+        stats_tick(&s->reporter);
     }
     if (rc == 1) {
         /* End of stream: tell the receiver where the stream ended. */
         fill_header(s, WIRE_TYPE_END, 0, next_seq(s));
         rc = send_frames(s, 1);
         bridge_log("end of stream on %s%s", cfg->ring,
-                   rc == SENT ? "; told the receiver" : "; stopped before telling the receiver");
+                   rc == SENT ? "; queued the end for the receiver" : "; stopped before telling the receiver");
     }
     status = rc == FAILED ? 1 : 0;
     if (bridge_stopping) bridge_log("stopping: flushing for up to %d ms", cfg->linger_ms);
-    stats_final(&reporter);
+    stats_final(&s->reporter);
 out:
     if (s->socket) zmq_close(s->socket);
     events_stop(&events);
@@ -288,9 +294,8 @@ int bridge_send(const struct bridge_config *cfg) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     s->header.source = cfg->source ? cfg->source : default_source(cfg);
-    /* A new epoch per run tells the receiver this is a restart. */
-    s->header.epoch = ((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec) ^
-                      ((uint64_t)getpid() << 48);
+    /* A larger epoch per run tells the receiver this is a restart. */
+    s->header.epoch = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
     void *ctx = zmq_ctx_new();
     status = run(s, ctx, &keys);
     /* Frees every frame still queued (after --linger), so nothing refers

@@ -17,6 +17,9 @@
     X(source_missed)    /* lossy sources: what their readers passed over */ \
     X(gaps)             /* recv: sequence numbers that never arrived */ \
     X(duplicates)       /* recv: messages dropped as already written */ \
+    X(stale)            /* recv: a restarted source's predecessor's last
+                           messages, arriving after the successor's: dropped
+                           (already counted in the restart's gap) */ \
     X(resets)           /* recv: a source restarted its sequence space */ \
     X(sources)          /* recv: sources seen */ \
     X(ended)            /* recv: sources that sent end of stream */ \
@@ -27,7 +30,7 @@
     X(auth_accepted)    /* recv: client keys let in */ \
     X(auth_refused)     /* recv: client keys refused */ \
     X(handshake_failed) /* ZMTP/CURVE handshakes that failed */ \
-    X(connects)         /* connections made (send) / accepted (recv) */ \
+    X(connects)         /* send: handshakes completed; recv: accepted */ \
     X(disconnects)      /* connections lost */ \
     X(connect_retries)  /* send: connection attempts that failed */
 

@@ -60,7 +60,7 @@ enum wire_fault wire_decode_header(const void *frame, size_t size,
     h->first_seq = get64(p + 32);
     if (h->type == WIRE_TYPE_DATA) {
         if (h->count == 0 || h->count > WIRE_MAX_BATCH) return WIRE_BAD_HEADER;
-    } else if (h->type == WIRE_TYPE_END) {
+    } else if (h->type == WIRE_TYPE_END || h->type == WIRE_TYPE_START) {
         if (h->count != 0) return WIRE_BAD_HEADER;
     } else {
         return WIRE_BAD_HEADER;

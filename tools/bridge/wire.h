@@ -6,7 +6,8 @@
  *   frames 2..     DATA only: the payloads in order, back to back, in the
  *                  frames wire_layout() assigns them (small ones packed
  *                  together, a large one alone, sent zero-copy)
- * An END batch (the source's stream ended) is the header alone. */
+ * A START (sent once when a sender starts: where it joined the ring) and an
+ * END (the source's stream ended: where) are the header alone. */
 #ifndef SHMRING_BRIDGE_WIRE_H
 #define SHMRING_BRIDGE_WIRE_H
 
@@ -18,6 +19,7 @@
 #define WIRE_HEADER_BYTES 40u
 #define WIRE_TYPE_DATA 1u
 #define WIRE_TYPE_END 2u
+#define WIRE_TYPE_START 3u
 /* Messages per batch, and so the most frames a batch has (2 + count). */
 #define WIRE_MAX_BATCH 1024u
 /* Small messages are packed into frames of at most this many bytes; a
@@ -28,10 +30,11 @@
 
 struct wire_header {
     uint32_t type;          /* WIRE_TYPE_* */
-    uint32_t count;         /* messages in the batch (0 for END) */
+    uint32_t count;         /* messages in the batch (0 for START, END) */
     uint64_t source;        /* the source's identity */
     uint64_t epoch;         /* the sender process's run (new on restart) */
     uint64_t first_seq;     /* DATA: sequence of the first message;
+                               START: the first sequence it will read;
                                END: the sequence after the last one */
     uint32_t source_missed; /* low 32 bits of what the source's reader
                                passed over so far (lossy) */
