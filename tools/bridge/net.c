@@ -1,10 +1,12 @@
 /* What both halves set up the same way: the socket's options and opening
  * the local ring. */
 #include <stdio.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "bridge.h"
 #include "log.h"
+#include "stats.h"
 #include "wire.h"
 
 void *bridge_socket(void *ctx, int type, const struct bridge_config *cfg,
@@ -21,6 +23,7 @@ void *bridge_socket(void *ctx, int type, const struct bridge_config *cfg,
     int heartbeat = 2000, heartbeat_timeout = 6000, reconnect = 100, reconnect_max = 5000;
     int64_t max_frame = WIRE_PACK_BYTES > 4u * WIRE_MAX_BATCH ? WIRE_PACK_BYTES : 4u * WIRE_MAX_BATCH;
     if (slot_bytes > (uint64_t)max_frame) max_frame = (int64_t)slot_bytes;
+    max_frame += 1024;
     int rc = zmq_setsockopt(socket, server ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof hwm) |
              zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger) |
              zmq_setsockopt(socket, server ? ZMQ_RCVTIMEO : ZMQ_SNDTIMEO, &timeout, sizeof timeout) |
@@ -30,7 +33,8 @@ void *bridge_socket(void *ctx, int type, const struct bridge_config *cfg,
              zmq_setsockopt(socket, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect) |
              zmq_setsockopt(socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
     /* A receiver knows its slot size: ZeroMQ drops a peer whose frame is
-     * larger than any valid one before buffering it. */
+     * larger than any valid one before buffering it. The limit applies to
+     * a CURVE frame as encrypted: leave room for its box overhead. */
     if (server) rc |= zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame);
     if (rc != 0 || bridge_apply_keys(socket, keys, server) != 0) {
         bridge_log("cannot set up the socket: %s", zmq_strerror(zmq_errno()));
@@ -40,8 +44,18 @@ void *bridge_socket(void *ctx, int type, const struct bridge_config *cfg,
     return socket;
 }
 
+/* shmring_open waits for a ring being created, not for one that does not
+ * exist yet: --wait polls for the name to appear too. */
 int bridge_open_ring(const struct bridge_config *cfg, shmring_ring_t **ring) {
-    int rc = shmring_open(cfg->ring, (int64_t)(cfg->open_timeout * 1e9), ring);
+    const struct timespec pause = {0, 10000000L};
+    double deadline = bridge_now() + cfg->open_timeout;
+    int rc;
+    for (;;) {
+        double left = deadline - bridge_now();
+        rc = shmring_open(cfg->ring, left > 0 ? (int64_t)(left * 1e9) : 0, ring);
+        if (rc != SHMRING_ENOT_FOUND || left <= 0 || bridge_stopping) break;
+        nanosleep(&pause, NULL);
+    }
     if (rc != SHMRING_OK) {
         bridge_log("cannot open ring %s: %s (%s)%s", cfg->ring, shmring_strerror(rc),
                    shmring_last_error(),
