@@ -130,8 +130,10 @@ static void refuse(struct receiver *r, const char *why, uint64_t source, uint32_
     stat_add(&r->stats.refused_messages, messages);
     if (oversized) stat_add(&r->stats.oversized, 1);
     if (n <= REFUSAL_LINES || n % 1000 == 0) {
-        bridge_log("refused a batch of %u messages from source %016" PRIx64 ": %s%s", messages,
-                   source, why, n == REFUSAL_LINES ? " (further ones: every 1000th)" : "");
+        char from[64] = "with no readable header";
+        if (source) snprintf(from, sizeof from, "from source %016" PRIx64, source);
+        bridge_log("refused a batch of %u messages %s: %s%s", messages, from, why,
+                   n == REFUSAL_LINES ? " (further ones: every 1000th)" : "");
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -51,13 +52,21 @@ static void report(struct stats_reporter *rep, double now, int final) {
     double msg_rate = elapsed > 0 ? (double)(messages - rep->last_messages) / elapsed : 0;
     double byte_rate = elapsed > 0 ? (double)(bytes - rep->last_bytes) / elapsed : 0;
     if (rep->interval > 0 || final) {
+        char counts[256];
+        if (strcmp(rep->role, "send") == 0) {
+            snprintf(counts, sizeof counts, "zero-copy frames %" PRIu64 ", missed %" PRIu64,
+                     stat_get(&s->zero_copy), stat_get(&s->source_missed));
+        } else {
+            snprintf(counts, sizeof counts, "gaps %" PRIu64 ", dups %" PRIu64 ", stale %" PRIu64
+                     ", missed at sources %" PRIu64 ", refused %" PRIu64,
+                     stat_get(&s->gaps), stat_get(&s->duplicates), stat_get(&s->stale),
+                     stat_get(&s->source_missed), stat_get(&s->refused_batches));
+        }
+        uint64_t connects = stat_get(&s->connects);
         bridge_log("%s%.0f msg/s %.1f MB/s | %" PRIu64 " msgs %" PRIu64 " B, lag %" PRIu64
-                   ", gaps %" PRIu64 ", dups %" PRIu64 ", missed at source %" PRIu64
-                   ", refused %" PRIu64 ", reconnects %" PRIu64,
+                   ", %s, reconnects %" PRIu64,
                    final ? "final: " : "", msg_rate, byte_rate / 1e6, messages, bytes,
-                   stat_get(&s->lag), stat_get(&s->gaps), stat_get(&s->duplicates),
-                   stat_get(&s->source_missed), stat_get(&s->refused_batches),
-                   stat_get(&s->connects) > 1 ? stat_get(&s->connects) - 1 : 0);
+                   stat_get(&s->lag), counts, connects > 1 ? connects - 1 : 0);
     }
     if (rep->file) write_file(rep, msg_rate, byte_rate, final);
     rep->last_time = now;
