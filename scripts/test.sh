@@ -12,12 +12,15 @@
 #   8. bindings/go and examples/cross/go: go vet; bindings/go: go test -race
 #   9. tests/cross/run.sh                 every language against every other
 #  10. tests/pipeline/run.sh              the video pipeline of scripts/run.sh, short
+#  11. tests/bridge/run.sh                shmring-bridge between two network namespaces
+#                                         (normal and ASan builds of the bridge)
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
 # in the default one), plus the install check, each pytest test of step 6,
 # every cargo and Go test function (doc tests included), clippy and vet once
-# each, every cross-language run, and each pytest test of step 10. Exit status
+# each, every cross-language run, each pytest test of step 10 and each bridge
+# case of step 11 per build. Exit status
 # is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
@@ -26,6 +29,7 @@
 #   SHMRING_SKIP_PYTHON_PIP=1             skip step 6
 #   SHMRING_SKIP_BINDINGS=1               skip steps 7-9
 #   SHMRING_SKIP_PIPELINE=1               skip step 10
+#   SHMRING_SKIP_BRIDGE=1                 skip step 11
 #   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
@@ -153,6 +157,10 @@ fi
 
 if [[ -z "${SHMRING_SKIP_PIPELINE:-}" ]]; then
   run_counted pipeline tests/pipeline/run.sh
+fi
+
+if [[ -z "${SHMRING_SKIP_BRIDGE:-}" ]]; then
+  run_counted bridge tests/bridge/run.sh
 fi
 
 echo
