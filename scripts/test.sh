@@ -16,14 +16,17 @@
 #  10. tests/pipeline/run.sh              the video pipeline of scripts/run.sh, short
 #  11. scripts/package.sh + tests/packaging/run.sh   every artifact built, then
 #                                         installed outside the checkout and used
+#  12. tests/bridge/run.sh                shmring-bridge between two network namespaces
+#                                         (normal and ASan builds of the bridge)
 #
 # Last line of output is exactly "N passed, N failed", counting every Bazel test
 # target once per configuration (the Python py_tests, tagged no-sanitizer, only
 # in the default one), plus the vendored-copy check, the install check, each
 # pytest test of step 6, every cargo and Go test function (doc tests
 # included), clippy and vet once each, every cross-language run, each
-# pytest test of step 10, and each artifact check of step 11 (a failed
-# scripts/package.sh counts as one failure). Exit status is nonzero if anything failed.
+# pytest test of step 10, each artifact check of step 11 (a failed
+# scripts/package.sh counts as one failure), and each bridge case of step 12
+# per build. Exit status is nonzero if anything failed.
 #
 # Env knobs (for local use; CI uses the defaults):
 #   SHMRING_CONFIGS="default asan tsan"   which Bazel configurations to run
@@ -32,6 +35,7 @@
 #   SHMRING_SKIP_BINDINGS=1               skip steps 7-9
 #   SHMRING_SKIP_PIPELINE=1               skip step 10
 #   SHMRING_SKIP_PACKAGING=1              skip step 11
+#   SHMRING_SKIP_BRIDGE=1                 skip step 12
 #   CARGO_TARGET_DIR=dir                  cargo's build dir (default ~/.cache/shmring/cargo-target, or under SHMRING_CACHE_DIR)
 #   SHMRING_SKIP_DEPS=1                   skip step 1
 #   BAZEL_TEST_FLAGS="..."                extra flags for every `bazel test`
@@ -182,6 +186,10 @@ if [[ -z "${SHMRING_SKIP_PACKAGING:-}" ]]; then
     failed=$(( failed + 1 ))
     summary+=("package.sh: FAILED, $(phase_time "$t")")
   fi
+fi
+
+if [[ -z "${SHMRING_SKIP_BRIDGE:-}" ]]; then
+  run_counted bridge tests/bridge/run.sh
 fi
 
 echo

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import tempfile
 from multiprocessing.context import BaseContext
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from ._counter import Counter
 from ._transports import Channel, Check, Spec, segment_name
@@ -45,6 +46,10 @@ class Zmq(Channel):
         self.stopped = Counter(ctx)  # readers that stopped reading
         self._pubsub = spec.readers > 1 and not spec.group
 
+    def address(self, index: int) -> str:
+        """Where writer `index` binds."""
+        return "ipc://" + self.paths[index]
+
     def _socket(self, kind: int) -> Any:
         self._context = zmq.Context()
         socket = self._context.socket(kind)
@@ -61,7 +66,7 @@ class Zmq(Channel):
             self._out.setsockopt(zmq.XPUB_NODROP, 1)
             self._out.setsockopt(zmq.XPUB_VERBOSE, 1)  # pass on every subscription, not one per topic
             self._out.setsockopt(zmq.RCVTIMEO, int(STALL * 1000))
-        self._out.bind("ipc://" + self.paths[index])
+        self._out.bind(self.address(index))
         if self._pubsub:
             for _ in range(self.spec.readers):  # every subscriber in before the first message
                 self._out.recv()
@@ -70,8 +75,8 @@ class Zmq(Channel):
     def open_reader(self, index: int) -> None:
         self._in = self._socket(zmq.SUB if self._pubsub else zmq.PULL)
         self._in.setsockopt(zmq.LINGER, 0)
-        for path in self.paths:
-            self._in.connect("ipc://" + path)
+        for index in range(self.spec.writers):
+            self._in.connect(self.address(index))
         if self._pubsub:
             self._in.setsockopt(zmq.SUBSCRIBE, b"")
         self._copy = self.size < COPY_BELOW
@@ -127,3 +132,47 @@ class Zmq(Channel):
         for path in self.paths:
             if os.path.exists(path):
                 os.unlink(path)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ZmqTcp(Zmq):
+    """The same over tcp://127.0.0.1 (a port per writer), next to the bridge
+    rows (_peers_bridge); the batch API sends a batch as one multipart
+    message (ZeroMQ's own batching)."""
+
+    batch = True
+
+    def __init__(self, spec: Spec, ctx: BaseContext) -> None:
+        super().__init__(spec, ctx)
+        self.ports = [free_port() for _ in range(spec.writers)]
+
+    def address(self, index: int) -> str:
+        return f"tcp://127.0.0.1:{self.ports[index]}"
+
+    def put_batch(self, messages: List[Any]) -> None:
+        self._out.send_multipart(messages)
+
+    def drain_batch(self, fn: Check) -> int:
+        n, ends = 0, 0
+        while ends < self.spec.writers:
+            try:
+                parts = self._in.recv_multipart(copy=self._copy)
+            except zmq.Again:
+                message = self._receive()  # its end-of-stream logic
+                if message is None:
+                    break
+                parts = [message]
+            for part in parts:
+                if len(part):
+                    fn(part if self._copy else part.buffer)
+                    n += 1
+                else:
+                    ends += 1
+        self.stopped.add()
+        return n

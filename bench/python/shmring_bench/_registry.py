@@ -23,6 +23,8 @@ OPTIONAL: Dict[str, Tuple[str, str]] = {
     "faster-fifo": ("_peers_fifo", "FasterFifo"),
     "zmq": ("_peers_zmq", "Zmq"),
     "iceoryx2": ("_peers_iceoryx2", "Iceoryx2"),
+    "zmq-tcp": ("_peers_zmq", "ZmqTcp"),
+    "bridge": ("_peers_bridge", "Bridge"),
 }
 NAMES = list(BUILTIN) + list(OPTIONAL)
 
