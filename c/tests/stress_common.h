@@ -548,12 +548,22 @@ static inline void sc_accept(struct sc_rstate *st, const struct sc_token *t,
  * raised since the last call; without skips the two agree. */
 static inline uint64_t sc_position(const struct sc_rstate *st) {
     const shmring_reader_t *r = st->r;
+    if (r->kind != SHM_READER_GROUP_MEMBER) {
+        if (!st->sh->cfg.skip_ns) CHECK_EQ_U64(shmring_reader_position(r), r->position);
+        return r->position;
+    }
+    /* A group's cursor is shared: the other members move it between any
+     * two looks, forward only. So the position reported before the look
+     * is not past it, and the one after not behind it. */
+    uint64_t before = shmring_reader_position(r);
     /* SYNC(group-next): pairs with the cas_seq_cst in member_take. */
-    uint64_t cursor = r->kind == SHM_READER_GROUP_MEMBER
-                          ? load_seq_cst(&r->group->next)
-                          : r->position;
+    uint64_t cursor = load_seq_cst(&r->group->next);
+    uint64_t after = shmring_reader_position(r);
     if (!st->sh->cfg.skip_ns) {
-        CHECK_EQ_U64(shmring_reader_position(r), cursor);
+        CHECK_MSG(seq_diff(cursor, before) >= 0 && seq_diff(after, cursor) >= 0,
+                  "group position %llu, cursor %llu, position %llu: out of order",
+                  (unsigned long long)before, (unsigned long long)cursor,
+                  (unsigned long long)after);
     }
     return cursor;
 }

@@ -474,7 +474,7 @@ static void test_full_ring(uint64_t start) {
     int64_t t0 = now_ns();
     CHECK_RC(shmring_write(w, buf, msg_length(99), 20000000), SHMRING_ETIMEOUT);
     int64_t ms = (now_ns() - t0) / 1000000;
-    CHECK(ms >= 19 && ms < 2000);
+    CHECK(ms >= 19 && ms < TU_HANG_GUARD_NS / 1000000); /* from below; above, a hang guard */
     void *slot;
     CHECK_RC(shmring_reserve(w, &slot, 0), SHMRING_EFULL);
     CHECK_RC(shmring_reserve(w, &slot, 5000000), SHMRING_ETIMEOUT);
@@ -613,9 +613,9 @@ static void test_unbegun_claim_not_lapped(uint64_t start) {
     CHECK_RC(write_tag(w, 8), SHMRING_EFULL); /* would lap the claimed slot */
     uint8_t buf[MSG_MAX];
     msg_make(buf, 8);
-    int64_t t0 = now_ns();
-    CHECK_OK(shmring_write(w, buf, msg_length(8), 2000000000ll));
-    CHECK(now_ns() - t0 < 1000000000ll);
+    /* Recovery publishes the hole (after the stuck bound), so this write
+     * succeeds; how soon is the machine's business (docs/testing.md). */
+    CHECK_OK(shmring_write(w, buf, msg_length(8), TU_HANG_GUARD_NS));
     shmring_stats_t *stats;
     uint64_t abandoned = 0;
     CHECK_OK(shmring_stats_read(ring, &stats));
@@ -651,9 +651,8 @@ static void test_registry_lock_holders(uint64_t start) {
     store_seq_cst(&c->registry_lock, (uint32_t)child);
     store_seq_cst(&c->registry_lock_owner, 0);
     shmring_writer_t *w;
-    int64_t t0 = now_ns();
+    /* Taken over at once: waiting on it would end in ETIMEOUT. */
     CHECK_OK(shmring_writer_open(ring, &w));
-    CHECK(now_ns() - t0 < 1000000000ll);
     CHECK_OK(shmring_writer_close(w));
 
     /* A live pid with another start time: the holder died, its pid was

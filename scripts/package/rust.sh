@@ -14,6 +14,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PKG_CACHE/../cargo-target}"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/bindings/rust/Cargo.toml" | head -1)"
 
 cd "$ROOT/bindings/rust"
+# cargo package verifies shmring against the packaged shmring-sys through a
+# temporary local registry (named "-<hash>" under $CARGO_HOME/registry), and
+# reuses a crate of the same version unpacked there by an earlier run: drop
+# those copies, or a changed shmring-sys of an unchanged version goes unseen.
+cargo_home="${CARGO_HOME:-${HOME:-/root}/.cargo}"
+for crate in shmring-sys shmring; do
+  rm -rf "$cargo_home"/registry/src/-*/"$crate-$version" "$cargo_home"/registry/cache/-*/"$crate-$version.crate"
+done
 # --allow-dirty: the sync check, not git, says whether the vendored core is current.
 cargo package --locked --allow-dirty -p shmring-sys -p shmring >"$PKG_CACHE/cargo-package.log" 2>&1 ||
   { cat "$PKG_CACHE/cargo-package.log" >&2; exit 1; }
