@@ -228,7 +228,7 @@ void wake_waiters(atomic_u64 *wait_word);
 void wake_all(atomic_u64 *wait_word);
 void spinner_init(struct spinner *spin);
 
-/* registry.c: the participant tables */
+/* registry_lock.c: the lock that guards the participant tables */
 /* How long joins and closes wait for a registry lock whose holder is alive
  * (docs/crash-safety.md, "The registry lock"). */
 #define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
@@ -242,14 +242,31 @@ int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns);
 /* registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS). */
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
-int reap_dead_readers(shmring_ring_t *ring);
 /* The pid holding the registry lock (0: free) and its start time (0:
  * not known), for observers. */
 uint32_t registry_lock_holder(const shmring_ring_t *ring,
                               uint64_t *start_time_out);
+
+/* registry.c: joining, leaving and reaping the participant tables */
+int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
+/* Leaving frees the entry even when the registry lock cannot be had (its
+ * holder alive past the bound); the status then says so. */
+int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
+int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
+                        const char *group_name, struct reader_entry **out,
+                        struct group_entry **group_out);
+int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                           struct group_entry *g);
+/* Free the entries of readers whose processes are gone (taking the lock
+ * for at most REGISTRY_LOCK_DATA_PATH_NS); returns how many. */
+int reap_dead_readers(shmring_ring_t *ring);
 /* Free the entries of writers whose processes are gone; returns how many.
  * The caller holds the registry lock. */
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring);
+
+/* gates.c: how far writers may go */
+/* The oldest sequence any gating reader still needs, seen from `tail`. */
+uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
@@ -261,17 +278,6 @@ int pid_is_possible(uint32_t pid);
 /* 1 if the process is gone, a zombie, or its pid was reused (start_time 0:
  * existence only); also for a pid no process can have (pid_is_possible). */
 int participant_is_dead(uint32_t pid, uint64_t start_time);
-int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
-/* Leaving frees the entry even when the registry lock cannot be had (its
- * holder alive past the bound); the status then says so. */
-int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
-int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
-                        const char *group_name, struct reader_entry **out,
-                        struct group_entry **group_out);
-int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
-                           struct group_entry *g);
-/* The oldest sequence any gating reader still needs, seen from `tail`. */
-uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
