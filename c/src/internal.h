@@ -160,16 +160,17 @@ struct shmring_inspection {
  * impossible pid makes the segment corrupt). Returns 1 if it is alive. */
 int inspection_note(shmring_inspection_t *in, uint32_t pid,
                     uint64_t start_time, uint32_t role);
-/* Fill `in` from the ring (or lock) segment open on fd, whose layout
- * version is published: geometry and every recorded process. Returns
- * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
- * SHMRING_EVERSION) with the reason in last_error. Read-only. */
-int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
-int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 /* Judge the segment open on fd. creation_locked: the caller holds its
  * creation lock, so no creator is at work on it. */
 void inspect_fd(int fd, const char *name, int creation_locked,
                 shmring_inspection_t *in);
+/* segment.c: fill `in` from the ring segment open on fd, whose layout
+ * version is published: geometry and every recorded process. Returns
+ * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
+ * SHMRING_EVERSION) with the reason in last_error. Read-only. */
+int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
+/* rwlock_segment.c: the same for a readers-writer lock segment. */
+int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 
 /* stale.c: remove a segment only if it is stale (shmring_remove_stale). */
 int shm_remove_if_stale(const char *name);
@@ -178,7 +179,9 @@ int shm_remove_if_stale(const char *name);
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* slots: stamp encoding and addressing */
+/* internal.h: slots -- stamp encoding, addressing, and the two stamp
+ * stores around filling a claimed slot (writer.c, and recovery.c for a
+ * dead writer's). */
 static inline uint64_t stamp_published(uint64_t sequence) {
     return sequence << 1;
 }
@@ -197,6 +200,27 @@ static inline struct slot_header *slot_at(const shmring_ring_t *ring,
 }
 static inline uint8_t *slot_payload(struct slot_header *slot) {
     return (uint8_t *)slot + SHM_SLOT_HEADER;
+}
+/* Mark a claimed slot as being written (the seqlock's odd state: a lossy
+ * reader that copied any byte written after this sees the stamp change). */
+static inline void begin_slot(const shmring_ring_t *ring, uint64_t sequence) {
+    struct slot_header *slot = slot_at(ring, sequence);
+    /* Relaxed plus the release fence: the stamp change is ordered before
+     * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
+     * in lossy_validate. */
+    store_relaxed(&slot->stamp, stamp_writing(sequence));
+    seqlock_fence_release();
+}
+/* Publish a filled slot: its length and flags, then its stamp. */
+static inline void publish_slot(const shmring_ring_t *ring, uint64_t sequence,
+                                uint64_t length, uint32_t flags) {
+    struct slot_header *slot = slot_at(ring, sequence);
+    /* Relaxed: published by the stamp store below. */
+    store_relaxed(&slot->length, (uint32_t)length);
+    store_relaxed(&slot->flags, flags);
+    /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
+     * collect_batch; seq_cst for the store-load pair with data_wait. */
+    store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 /* Signed distance a - b between two free-running sequences. */
 static inline int64_t seq_diff(uint64_t a, uint64_t b) {
@@ -281,11 +305,6 @@ int participant_is_dead(uint32_t pid, uint64_t start_time);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
-
-/* writer.c: the two stamp stores around filling a claimed slot */
-void begin_slot(shmring_ring_t *ring, uint64_t sequence);
-void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
-                  uint32_t flags);
 
 /* orphans.c: a dead group member's unfinished messages, redelivered. The
  * _locked calls need the registry lock; the others take it. */

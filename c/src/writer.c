@@ -4,8 +4,11 @@
  * A writer claims k sequences with one CAS on tail, after checking against
  * its cached reader gate that they are free (the Disruptor's tryNext: a
  * claim is never made that would have to wait). It marks each slot
- * "writing", fills it, and publishes it with a seq_cst store of its stamp.
- * Writers never wait for each other: each publishes only its own slots.
+ * "writing" (begin_slot), fills it, and publishes it with a seq_cst store
+ * of its stamp (publish_slot). Writers never wait for each other: each
+ * publishes only its own slots. A writer records each claim in its entry
+ * before making it, for recovery.c; one held back for SHM_REAP_AFTER_NS
+ * looks for dead readers, or for dead writers of the slot it would lap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,28 +35,6 @@ SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
     spinner_init(&w->spin);
     *writer_out = w;
     return SHMRING_OK;
-}
-
-/* Mark a claimed slot as being written (the seqlock's odd state: a lossy
- * reader that copied any byte written after this sees the stamp change). */
-void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed plus the release fence: the stamp change is ordered before
-     * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
-     * in lossy_validate. */
-    store_relaxed(&slot->stamp, stamp_writing(sequence));
-    seqlock_fence_release();
-}
-
-void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
-                  uint32_t flags) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed: published by the stamp store below. */
-    store_relaxed(&slot->length, (uint32_t)length);
-    store_relaxed(&slot->flags, flags);
-    /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
-     * collect_batch; seq_cst for the store-load pair with data_wait. */
-    store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
 /* How many of the k slots from sequence `first` on hold a published
