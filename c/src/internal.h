@@ -13,8 +13,11 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
-/* A writer that has found the ring full for this long checks whether the
- * readers holding it back are still alive (reap_dead_readers). */
+/* A participant that has found no way forward for this long looks for the
+ * dead participant that may be the cause (struct stuck_timer): a writer
+ * held back checks the readers holding it (reap_dead_readers), a reader
+ * with nothing to read the writers (recover_abandoned), a lock waiter the
+ * holders (rwlock_recover_if_dead). */
 #define SHM_REAP_AFTER_NS 200000000ll
 /* Longest single futex sleep: a sleeper wakes this often to re-check, so a
  * peer that died without waking anybody costs at most this much more. */
@@ -64,11 +67,24 @@ struct spinner {
     uint32_t limit;
 };
 
+/* stuck.c: how long a handle has found no way forward */
+struct stuck_timer {
+    uint64_t at;                      /* where it is stuck */
+    int64_t since_ns;                 /* since when; 0 = not stuck */
+};
+/* Called each time the caller finds itself stuck at `at` (a position, or 0
+ * for "anywhere"): 1 once it has been stuck at the same `at` for
+ * SHM_REAP_AFTER_NS, then once per such period -- time to look for dead
+ * participants. A new `at`, or stuck_timer_reset, starts over. Reads the
+ * clock: call it only when stuck. */
+int stuck_timer_due(struct stuck_timer *t, uint64_t at);
+void stuck_timer_reset(struct stuck_timer *t);
+
 struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
     uint64_t gate_cache;              /* a lower bound of every reader gate */
-    int64_t stuck_since_ns;           /* when it first found no free slot */
+    struct stuck_timer stuck;         /* found no free slot */
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
@@ -91,8 +107,7 @@ struct shmring_reader {
     int from_adopted;
     uint32_t end_looks;               /* orphan checks at the end so far */
     uint64_t redelivered;
-    uint64_t stuck_at;                /* position it found nothing at */
-    int64_t stuck_since_ns;           /* since when; 0 = not yet */
+    struct stuck_timer stuck;         /* found nothing at a position */
     struct spinner spin;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;

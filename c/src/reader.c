@@ -224,18 +224,11 @@ static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
  * writers' entries and recover what they left unpublished. Only this path
  * pays for the clock: a reader with messages never gets here. */
 static int watch_stuck(shmring_reader_t *r, uint64_t position) {
-    int64_t now = monotonic_ns();
-    if (r->stuck_since_ns == 0 || r->stuck_at != position) {
-        r->stuck_at = position;
-        r->stuck_since_ns = now;
-    } else if (now - r->stuck_since_ns >= SHM_REAP_AFTER_NS) {
-        r->stuck_since_ns = now;
-        recover_abandoned(r->ring, position);
-        /* An idle group may have a dead member whose messages wait. */
-        if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
-        return 1;
-    }
-    return 0;
+    if (!stuck_timer_due(&r->stuck, position)) return 0;
+    recover_abandoned(r->ring, position);
+    /* An idle group may have a dead member whose messages wait. */
+    if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
+    return 1;
 }
 
 /* ---- advancing ----------------------------------------------------------- */

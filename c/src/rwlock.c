@@ -102,23 +102,12 @@ int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
 
 /* ---- waiting ------------------------------------------------------------ */
 
+/* A waiter looks for dead holders once it has waited SHM_REAP_AFTER_NS,
+ * and again after each further such period (the fast path never looks). */
 struct waiting {
     shmring_rwlock_t *lock;
-    int64_t next_check_ns;            /* 0 until the first failed attempt */
+    struct stuck_timer stuck;         /* no hold yet */
 };
-
-/* 1 when this waiter should look for dead holders now: only after it has
- * waited RWLOCK_RECOVER_AFTER_NS, then once per such period. */
-static int recovery_due(struct waiting *w) {
-    int64_t now = monotonic_ns();
-    if (w->next_check_ns == 0) {
-        w->next_check_ns = now + RWLOCK_RECOVER_AFTER_NS;
-        return 0;
-    }
-    if (now < w->next_check_ns) return 0;
-    w->next_check_ns = now + RWLOCK_RECOVER_AFTER_NS;
-    return 1;
-}
 
 /* The lock is held (or claimed) by the writer that `word` names: not ready,
  * and after a while, a check that the writer still lives. */
@@ -130,7 +119,7 @@ static int writer_holds(struct waiting *w, uint64_t word) {
                          "the exclusive word %#llx names no holder entry",
                          (unsigned long long)word);
     }
-    if (recovery_due(w)) rwlock_recover_if_dead(lock, writer);
+    if (stuck_timer_due(&w->stuck, 0)) rwlock_recover_if_dead(lock, writer);
     return NOT_READY;
 }
 
@@ -184,7 +173,7 @@ static int drain_attempt(void *context) {
          * shared_attempt (RS-b) and shmring_rwlock_unlock_shared. */
         uint64_t shared = load_seq_cst(&lock->holders[i].shared);
         if ((uint32_t)shared == 0) continue;
-        if (due < 0) due = recovery_due(w);
+        if (due < 0) due = stuck_timer_due(&w->stuck, 0);
         if (!due) return NOT_READY;
         /* Free every dead reader in one pass, not one per period. */
         if (!rwlock_recover_if_dead(lock, i)) busy = 1;
@@ -245,7 +234,7 @@ SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
                       shared_word(lock, lock->shared_depth));
         return SHMRING_OK;
     }
-    struct waiting w = {lock, 0};
+    struct waiting w = {.lock = lock};
     rc = wait_until_ready(shared_attempt, &w, NOT_READY,
                           &lock->control->free_wait, timeout_ns, &lock->spin,
                           &lock->control->waits);
@@ -290,7 +279,7 @@ SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
     }
     struct rwlock_control *c = lock->control;
     struct deadline deadline = deadline_after(timeout_ns);
-    struct waiting w = {lock, 0};
+    struct waiting w = {.lock = lock};
     rc = wait_until_ready(claim_attempt, &w, NOT_READY, &c->free_wait,
                           timeout_ns, &lock->spin, &c->waits);
     if (rc != SHMRING_OK) return busy_error(lock, rc, "exclusive");

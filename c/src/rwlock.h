@@ -22,9 +22,6 @@
 #define RWLOCK_MAX_HOLDERS 65536u
 #define RWLOCK_CONTROL_OFFSET 128u
 #define RWLOCK_HOLDERS_OFFSET 640u
-/* Waiters look for dead holders once they have waited this long, and again
- * after each further such period (the fast path never looks). */
-#define RWLOCK_RECOVER_AFTER_NS SHM_REAP_AFTER_NS
 
 /* The exclusive word: 0 = nobody; else (holder generation << 32) |
  * RWLOCK_HELD (once the readers have left) | (holder index + 1). */

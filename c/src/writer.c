@@ -61,23 +61,10 @@ static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
     return k;
 }
 
-/* 1 once the writer has been stuck for SHM_REAP_AFTER_NS (and restarts
- * the period): time to look for dead participants. */
-static int stuck_long(shmring_writer_t *w) {
-    int64_t now = monotonic_ns();
-    if (w->stuck_since_ns == 0) {
-        w->stuck_since_ns = now;
-        return 0;
-    }
-    if (now - w->stuck_since_ns < SHM_REAP_AFTER_NS) return 0;
-    w->stuck_since_ns = now;
-    return 1;
-}
-
 /* The ring is full: free the entries of readers whose processes are gone
  * (they can hold writers back forever). */
 static void reap_if_stuck(shmring_writer_t *w) {
-    if (stuck_long(w) && reap_dead_readers(w->ring) > 0) {
+    if (stuck_timer_due(&w->stuck, 0) && reap_dead_readers(w->ring) > 0) {
         /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
         w->gate_cache = min_reader_gate(w->ring,
                                         load_seq_cst(&w->ring->control->tail));
@@ -128,7 +115,9 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
             /* Lapping a slot nobody publishes: its writer may be dead.
              * Our own stale record must not hold the recovery back. */
             clear_claim(w);
-            if (stuck_long(w)) recover_abandoned(ring, tail - ring->array_slots);
+            if (stuck_timer_due(&w->stuck, 0)) {
+                recover_abandoned(ring, tail - ring->array_slots);
+            }
             return SHMRING_EFULL;
         }
         /* Record the claim before making it. SYNC(claim-record): the CAS
@@ -141,7 +130,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
-            w->stuck_since_ns = 0;
+            stuck_timer_reset(&w->stuck);
             break;
         }
     }
