@@ -7,10 +7,11 @@
  * What gates: each active group at its cursor (group.next), each broadcast
  * reader at its position, and each group member (or a dead member's kept
  * hold) at the first sequence it holds while it holds one. Lossy readers
- * gate nobody. An idle reader or group behind skip_floor gates at the floor,
- * where it jumps at its next read (docs/algorithm.md, "Skipping to the latest").
- * The scan reads entries up to the tables' high-water marks, each state
- * before the fields it publishes (docs/algorithm.md, "Joining and leaving").
+ * gate nobody. An idle reader or group behind skip_floor gates at the
+ * floor, where it jumps at its next read (docs/algorithm.md, "Skipping to
+ * the latest"). The scan reads entries up to the tables' high-water marks,
+ * each state before the fields it publishes (docs/algorithm.md, "Joining
+ * and leaving").
  */
 #include "internal.h"
 

@@ -1,6 +1,8 @@
 /*
- * internal.h -- process-local handles and the functions the core's files
- * share. Nothing here is part of the ABI.
+ * internal.h -- process-local handles, the slot and sequence helpers, and
+ * the functions the core's files share, each under a heading naming the
+ * file that defines it (tests/lint/core_structure.py checks the headings).
+ * Nothing here is part of the ABI.
  */
 #ifndef SHMRING_INTERNAL_H
 #define SHMRING_INTERNAL_H
@@ -179,6 +181,15 @@ int inspection_note(shmring_inspection_t *in, uint32_t pid,
  * creation lock, so no creator is at work on it. */
 void inspect_fd(int fd, const char *name, int creation_locked,
                 shmring_inspection_t *in);
+/* segment_check.c: a ring segment's header and tables, checked */
+/* Copy the header of the ring segment open on fd (SHMRING_EEMPTY while it
+ * is not published) and check it against the file (shm_header_check). */
+int ring_check_segment(int fd, const char *name, uint64_t *bytes_out,
+                       void *header);
+/* The mapped tables of a handle whose header passed ring_check_segment:
+ * SHMRING_OK, or SHMRING_ECORRUPT naming the first value out of range. */
+int ring_check_tables(const shmring_ring_t *ring);
+
 /* segment.c: fill `in` from the ring segment open on fd, whose layout
  * version is published: geometry and every recorded process. Returns
  * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
@@ -194,49 +205,7 @@ int shm_remove_if_stale(const char *name);
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* internal.h: slots -- stamp encoding, addressing, and the two stamp
- * stores around filling a claimed slot (writer.c, and recovery.c for a
- * dead writer's). */
-static inline uint64_t stamp_published(uint64_t sequence) {
-    return sequence << 1;
-}
-static inline uint64_t stamp_writing(uint64_t sequence) {
-    return (sequence << 1) | 1u;
-}
-/* How far the stamp's sequence is ahead of `sequence` (mod 2^63). */
-static inline int64_t stamp_distance(uint64_t stamp, uint64_t sequence) {
-    return (int64_t)((stamp & ~(uint64_t)1) - (sequence << 1)) >> 1;
-}
-static inline struct slot_header *slot_at(const shmring_ring_t *ring,
-                                          uint64_t sequence) {
-    return (struct slot_header *)(ring->slots +
-                                  (sequence & ring->slot_mask) *
-                                      ring->slot_stride);
-}
-static inline uint8_t *slot_payload(struct slot_header *slot) {
-    return (uint8_t *)slot + SHM_SLOT_HEADER;
-}
-/* Mark a claimed slot as being written (the seqlock's odd state: a lossy
- * reader that copied any byte written after this sees the stamp change). */
-static inline void begin_slot(const shmring_ring_t *ring, uint64_t sequence) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed plus the release fence: the stamp change is ordered before
-     * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
-     * in lossy_validate. */
-    store_relaxed(&slot->stamp, stamp_writing(sequence));
-    seqlock_fence_release();
-}
-/* Publish a filled slot: its length and flags, then its stamp. */
-static inline void publish_slot(const shmring_ring_t *ring, uint64_t sequence,
-                                uint64_t length, uint32_t flags) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed: published by the stamp store below. */
-    store_relaxed(&slot->length, (uint32_t)length);
-    store_relaxed(&slot->flags, flags);
-    /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
-     * collect_batch; seq_cst for the store-load pair with data_wait. */
-    store_seq_cst(&slot->stamp, stamp_published(sequence));
-}
+/* internal.h: sequences */
 /* Signed distance a - b between two free-running sequences. */
 static inline int64_t seq_diff(uint64_t a, uint64_t b) {
     return (int64_t)(a - b);

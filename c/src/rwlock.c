@@ -1,7 +1,9 @@
 /*
  * rwlock.c -- the readers-writer lock protocol: shared and exclusive
- * acquire and release, writer preference, and freeing the holds of
- * holders whose process died (docs/algorithm.md, "Readers-writer lock").
+ * acquire and release, nested shared holds, writer preference, lending a
+ * shared hold to a writer (shmring_rwlock_wait_for_exclusive) and the state
+ * snapshot (docs/algorithm.md, "Readers-writer lock"). A waiter stuck for
+ * SHM_REAP_AFTER_NS frees the holds of dead holders (rwlock_recovery.c).
  *
  * There is no shared reader count: each holder entry records its own shared
  * depth, and the one `exclusive` word names the writer that holds the lock
@@ -27,15 +29,6 @@ static inline uint64_t shared_word(const shmring_rwlock_t *lock,
                                    uint32_t depth) {
     return ((uint64_t)lock->generation << 32) | depth;
 }
-/* The holder index an exclusive word names; max_holders if none/garbage. */
-static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
-                                       uint64_t word) {
-    uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
-    if (index_plus_one == 0 || index_plus_one > lock->max_holders) {
-        return lock->max_holders;
-    }
-    return (uint32_t)(index_plus_one - 1);
-}
 
 /* The holder entries that may be in use. */
 static uint32_t holders_in_use(const shmring_rwlock_t *lock) {
@@ -43,61 +36,6 @@ static uint32_t holders_in_use(const shmring_rwlock_t *lock) {
      * raised before an entry is claimed, so a scan never misses one. */
     uint32_t n = load_seq_cst(&lock->control->holders_high_water);
     return n > lock->max_holders ? lock->max_holders : n;
-}
-
-int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
-    struct rwlock_control *c = lock->control;
-    struct rwlock_holder *h = &lock->holders[index];
-    /* D-a: the exclusive word first, then the owner: a word naming this entry
-     * that a later owner wrote is then seen with that owner's generation.
-     * SYNC(rw-word): pairs with the CAS in claim_attempt. */
-    uint64_t word = load_seq_cst(&c->exclusive);
-    /* D-a. SYNC(rw-owner): pairs with the claiming CAS in claim_holder
-     * (rwlock_segment.c). */
-    uint64_t owner = load_seq_cst(&h->owner);
-    uint32_t pid = (uint32_t)owner, generation = (uint32_t)(owner >> 32);
-    /* No shortcut for our own pid: the entry may be a dead process's whose
-     * pid this process reuses (common in pid namespaces); the start time
-     * tells them apart. */
-    if (pid == 0) return 0;
-    /* D-b. SYNC(rw-start): pairs with store_release(start_generation) in
-     * claim_holder: start_time is this generation's. Otherwise
-     * (still being claimed) only existence counts. */
-    uint64_t start = 0;
-    if (load_acquire(&h->start_generation) == generation) {
-        /* Relaxed: published by the acquire load just above. */
-        start = load_relaxed(&h->start_time);
-    }
-    if (!participant_is_dead(pid, start)) return 0; /* D-c */
-    /* Each step is a CAS on the exact value the dead owner left, so
-     * recoverers racing each other (or a later owner of the entry) undo
-     * nothing twice and nothing of anybody else. */
-    /* D-d */
-    if (exclusive_index(lock, word) == index &&
-        (uint32_t)(word >> 32) == generation) {
-        /* SYNC(rw-word): as above; the dead writer's hold ends, which
-         * counts as a writer's turn (SYNC(rw-holds)) for readers lending
-         * their hold in shmring_rwlock_wait_for_exclusive. */
-        if (cas_seq_cst(&c->exclusive, &word, 0)) {
-            fetch_add_seq_cst(&c->exclusive_holds, 1);
-        }
-    }
-    /* D-e. SYNC(rw-shared): pairs with the loads in drain_attempt. */
-    uint64_t shared = load_seq_cst(&h->shared);
-    if ((uint32_t)(shared >> 32) == generation && (uint32_t)shared != 0) {
-        /* SYNC(rw-shared): as above; the dead reader's hold ends. */
-        cas_seq_cst(&h->shared, &shared, (uint64_t)generation << 32);
-    }
-    /* D-f, last: a recoverer that dies before it is redone by the next.
-     * SYNC(rw-owner): as above; the entry is free for a new holder. */
-    int freed = cas_seq_cst(&h->owner, &owner, (uint64_t)generation << 32);
-    if (freed) {
-        /* Relaxed: a statistic, read by observers only. */
-        fetch_add_relaxed(&c->recovered, 1);
-    }
-    wake_all(&c->free_wait);
-    wake_all(&c->drain_wait);
-    return freed;
 }
 
 /* ---- waiting ------------------------------------------------------------ */

@@ -118,10 +118,23 @@ struct shmring_rwlock {
     struct spinner spin;
 };
 
-/* rwlock.c */
+/* rwlock.h: the holder index an exclusive word names; max_holders if
+ * none or garbage. */
+static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
+                                       uint64_t word) {
+    uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
+    if (index_plus_one == 0 || index_plus_one > lock->max_holders) {
+        return lock->max_holders;
+    }
+    return (uint32_t)(index_plus_one - 1);
+}
+
+/* rwlock_recovery.c */
 /* Free holder `index` if its process is gone: its exclusive and shared
  * holds end and the entry is free again. 1 if this call freed it. */
 int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index);
+
+/* rwlock.c */
 /* Release whatever this handle holds (at close). */
 void rwlock_release_holds(shmring_rwlock_t *lock);
 

@@ -1,5 +1,6 @@
 /*
- * writer.c -- claiming, filling and publishing slots.
+ * writer.c -- writers: open and close, write and write_batch, and
+ * reserve, commit and abort: claiming, filling and publishing slots.
  *
  * A writer claims k sequences with one CAS on tail, after checking against
  * its cached reader gate that they are free (the Disruptor's tryNext: a
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "slots.h"
 
 SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
                                     shmring_writer_t **writer_out) {
