@@ -10,6 +10,8 @@
  *   - Every call that can fail returns an int status: SHMRING_OK (0) or a
  *     negative SHMRING_E* code. shmring_strerror() names a code;
  *     shmring_last_error() gives this thread's detail for the last failure.
+ *     SHMRING_EFULL, SHMRING_EEMPTY and SHMRING_ECLOSED are the expected
+ *     outcomes of polling and carry no detail (shmring_last_error() is "").
  *   - Timeouts are int64_t nanoseconds: 0 = try once, negative = wait
  *     forever, positive = wait at most that long. A wait interrupted by a
  *     signal handler (with or without SA_RESTART) returns
@@ -73,7 +75,12 @@ typedef struct shmring_rwlock shmring_rwlock_t;
 uint32_t shmring_version(void);
 /* Static text naming a status code. Never NULL. */
 const char *shmring_strerror(int status);
-/* This thread's detail message for its last failed call. Never NULL. */
+/* This thread's detail message for its last failed call. Never NULL.
+ * "no error" before the thread's first failure; "" after SHMRING_EFULL,
+ * SHMRING_EEMPTY or SHMRING_ECLOSED, which need none (shmring_strerror()
+ * names them): a try_write on a full ring or a try_read on an empty one
+ * formats no text, so polling stays cheap. Every other failure says what
+ * failed and on what. */
 const char *shmring_last_error(void);
 
 /* ---- Ring options (creation only; may grow in later versions) --------- */

@@ -202,8 +202,12 @@ int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 int shm_remove_if_stale(const char *name);
 
 /* errors.c */
+/* A failure: `status`, with the formatted detail for shmring_last_error. */
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+/* An expected outcome of a poll (SHMRING_EFULL, SHMRING_EEMPTY,
+ * SHMRING_ECLOSED): `status`, with no detail and nothing formatted. */
+int set_outcome(int status);
 
 /* internal.h: sequences */
 /* Signed distance a - b between two free-running sequences. */

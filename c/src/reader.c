@@ -685,8 +685,7 @@ static int run_read(shmring_reader_t *r, struct read_job *job,
     int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
                               &r->ring->control->data_wait, timeout_ns,
                               &r->spin, &r->entry->waits);
-    if (rc == SHMRING_EEMPTY) set_error(rc, "no message available");
-    if (rc == SHMRING_ECLOSED) set_error(rc, "end of stream");
+    if (rc == SHMRING_EEMPTY || rc == SHMRING_ECLOSED) set_outcome(rc);
     return rc;
 }
 

@@ -33,7 +33,7 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
      * writer that misses it is caught by the check after its claim. */
     if (load_relaxed(&c->closed)) {
         registry_unlock(ring);
-        return set_error(SHMRING_ECLOSED, "the stream has ended");
+        return set_outcome(SHMRING_ECLOSED);
     }
     for (uint32_t i = 0; i < ring->header->max_writers; i++) {
         struct writer_entry *e = &ring->writers[i];

@@ -92,8 +92,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
     struct control *c = ring->control;
     /* Relaxed: an early exit only; the check after the claim decides. */
     if (load_relaxed(&c->closed)) {
-        return claim_failed(w, set_error(SHMRING_ECLOSED,
-                                         "the stream has ended"));
+        return claim_failed(w, set_outcome(SHMRING_ECLOSED));
     }
     /* SYNC(tail-claim): seq_cst, not relaxed, although the CAS below
      * validates the value: the gate scan that follows must not see a tail
@@ -145,7 +144,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         }
         clear_claim(w);
         wake_waiters(&c->data_wait);
-        return set_error(SHMRING_ECLOSED, "the stream has ended");
+        return set_outcome(SHMRING_ECLOSED);
     }
     return SHMRING_OK;
 }
@@ -229,7 +228,7 @@ SHMRING_API int shmring_write_batch(shmring_writer_t *w,
                           &w->ring->control->space_wait, timeout_ns,
                           &w->spin, &w->entry->waits);
     if (written_out) *written_out = job.written;
-    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+    if (rc == SHMRING_EFULL) set_outcome(rc);
     return rc;
 }
 
@@ -257,7 +256,7 @@ SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
     rc = wait_until_ready(reserve_attempt, w, SHMRING_EFULL,
                           &w->ring->control->space_wait, timeout_ns,
                           &w->spin, &w->entry->waits);
-    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+    if (rc == SHMRING_EFULL) set_outcome(rc);
     if (rc != SHMRING_OK) return rc;
     w->reserved = 1;
     *slot_out = slot_payload(slot_at(w->ring, w->reserved_sequence));
