@@ -142,10 +142,10 @@ int shmring_name_check(const char *name, uint64_t length);
 /* End the stream now: writers get SHMRING_ECLOSED, readers drain what was
  * written and then get SHMRING_ECLOSED. */
 int shmring_close_stream(shmring_ring_t *ring);
-/* Move every reader and group to the newest message (the seed library's
- * force_reader_sync): writers stop waiting for them at once, except for a
- * reader in the middle of a read or holding a peek, until it finishes.
- * Readers count what they pass over in shmring_reader_missed(). */
+/* Move every reader and group to the newest message: writers stop waiting
+ * for them at once, except for a reader in the middle of a read or holding
+ * a peek, until it finishes. Readers count what they pass over in
+ * shmring_reader_missed(). */
 int shmring_skip_all_to_latest(shmring_ring_t *ring);
 
 /* Geometry and identity. The name is NULL for an anonymous ring. */
@@ -395,9 +395,8 @@ int shmring_remove_stale(const char *name);
 
 /* ---- Readers-writer lock ------------------------------------------------ */
 
-/* A process-shared readers-writer lock in its own segment (the seed
- * library's ReadersWriterLock). A handle is one holder: its holds are its
- * own, shared holds nest (the seed's nested for_read), and it must not be
+/* A process-shared readers-writer lock in its own segment. A handle is one
+ * holder: its holds are its own, shared holds nest, and it must not be
  * used by two threads at once; a thread that needs holds of its own takes
  * its own handle (shmring_rwlock_dup). Writers are preferred: once a writer
  * waits, new shared acquires wait behind it, except by a handle that already
@@ -440,16 +439,15 @@ int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock);
 int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock);
 int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock, int64_t timeout_ns);
 int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock);
-/* The seed's wait_for_write(): lend this handle's shared hold (all its
- * nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
+/* Lend this handle's shared hold (all its nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
  * has ended (one that began before the call counts), and takes the shared
  * hold back (waiting for it as long as it takes) before returning. OK, or
  * SHMRING_ETIMEOUT / EINTERRUPTED if no writer had its turn in time: the
  * hold is back either way. SHMRING_EINVALID without a shared hold. */
 int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
                                       int64_t timeout_ns);
-/* A snapshot: the shared holds (nested holds each count, as the seed's
- * readers.value), and 1 if it is held exclusively (a writer still waiting
+/* A snapshot: the shared holds (nested holds each count), and 1 if it is
+ * held exclusively (a writer still waiting
  * for readers to leave does not count). Either pointer may be NULL. */
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
                          uint32_t *shared_holds_out,
