@@ -1,9 +1,9 @@
 /*
  * rwlock.c -- the readers-writer lock protocol: shared and exclusive
- * acquire and release, nested shared holds, writer preference, lending a
- * shared hold to a writer (shmring_rwlock_wait_for_exclusive) and the state
- * snapshot (docs/algorithm.md, "Readers-writer lock"). A waiter stuck for
- * SHM_REAP_AFTER_NS frees the holds of dead holders (rwlock_recovery.c).
+ * acquire and release, nested shared holds, writer preference, and the
+ * state snapshots (docs/algorithm.md, "Readers-writer lock"). A waiter
+ * stuck for SHM_REAP_AFTER_NS frees the holds of dead holders
+ * (rwlock_recovery.c); lending a shared hold to a writer is rwlock_lend.c.
  *
  * There is no shared reader count: each holder entry records its own shared
  * depth, and the one `exclusive` word names the writer that holds the lock
@@ -19,15 +19,8 @@
  */
 #include "rwlock.h"
 
-/* Internal "try again" result of an attempt (never returned to callers). */
-#define NOT_READY 1
-
 static inline uint64_t exclusive_word(const shmring_rwlock_t *lock) {
     return ((uint64_t)lock->generation << 32) | (lock->index + 1u);
-}
-static inline uint64_t shared_word(const shmring_rwlock_t *lock,
-                                   uint32_t depth) {
-    return ((uint64_t)lock->generation << 32) | depth;
 }
 
 /* The holder entries that may be in use. */
@@ -121,8 +114,7 @@ static int drain_attempt(void *context) {
 
 /* ---- the calls ---------------------------------------------------------- */
 
-/* The handle may act for this process; else a status with the reason. */
-static int check_handle(const shmring_rwlock_t *lock) {
+int rwlock_check_handle(const shmring_rwlock_t *lock) {
     if (!lock) return set_error(SHMRING_EINVALID, "lock is NULL");
     if (lock->pid != rwlock_current_pid()) {
         return set_error(SHMRING_EINVALID,
@@ -153,7 +145,7 @@ static int busy_error(shmring_rwlock_t *lock, int rc, const char *wanted) {
 
 SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
                                            int64_t timeout_ns) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive) {
         return set_error(SHMRING_EINVALID,
@@ -186,7 +178,7 @@ SHMRING_API int shmring_rwlock_try_lock_shared(shmring_rwlock_t *lock) {
 }
 
 SHMRING_API int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->shared_depth == 0) {
         return set_error(SHMRING_EINVALID, "this handle holds no shared hold");
@@ -207,7 +199,7 @@ SHMRING_API int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock) {
 
 SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
                                               int64_t timeout_ns) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive || lock->shared_depth > 0) {
         return set_error(SHMRING_EINVALID,
@@ -244,7 +236,7 @@ SHMRING_API int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock) {
 }
 
 SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (!lock->exclusive) {
         return set_error(SHMRING_EINVALID,
@@ -261,54 +253,6 @@ SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
     store_seq_cst(&lock->control->exclusive, 0);
     wake_waiters(&lock->control->free_wait);
     return SHMRING_OK;
-}
-
-/* W: one look whether a writer's hold ended since `before`. */
-struct turn {
-    shmring_rwlock_t *lock;
-    uint64_t before;
-};
-static int writer_turn_attempt(void *context) {
-    struct turn *t = context;
-    /* SYNC(rw-holds): pairs with the fetch_add in
-     * shmring_rwlock_unlock_exclusive. */
-    uint64_t now = load_seq_cst(&t->lock->control->exclusive_holds);
-    return now != t->before ? SHMRING_OK : NOT_READY;
-}
-
-SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
-                                                  int64_t timeout_ns) {
-    int rc = check_handle(lock);
-    if (rc != SHMRING_OK) return rc;
-    if (lock->shared_depth == 0) {
-        return set_error(SHMRING_EINVALID,
-                         "wait_for_exclusive needs a shared hold to lend");
-    }
-    uint32_t depth = lock->shared_depth;
-    /* W-a: count before letting go, so that a writer that goes in at once
-     * is not missed. SYNC(rw-holds): as above. */
-    struct turn turn = {lock, load_seq_cst(&lock->control->exclusive_holds)};
-    /* W-b: let go of every nested hold (RS-e). */
-    lock->shared_depth = 1;
-    shmring_rwlock_unlock_shared(lock);
-    /* W-c: wait until a writer's hold has ended. */
-    int waited = wait_until_ready(writer_turn_attempt, &turn, NOT_READY,
-                                  &lock->control->free_wait, timeout_ns,
-                                  &lock->spin, &lock->control->waits);
-    /* W-d: take the shared hold back, whatever happened meanwhile (a
-     * signal does not leave the caller without its hold). */
-    do {
-        rc = shmring_rwlock_lock_shared(lock, -1);
-    } while (rc == SHMRING_EINTERRUPTED);
-    if (rc != SHMRING_OK) return rc; /* the hold is lost: said in the header */
-    lock->shared_depth = depth;
-    /* Relaxed: non-zero as before, as in shmring_rwlock_lock_shared. */
-    store_relaxed(&lock->holders[lock->index].shared, shared_word(lock, depth));
-    if (waited == NOT_READY || waited == SHMRING_ETIMEOUT) {
-        return set_error(SHMRING_ETIMEOUT,
-                         "no writer had its turn before the deadline");
-    }
-    return waited;
 }
 
 void rwlock_release_holds(shmring_rwlock_t *lock) {

@@ -118,8 +118,16 @@ struct shmring_rwlock {
     struct spinner spin;
 };
 
-/* rwlock.h: the holder index an exclusive word names; max_holders if
- * none or garbage. */
+/* rwlock.h: the words of the protocol */
+/* Internal "try again" result of an attempt (never returned to callers). */
+#define NOT_READY 1
+/* A holder's shared word: its generation and its shared depth. */
+static inline uint64_t shared_word(const shmring_rwlock_t *lock,
+                                   uint32_t depth) {
+    return ((uint64_t)lock->generation << 32) | depth;
+}
+/* The holder index an exclusive word names; max_holders if none or
+ * garbage. */
 static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
                                        uint64_t word) {
     uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
@@ -135,6 +143,8 @@ static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
 int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index);
 
 /* rwlock.c */
+/* The handle may act for this process; else a status with the reason. */
+int rwlock_check_handle(const shmring_rwlock_t *lock);
 /* Release whatever this handle holds (at close). */
 void rwlock_release_holds(shmring_rwlock_t *lock);
 
