@@ -3,7 +3,9 @@
  * shmring_last_error() is per OS thread, and a goroutine may move to another
  * thread as soon as a cgo call returns. Each wrapper copies a failure's
  * detail into the caller's buffer within the same call, so the success path
- * is one cgo call with no runtime.LockOSThread. */
+ * is one cgo call with no runtime.LockOSThread. Full, empty and closed have
+ * no detail (""), so a poll copies nothing; every other failure has one,
+ * which is why these wrappers (and LockOSThread in errors.go's call) stay. */
 #ifndef SHMRING_GO_CALLS_H
 #define SHMRING_GO_CALLS_H
 
@@ -15,10 +17,16 @@
 /* Messages per WriteBatch call: its pointer array lives on the C stack. */
 #define SHMRING_GO_WRITE_BATCH_MAX 256
 
-/* Returns status; on failure copies this thread's detail into detail. */
+/* Returns status; on failure copies this thread's detail into detail
+ * (none after full, empty and closed: nothing to format on a poll). */
 static inline int shmring_go_status(int status, char *detail) {
     if (status != SHMRING_OK) {
-        snprintf(detail, SHMRING_GO_DETAIL_BYTES, "%s", shmring_last_error());
+        const char *text = shmring_last_error();
+        if (text[0]) {
+            snprintf(detail, SHMRING_GO_DETAIL_BYTES, "%s", text);
+        } else {
+            detail[0] = '\0';
+        }
     }
     return status;
 }
