@@ -10,6 +10,8 @@
  *   - Every call that can fail returns an int status: SHMRING_OK (0) or a
  *     negative SHMRING_E* code. shmring_strerror() names a code;
  *     shmring_last_error() gives this thread's detail for the last failure.
+ *     SHMRING_EFULL, SHMRING_EEMPTY and SHMRING_ECLOSED are the expected
+ *     outcomes of polling and carry no detail (shmring_last_error() is "").
  *   - Timeouts are int64_t nanoseconds: 0 = try once, negative = wait
  *     forever, positive = wait at most that long. A wait interrupted by a
  *     signal handler (with or without SA_RESTART) returns
@@ -73,7 +75,12 @@ typedef struct shmring_rwlock shmring_rwlock_t;
 uint32_t shmring_version(void);
 /* Static text naming a status code. Never NULL. */
 const char *shmring_strerror(int status);
-/* This thread's detail message for its last failed call. Never NULL. */
+/* This thread's detail message for its last failed call. Never NULL.
+ * "no error" before the thread's first failure; "" after SHMRING_EFULL,
+ * SHMRING_EEMPTY or SHMRING_ECLOSED, which need none (shmring_strerror()
+ * names them): a try_write on a full ring or a try_read on an empty one
+ * formats no text, so polling stays cheap. Every other failure says what
+ * failed and on what. */
 const char *shmring_last_error(void);
 
 /* ---- Ring options (creation only; may grow in later versions) --------- */
@@ -135,10 +142,10 @@ int shmring_name_check(const char *name, uint64_t length);
 /* End the stream now: writers get SHMRING_ECLOSED, readers drain what was
  * written and then get SHMRING_ECLOSED. */
 int shmring_close_stream(shmring_ring_t *ring);
-/* Move every reader and group to the newest message (the seed library's
- * force_reader_sync): writers stop waiting for them at once, except for a
- * reader in the middle of a read or holding a peek, until it finishes.
- * Readers count what they pass over in shmring_reader_missed(). */
+/* Move every reader and group to the newest message: writers stop waiting
+ * for them at once, except for a reader in the middle of a read or holding
+ * a peek, until it finishes. Readers count what they pass over in
+ * shmring_reader_missed(). */
 int shmring_skip_all_to_latest(shmring_ring_t *ring);
 
 /* Geometry and identity. The name is NULL for an anonymous ring. */
@@ -388,9 +395,8 @@ int shmring_remove_stale(const char *name);
 
 /* ---- Readers-writer lock ------------------------------------------------ */
 
-/* A process-shared readers-writer lock in its own segment (the seed
- * library's ReadersWriterLock). A handle is one holder: its holds are its
- * own, shared holds nest (the seed's nested for_read), and it must not be
+/* A process-shared readers-writer lock in its own segment. A handle is one
+ * holder: its holds are its own, shared holds nest, and it must not be
  * used by two threads at once; a thread that needs holds of its own takes
  * its own handle (shmring_rwlock_dup). Writers are preferred: once a writer
  * waits, new shared acquires wait behind it, except by a handle that already
@@ -433,16 +439,15 @@ int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock);
 int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock);
 int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock, int64_t timeout_ns);
 int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock);
-/* The seed's wait_for_write(): lend this handle's shared hold (all its
- * nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
+/* Lend this handle's shared hold (all its nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
  * has ended (one that began before the call counts), and takes the shared
  * hold back (waiting for it as long as it takes) before returning. OK, or
  * SHMRING_ETIMEOUT / EINTERRUPTED if no writer had its turn in time: the
  * hold is back either way. SHMRING_EINVALID without a shared hold. */
 int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
                                       int64_t timeout_ns);
-/* A snapshot: the shared holds (nested holds each count, as the seed's
- * readers.value), and 1 if it is held exclusively (a writer still waiting
+/* A snapshot: the shared holds (nested holds each count), and 1 if it is
+ * held exclusively (a writer still waiting
  * for readers to leave does not count). Either pointer may be NULL. */
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
                          uint32_t *shared_holds_out,

@@ -22,9 +22,6 @@
 #define RWLOCK_MAX_HOLDERS 65536u
 #define RWLOCK_CONTROL_OFFSET 128u
 #define RWLOCK_HOLDERS_OFFSET 640u
-/* Waiters look for dead holders once they have waited this long, and again
- * after each further such period (the fast path never looks). */
-#define RWLOCK_RECOVER_AFTER_NS SHM_REAP_AFTER_NS
 
 /* The exclusive word: 0 = nobody; else (holder generation << 32) |
  * RWLOCK_HELD (once the readers have left) | (holder index + 1). */
@@ -121,10 +118,33 @@ struct shmring_rwlock {
     struct spinner spin;
 };
 
-/* rwlock.c */
+/* rwlock.h: the words of the protocol */
+/* Internal "try again" result of an attempt (never returned to callers). */
+#define NOT_READY 1
+/* A holder's shared word: its generation and its shared depth. */
+static inline uint64_t shared_word(const shmring_rwlock_t *lock,
+                                   uint32_t depth) {
+    return ((uint64_t)lock->generation << 32) | depth;
+}
+/* The holder index an exclusive word names; max_holders if none or
+ * garbage. */
+static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
+                                       uint64_t word) {
+    uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
+    if (index_plus_one == 0 || index_plus_one > lock->max_holders) {
+        return lock->max_holders;
+    }
+    return (uint32_t)(index_plus_one - 1);
+}
+
+/* rwlock_recovery.c */
 /* Free holder `index` if its process is gone: its exclusive and shared
  * holds end and the entry is free again. 1 if this call freed it. */
 int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index);
+
+/* rwlock.c */
+/* The handle may act for this process; else a status with the reason. */
+int rwlock_check_handle(const shmring_rwlock_t *lock);
 /* Release whatever this handle holds (at close). */
 void rwlock_release_holds(shmring_rwlock_t *lock);
 

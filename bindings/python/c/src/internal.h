@@ -1,6 +1,8 @@
 /*
- * internal.h -- process-local handles and the functions the core's files
- * share. Nothing here is part of the ABI.
+ * internal.h -- process-local handles, the slot and sequence helpers, and
+ * the functions the core's files share, each under a heading naming the
+ * file that defines it (tests/lint/core_structure.py checks the headings).
+ * Nothing here is part of the ABI.
  */
 #ifndef SHMRING_INTERNAL_H
 #define SHMRING_INTERNAL_H
@@ -13,8 +15,11 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
-/* A writer that has found the ring full for this long checks whether the
- * readers holding it back are still alive (reap_dead_readers). */
+/* A participant that has found no way forward for this long looks for the
+ * dead participant that may be the cause (struct stuck_timer): a writer
+ * held back checks the readers holding it (reap_dead_readers), a reader
+ * with nothing to read the writers (recover_abandoned), a lock waiter the
+ * holders (rwlock_recover_if_dead). */
 #define SHM_REAP_AFTER_NS 200000000ll
 /* Longest single futex sleep: a sleeper wakes this often to re-check, so a
  * peer that died without waking anybody costs at most this much more. */
@@ -64,11 +69,24 @@ struct spinner {
     uint32_t limit;
 };
 
+/* stuck.c: how long a handle has found no way forward */
+struct stuck_timer {
+    uint64_t at;                      /* where it is stuck */
+    int64_t since_ns;                 /* since when; 0 = not stuck */
+};
+/* Called each time the caller finds itself stuck at `at` (a position, or 0
+ * for "anywhere"): 1 once it has been stuck at the same `at` for
+ * SHM_REAP_AFTER_NS, then once per such period -- time to look for dead
+ * participants. A new `at`, or stuck_timer_reset, starts over. Reads the
+ * clock: call it only when stuck. */
+int stuck_timer_due(struct stuck_timer *t, uint64_t at);
+void stuck_timer_reset(struct stuck_timer *t);
+
 struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
     uint64_t gate_cache;              /* a lower bound of every reader gate */
-    int64_t stuck_since_ns;           /* when it first found no free slot */
+    struct stuck_timer stuck;         /* found no free slot */
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
@@ -91,8 +109,7 @@ struct shmring_reader {
     int from_adopted;
     uint32_t end_looks;               /* orphan checks at the end so far */
     uint64_t redelivered;
-    uint64_t stuck_at;                /* position it found nothing at */
-    int64_t stuck_since_ns;           /* since when; 0 = not yet */
+    struct stuck_timer stuck;         /* found nothing at a position */
     struct spinner spin;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;
@@ -160,44 +177,39 @@ struct shmring_inspection {
  * impossible pid makes the segment corrupt). Returns 1 if it is alive. */
 int inspection_note(shmring_inspection_t *in, uint32_t pid,
                     uint64_t start_time, uint32_t role);
-/* Fill `in` from the ring (or lock) segment open on fd, whose layout
- * version is published: geometry and every recorded process. Returns
- * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
- * SHMRING_EVERSION) with the reason in last_error. Read-only. */
-int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
-int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 /* Judge the segment open on fd. creation_locked: the caller holds its
  * creation lock, so no creator is at work on it. */
 void inspect_fd(int fd, const char *name, int creation_locked,
                 shmring_inspection_t *in);
+/* segment_check.c: a ring segment's header and tables, checked */
+/* Copy the header of the ring segment open on fd (SHMRING_EEMPTY while it
+ * is not published) and check it against the file (shm_header_check). */
+int ring_check_segment(int fd, const char *name, uint64_t *bytes_out,
+                       void *header);
+/* The mapped tables of a handle whose header passed ring_check_segment:
+ * SHMRING_OK, or SHMRING_ECORRUPT naming the first value out of range. */
+int ring_check_tables(const shmring_ring_t *ring);
+
+/* segment.c: fill `in` from the ring segment open on fd, whose layout
+ * version is published: geometry and every recorded process. Returns
+ * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
+ * SHMRING_EVERSION) with the reason in last_error. Read-only. */
+int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
+/* rwlock_segment.c: the same for a readers-writer lock segment. */
+int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 
 /* stale.c: remove a segment only if it is stale (shmring_remove_stale). */
 int shm_remove_if_stale(const char *name);
 
 /* errors.c */
+/* A failure: `status`, with the formatted detail for shmring_last_error. */
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+/* An expected outcome of a poll (SHMRING_EFULL, SHMRING_EEMPTY,
+ * SHMRING_ECLOSED): `status`, with no detail and nothing formatted. */
+int set_outcome(int status);
 
-/* slots: stamp encoding and addressing */
-static inline uint64_t stamp_published(uint64_t sequence) {
-    return sequence << 1;
-}
-static inline uint64_t stamp_writing(uint64_t sequence) {
-    return (sequence << 1) | 1u;
-}
-/* How far the stamp's sequence is ahead of `sequence` (mod 2^63). */
-static inline int64_t stamp_distance(uint64_t stamp, uint64_t sequence) {
-    return (int64_t)((stamp & ~(uint64_t)1) - (sequence << 1)) >> 1;
-}
-static inline struct slot_header *slot_at(const shmring_ring_t *ring,
-                                          uint64_t sequence) {
-    return (struct slot_header *)(ring->slots +
-                                  (sequence & ring->slot_mask) *
-                                      ring->slot_stride);
-}
-static inline uint8_t *slot_payload(struct slot_header *slot) {
-    return (uint8_t *)slot + SHM_SLOT_HEADER;
-}
+/* internal.h: sequences */
 /* Signed distance a - b between two free-running sequences. */
 static inline int64_t seq_diff(uint64_t a, uint64_t b) {
     return (int64_t)(a - b);
@@ -230,7 +242,7 @@ void wake_all(atomic_u64 *wait_word);
 uint32_t wait_sleepers(atomic_u64 *wait_word);
 void spinner_init(struct spinner *spin);
 
-/* registry.c: the participant tables */
+/* registry_lock.c: the lock that guards the participant tables */
 /* How long joins and closes wait for a registry lock whose holder is alive
  * (docs/crash-safety.md, "The registry lock"). */
 #define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
@@ -244,14 +256,31 @@ int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns);
 /* registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS). */
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
-int reap_dead_readers(shmring_ring_t *ring);
 /* The pid holding the registry lock (0: free) and its start time (0:
  * not known), for observers. */
 uint32_t registry_lock_holder(const shmring_ring_t *ring,
                               uint64_t *start_time_out);
+
+/* registry.c: joining, leaving and reaping the participant tables */
+int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
+/* Leaving frees the entry even when the registry lock cannot be had (its
+ * holder alive past the bound); the status then says so. */
+int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
+int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
+                        const char *group_name, struct reader_entry **out,
+                        struct group_entry **group_out);
+int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                           struct group_entry *g);
+/* Free the entries of readers whose processes are gone (taking the lock
+ * for at most REGISTRY_LOCK_DATA_PATH_NS); returns how many. */
+int reap_dead_readers(shmring_ring_t *ring);
 /* Free the entries of writers whose processes are gone; returns how many.
  * The caller holds the registry lock. */
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring);
+
+/* gates.c: how far writers may go */
+/* The oldest sequence any gating reader still needs, seen from `tail`. */
+uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
@@ -263,25 +292,9 @@ int pid_is_possible(uint32_t pid);
 /* 1 if the process is gone, a zombie, or its pid was reused (start_time 0:
  * existence only); also for a pid no process can have (pid_is_possible). */
 int participant_is_dead(uint32_t pid, uint64_t start_time);
-int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
-/* Leaving frees the entry even when the registry lock cannot be had (its
- * holder alive past the bound); the status then says so. */
-int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
-int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
-                        const char *group_name, struct reader_entry **out,
-                        struct group_entry **group_out);
-int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
-                           struct group_entry *g);
-/* The oldest sequence any gating reader still needs, seen from `tail`. */
-uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
-
-/* writer.c: the two stamp stores around filling a claimed slot */
-void begin_slot(shmring_ring_t *ring, uint64_t sequence);
-void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
-                  uint32_t flags);
 
 /* orphans.c: a dead group member's unfinished messages, redelivered. The
  * _locked calls need the registry lock; the others take it. */

@@ -1,5 +1,6 @@
 /*
- * reader.c -- the three kinds of reader.
+ * reader.c -- readers: open and close, the read, peek and release calls,
+ * skip_to_latest and position, for the three kinds of reader.
  *
  *   broadcast  position in its entry gates writers; sees every message.
  *   member     takes the next sequences of its group with a CAS on
@@ -10,11 +11,16 @@
  * Every read first collects a batch of views of consecutive published
  * slots (collect_batch), then copies them out or hands them to the caller,
  * then advances (reader_advance / group release) and wakes writers.
+ * What a peer scribbled (a slot's length or stamp, a group's cursor) is
+ * SHMRING_ECORRUPT and passed over; a member redelivers what dead members
+ * of its group held (orphans.c); a reader that finds nothing for
+ * SHM_REAP_AFTER_NS recovers dead writers' slots (recovery.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "slots.h"
 
 #if defined(__SANITIZE_THREAD__)
 /* A lossy reader's copy may race with a writer by design; the seqlock
@@ -113,9 +119,10 @@ struct batch {
     uint64_t bad_length_value;
 };
 
-/* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A lossy reader's slot can be rewritten under it, so what
- * it read from the slot header after the stamp (flags, length) is only
- * acted on once the stamp is confirmed. */
+/* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A
+ * lossy reader's slot can be rewritten under it, so what it read from the
+ * slot header after the stamp (flags, length) is only acted on once the
+ * stamp is confirmed. */
 static int slot_rewritten(const struct slot_header *slot, uint64_t stamp,
                           uint64_t s, struct batch *b) {
     /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot.
@@ -194,7 +201,6 @@ static int stream_ended_at(const shmring_ring_t *ring, uint64_t position) {
     return seq_diff(load_seq_cst(&ring->control->tail), position) <= 0;
 }
 
-/* Apply skip_all_to_latest to a reader's own position. */
 /* The later of position and skip_floor (skip_all_to_latest). */
 static uint64_t past_skip_floor(const shmring_reader_t *r, uint64_t position) {
     /* SYNC(skip-floor): pairs with the cas_seq_cst in
@@ -224,18 +230,11 @@ static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
  * writers' entries and recover what they left unpublished. Only this path
  * pays for the clock: a reader with messages never gets here. */
 static int watch_stuck(shmring_reader_t *r, uint64_t position) {
-    int64_t now = monotonic_ns();
-    if (r->stuck_since_ns == 0 || r->stuck_at != position) {
-        r->stuck_at = position;
-        r->stuck_since_ns = now;
-    } else if (now - r->stuck_since_ns >= SHM_REAP_AFTER_NS) {
-        r->stuck_since_ns = now;
-        recover_abandoned(r->ring, position);
-        /* An idle group may have a dead member whose messages wait. */
-        if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
-        return 1;
-    }
-    return 0;
+    if (!stuck_timer_due(&r->stuck, position)) return 0;
+    recover_abandoned(r->ring, position);
+    /* An idle group may have a dead member whose messages wait. */
+    if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
+    return 1;
 }
 
 /* ---- advancing ----------------------------------------------------------- */
@@ -686,8 +685,7 @@ static int run_read(shmring_reader_t *r, struct read_job *job,
     int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
                               &r->ring->control->data_wait, timeout_ns,
                               &r->spin, &r->entry->waits);
-    if (rc == SHMRING_EEMPTY) set_error(rc, "no message available");
-    if (rc == SHMRING_ECLOSED) set_error(rc, "end of stream");
+    if (rc == SHMRING_EEMPTY || rc == SHMRING_ECLOSED) set_outcome(rc);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
- * rwlock_segment.c -- creating, opening, duplicating and closing
- * readers-writer lock segments, and the holder table (one entry per handle).
+ * rwlock_segment.c -- creating, opening, duplicating, inspecting
+ * (rwlock_inspect_fd) and closing readers-writer lock segments, the holder
+ * table (one entry per handle), and this process's pid, kept across fork.
  *
  * As for rings (segment.c): the creator reserves every byte, fills the
  * header, and release-stores layout_version last; an opener acquire-loads
