@@ -13,6 +13,8 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
+struct deadline; /* deadline.c */
+
 /* A writer that has found the ring full for this long checks whether the
  * readers holding it back are still alive (reap_dead_readers). */
 #define SHM_REAP_AFTER_NS 200000000ll
@@ -64,6 +66,15 @@ struct spinner {
     uint32_t limit;
 };
 
+/* A handle's interrupt (interrupt.c): raised from any thread or a signal
+ * handler, taken by the handle's wait in progress or its next one. */
+struct interrupt {
+    atomic_u32 pending;
+    /* The wait words the handle's waits sleep on (set at open, never
+     * changed): raising wakes them. */
+    atomic_u64 *words[2];
+};
+
 struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
@@ -72,6 +83,7 @@ struct shmring_writer {
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
 struct shmring_reader {
@@ -94,6 +106,7 @@ struct shmring_reader {
     uint64_t stuck_at;                /* position it found nothing at */
     int64_t stuck_since_ns;           /* since when; 0 = not yet */
     struct spinner spin;
+    struct interrupt interrupt;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;
     uint64_t *scratch_sequences;
@@ -129,11 +142,24 @@ int shm_copy_header(int fd, const char *name, const char *what,
 /* Copies and validates a segment's header; SHMRING_EEMPTY: not ready yet. */
 typedef int (*shm_header_check)(int fd, const char *name, uint64_t *bytes_out,
                                 void *header);
-/* Open the named file and wait (up to timeout_ns) until `check` accepts
- * its header; the open fd and the file size on success. */
-int shm_open_when_ready(const char *name, int64_t timeout_ns,
-                        shm_header_check check, void *header,
-                        uint64_t *bytes_out, int *fd_out);
+/* Open the named file, waiting until the deadline for it to appear and
+ * then for `check` to accept its header; the open fd and the file size on
+ * success. `opener` (may be NULL) can interrupt the wait. */
+int shm_open_when_ready(const char *name, const struct deadline *deadline,
+                        shmring_opener_t *opener, shm_header_check check,
+                        void *header, uint64_t *bytes_out, int *fd_out);
+
+/* appear.c: waiting for a name to appear */
+/* shm_open the name, waiting (deadline resolved) for it to be created:
+ * SHMRING_ENOT_FOUND after the deadline, saying how long it waited. */
+int shm_open_existing(const char *name, const struct deadline *deadline,
+                      shmring_opener_t *opener, int *fd_out);
+/* Take the opener's pending interrupt: 1 if there was one. */
+int opener_take(shmring_opener_t *opener);
+/* Sleep until fd (-1: none) is readable, the opener is interrupted, the
+ * deadline passes or cap_ns (< 0: none) has passed; 0 or errno. */
+int opener_sleep(shmring_opener_t *opener, int fd,
+                 const struct deadline *deadline, int64_t cap_ns);
 /* The checks every header shares: magic (all zero with version 0: still
  * being created, SHMRING_EEMPTY), byte order, layout version `supported`.
  * `kind` ("" or "lock ") goes into the messages. */
@@ -207,20 +233,47 @@ static inline uint64_t seq_later(uint64_t a, uint64_t b) {
     return seq_diff(a, b) >= 0 ? a : b;
 }
 
-/* wait.c: deadlines, futexes and the wait protocol */
+/* deadline.c: when a wait ends */
 struct deadline {
     int forever;
+    /* A timeout of 0: one attempt, whose not-ready answer (SHMRING_EEMPTY,
+     * SHMRING_EFULL, ...) is the result. An absolute deadline already past
+     * also gets one attempt, but then SHMRING_ETIMEOUT. */
+    int try_once;
+    /* Made by deadline_in: at_ns still holds the timeout, counted from
+     * deadline_resolve (so a call that succeeds at once reads no clock). */
+    int relative;
     int64_t at_ns;                    /* CLOCK_MONOTONIC */
 };
 int64_t monotonic_ns(void);
+/* A relative timeout (the header's convention: 0 once, < 0 forever). */
 struct deadline deadline_after(int64_t timeout_ns);
+/* The same, counted from its first use (deadline_resolve). */
+struct deadline deadline_in(int64_t timeout_ns);
+void deadline_resolve(struct deadline *deadline);
+/* An absolute CLOCK_MONOTONIC deadline (< 0: forever). */
+struct deadline deadline_at(int64_t deadline_ns);
+/* 1 once a (resolved) deadline has passed (never for forever). */
+int deadline_passed(const struct deadline *deadline);
+/* The time left until the deadline as a relative timeout (-1 forever, 0
+ * once passed). */
+int64_t deadline_left_ns(const struct deadline *deadline);
+
+/* interrupt.c */
+void interrupt_init(struct interrupt *in, atomic_u64 *word, atomic_u64 *other);
+/* Take a pending interrupt: 1 if there was one. */
+int interrupt_take(struct interrupt *in);
+
+/* wait.c: futexes and the wait protocol */
 /* One attempt: returns SHMRING_OK or a final error, or `not_ready` to wait. */
 typedef int (*attempt_fn)(void *context);
 /* Run attempt until it is ready, spinning, then sleeping on the event
- * count wait_word until the deadline. timeout 0 = one attempt. */
+ * count wait_word until the deadline. A pending or raised interrupt of
+ * `in` (may be NULL) ends the wait with SHMRING_EINTERRUPTED. */
 int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u64 *wait_word, int64_t timeout_ns,
-                     struct spinner *spin, atomic_u64 *wait_counter);
+                     atomic_u64 *wait_word, const struct deadline *deadline,
+                     struct spinner *spin, atomic_u64 *wait_counter,
+                     struct interrupt *in);
 /* Wake the sleepers registered on wait_word, if any (no syscall if none).
  * The caller's preceding seq_cst store pairs with their registration. */
 void wake_waiters(atomic_u64 *wait_word);
@@ -276,6 +329,9 @@ uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
 
+/* writer.c: shmring_reserve with a deadline (also for array_write.c) */
+int reserve_by(shmring_writer_t *w, void **slot_out,
+               const struct deadline *deadline);
 /* writer.c: the two stamp stores around filling a claimed slot */
 void begin_slot(shmring_ring_t *ring, uint64_t sequence);
 void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,

@@ -119,6 +119,7 @@ struct shmring_rwlock {
     uint32_t shared_depth;            /* nested shared holds */
     int exclusive;                    /* 1 while held exclusively */
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
 /* rwlock.c */

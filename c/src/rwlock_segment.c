@@ -188,6 +188,8 @@ static int attach(int fd, uint64_t bytes, uint32_t max_holders,
     lock->holders =
         (struct rwlock_holder *)(lock->base + RWLOCK_HOLDERS_OFFSET);
     spinner_init(&lock->spin);
+    interrupt_init(&lock->interrupt, &lock->control->free_wait,
+                   &lock->control->drain_wait);
     /* Relaxed: a plausibility check of the one counter we index with. */
     if (load_relaxed(&lock->control->holders_high_water) > max_holders) {
         int rc = set_error(SHMRING_ECORRUPT,
@@ -299,8 +301,8 @@ int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in) {
     return SHMRING_OK;
 }
 
-SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
-                                    shmring_rwlock_t **lock_out) {
+static int open_by(const char *name, const struct deadline *deadline,
+                   shmring_opener_t *opener, shmring_rwlock_t **lock_out) {
     if (!lock_out) return set_error(SHMRING_EINVALID, "lock_out is NULL");
     *lock_out = NULL;
     char *normalized = NULL;
@@ -309,13 +311,26 @@ SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
     int fd;
     uint64_t bytes = 0;
     struct rwlock_header header;
-    rc = shm_open_when_ready(normalized, timeout_ns, check_segment, &header,
-                             &bytes, &fd);
+    rc = shm_open_when_ready(normalized, deadline, opener, check_segment,
+                             &header, &bytes, &fd);
     if (rc != SHMRING_OK) {
         free(normalized);
         return rc;
     }
     return attach(fd, bytes, header.max_holders, normalized, lock_out);
+}
+
+SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
+                                    shmring_rwlock_t **lock_out) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return open_by(name, &deadline, NULL, lock_out);
+}
+
+SHMRING_API int shmring_rwlock_open_until(const char *name, int64_t deadline_ns,
+                                          shmring_opener_t *opener,
+                                          shmring_rwlock_t **lock_out) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return open_by(name, &deadline, opener, lock_out);
 }
 
 SHMRING_API int shmring_rwlock_dup(shmring_rwlock_t *lock,
