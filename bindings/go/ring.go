@@ -108,7 +108,9 @@ func (o *Options) apply(c *C.shmring_options_t) error {
 }
 
 // Open attaches to a named ring made by any process in any language,
-// waiting up to timeout (Forever: no limit) for one still being created.
+// waiting up to timeout (Forever: no limit) for one that does not exist yet
+// (woken by its creation) or is still being created: ErrNotFound after the
+// timeout, saying how long it waited; timeout 0 answers at once.
 func Open(name string, timeout time.Duration) (*Ring, error) {
 	cname, err := cName(name)
 	if err != nil {
@@ -116,7 +118,7 @@ func Open(name string, timeout time.Duration) (*Ring, error) {
 	}
 	defer C.free(unsafe.Pointer(cname))
 	var raw *C.shmring_ring_t
-	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_open(cname, ns, &raw) }); err != nil {
+	if err := callUntilDone(deadline(timeout), func(d C.int64_t) C.int { return C.shmring_open_until(cname, d, nil, &raw) }); err != nil {
 		return nil, err
 	}
 	return &Ring{raw: raw}, nil

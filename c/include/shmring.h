@@ -547,14 +547,16 @@ int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
 
 /* A deadline is an int64_t CLOCK_MONOTONIC time in nanoseconds (the
  * clock of shmring_monotonic_ns(), the same in every process); negative
- * (SHMRING_FOREVER) = no deadline. An _until call makes one attempt even
- * with a deadline already past, then returns SHMRING_ETIMEOUT (where the
- * timeout form with 0 returns SHMRING_EFULL / SHMRING_EEMPTY / ...). After
- * SHMRING_EINTERRUPTED, calling again with the same deadline waits only for
- * the time that is left. */
+ * (SHMRING_FOREVER) = no deadline; 0 (SHMRING_TRY_ONCE) = one attempt with
+ * the answer of a timeout of 0 (SHMRING_EFULL, SHMRING_EEMPTY, ...). Any
+ * other deadline already past gets one attempt too, then SHMRING_ETIMEOUT.
+ * After SHMRING_EINTERRUPTED, calling again with the same deadline waits
+ * only for the time that is left. */
 #define SHMRING_FOREVER (-1)
+#define SHMRING_TRY_ONCE 0
 int64_t shmring_monotonic_ns(void);
-/* The deadline timeout_ns from now (SHMRING_FOREVER for a negative one). */
+/* The deadline of a timeout: timeout_ns from now; SHMRING_FOREVER for a
+ * negative one, SHMRING_TRY_ONCE for 0. */
 int64_t shmring_deadline_after(int64_t timeout_ns);
 
 int shmring_write_until(shmring_writer_t *writer, const void *data,

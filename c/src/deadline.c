@@ -36,6 +36,7 @@ void deadline_resolve(struct deadline *deadline) {
 }
 
 struct deadline deadline_at(int64_t deadline_ns) {
+    if (deadline_ns == SHMRING_TRY_ONCE) return deadline_in(0);
     struct deadline d = {deadline_ns < 0, 0, 0, deadline_ns < 0 ? 0 : deadline_ns};
     return d;
 }
@@ -54,5 +55,6 @@ SHMRING_API int64_t shmring_monotonic_ns(void) { return monotonic_ns(); }
 
 SHMRING_API int64_t shmring_deadline_after(int64_t timeout_ns) {
     if (timeout_ns < 0) return SHMRING_FOREVER;
+    if (timeout_ns == 0) return SHMRING_TRY_ONCE;
     return deadline_after(timeout_ns).at_ns;
 }

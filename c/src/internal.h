@@ -251,7 +251,7 @@ struct deadline deadline_after(int64_t timeout_ns);
 /* The same, counted from its first use (deadline_resolve). */
 struct deadline deadline_in(int64_t timeout_ns);
 void deadline_resolve(struct deadline *deadline);
-/* An absolute CLOCK_MONOTONIC deadline (< 0: forever). */
+/* An absolute CLOCK_MONOTONIC deadline (< 0: forever, 0: try once). */
 struct deadline deadline_at(int64_t deadline_ns);
 /* 1 once a (resolved) deadline has passed (never for forever). */
 int deadline_passed(const struct deadline *deadline);

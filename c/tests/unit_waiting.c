@@ -315,6 +315,10 @@ static void test_retry_keeps_the_deadline(void) {
     CHECK_RC(shmring_read(p.reader, buf, sizeof buf, &length, 0),
              SHMRING_EEMPTY);
     CHECK(shmring_deadline_after(-1) == SHMRING_FOREVER);
+    CHECK(shmring_deadline_after(0) == SHMRING_TRY_ONCE);
+    CHECK_RC(shmring_read_until(p.reader, buf, sizeof buf, &length,
+                                SHMRING_TRY_ONCE),
+             SHMRING_EEMPTY);
     int64_t before = shmring_monotonic_ns();
     int64_t later = shmring_deadline_after(5 * MS);
     CHECK(later >= before + 5 * MS);
