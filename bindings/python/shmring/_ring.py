@@ -114,8 +114,10 @@ class Ring(NamedSegment):
     @classmethod
     def attach(cls, name: str, *, timeout: Optional[float] = 1.0) -> "Ring":
         """Attach to the named ring made by any process, in any language,
-        waiting up to `timeout` seconds (None: forever) for one still being
-        created. Raises NotFound, Corrupt or VersionMismatch."""
+        waiting up to `timeout` seconds (None: forever) for one that does
+        not exist yet (woken by its creation) or is still being created.
+        Raises NotFound (after the timeout, saying how long it waited;
+        timeout=0 answers at once), Corrupt or VersionMismatch."""
         return cls._wrap(_core.open(name, timeout))
 
     # ---- lifecycle -------------------------------------------------------
