@@ -606,6 +606,15 @@ int shmring_reader_interrupt(shmring_reader_t *reader);
 int shmring_writer_interrupt(shmring_writer_t *writer);
 int shmring_rwlock_interrupt(shmring_rwlock_t *lock);
 
+/* Wait until at least `count` readers have joined the ring (of any kind;
+ * with group non-NULL: members of that group), woken by each join. OK, or
+ * SHMRING_ETIMEOUT saying how many had joined; a reader that has left no
+ * longer counts. Signals: SHMRING_EINTERRUPTED, as for every wait. */
+int shmring_wait_for_readers(shmring_ring_t *ring, uint32_t count,
+                             const char *group, int64_t timeout_ns);
+int shmring_wait_for_readers_until(shmring_ring_t *ring, uint32_t count,
+                                   const char *group, int64_t deadline_ns);
+
 /* Opens have no handle until they succeed: an opener is the handle of the
  * waits of shmring_open_until / shmring_rwlock_open_until given it.
  * shmring_opener_interrupt is async-signal-safe (an atomic store and a

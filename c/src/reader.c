@@ -67,6 +67,9 @@ SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
     r->position = load_relaxed(&r->entry->position);
     spinner_init(&r->spin);
     interrupt_init(&r->interrupt, &ring->control->data_wait, NULL);
+    /* After the entry's seq_cst ACTIVE store: a producer waiting for
+     * readers counts this one or is woken (join.c). */
+    wake_waiters(&ring->control->join_wait);
     *reader_out = r;
     return SHMRING_OK;
 }

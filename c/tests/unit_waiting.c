@@ -325,6 +325,84 @@ static void test_retry_keeps_the_deadline(void) {
     close_pair(&p);
 }
 
+/* ---- waiting for readers ------------------------------------------------- */
+
+struct joiner {
+    shmring_ring_t *ring;
+    const char *group;
+    shmring_reader_t *reader;
+    atomic_int rc;
+};
+
+static void *join_main(void *arg) {
+    struct joiner *j = arg;
+    atomic_store(&j->rc, shmring_reader_open(j->ring, j->group, 0, &j->reader));
+    return NULL;
+}
+
+struct producer {
+    shmring_ring_t *ring;
+    uint32_t count;
+    const char *group;
+    atomic_int tid;
+    atomic_int rc;
+    atomic_int done;
+};
+
+static void *producer_main(void *arg) {
+    struct producer *p = arg;
+    atomic_store(&p->tid, (int)syscall(SYS_gettid));
+    atomic_store(&p->rc, shmring_wait_for_readers(p->ring, p->count, p->group,
+                                                  60000 * MS));
+    atomic_store(&p->done, 1);
+    return NULL;
+}
+
+static int producer_asleep(struct producer *p) {
+    int64_t give_up = now_ns() + HANG_GUARD_NS;
+    while (now_ns() < give_up && !atomic_load(&p->done)) {
+        int tid = atomic_load(&p->tid);
+        if (tid && current_syscall(tid) == SYS_futex) return 1;
+        sched_yield();
+    }
+    return 0;
+}
+
+static void test_wait_for_readers_is_woken_by_joins(void) {
+    shmring_ring_t *ring;
+    CHECK_OK(shmring_create(NULL, 64, 4, NULL, &ring));
+    CHECK_OK(shmring_wait_for_readers(ring, 0, NULL, 0));
+    CHECK_RC(shmring_wait_for_readers(ring, 1, NULL, 0), SHMRING_ETIMEOUT);
+    CHECK(strstr(shmring_last_error(), "0 of 1 reader(s) joined") != NULL);
+    CHECK_RC(shmring_wait_for_readers(ring, 1, "", 0), SHMRING_EINVALID);
+    /* Two members of "g" wanted; a broadcast reader does not count. */
+    struct producer p = {.ring = ring, .count = 2, .group = "g"};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, producer_main, &p) == 0);
+    CHECK(producer_asleep(&p));
+    shmring_reader_t *broadcast;
+    CHECK_OK(shmring_reader_open(ring, NULL, 0, &broadcast));
+    struct joiner a = {.ring = ring, .group = "g"}, b = a;
+    pthread_t ta, tb;
+    CHECK(pthread_create(&ta, NULL, join_main, &a) == 0);
+    CHECK(pthread_join(ta, NULL) == 0);
+    CHECK_OK(atomic_load(&a.rc));
+    CHECK(!atomic_load(&p.done) || atomic_load(&p.rc) != SHMRING_OK);
+    CHECK(pthread_create(&tb, NULL, join_main, &b) == 0);
+    CHECK(pthread_join(tb, NULL) == 0);
+    CHECK_OK(atomic_load(&b.rc));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK_OK(atomic_load(&p.rc));
+    CHECK_OK(shmring_wait_for_readers_until(ring, 3, NULL, SHMRING_TRY_ONCE));
+    CHECK_OK(shmring_reader_close(a.reader));
+    CHECK_RC(shmring_wait_for_readers_until(ring, 2, "g",
+                                            shmring_deadline_after(1 * MS)),
+             SHMRING_ETIMEOUT);
+    CHECK_OK(shmring_reader_close(b.reader));
+    CHECK_OK(shmring_reader_close(broadcast));
+    CHECK_OK(shmring_close(ring));
+}
+
 /* ---- opens that wait for a ring to appear ------------------------------- */
 
 static void test_open_waits_for_create(void) {
@@ -394,6 +472,7 @@ int main(void) {
     RUN(test_interrupt_is_pending_until_a_wait);
     RUN(test_interrupt_from_signal_handler);
     RUN(test_retry_keeps_the_deadline);
+    RUN(test_wait_for_readers_is_woken_by_joins);
     RUN(test_open_waits_for_create);
     RUN(test_open_not_found_after_timeout);
     RUN(test_opener_interrupts_open);
