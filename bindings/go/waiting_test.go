@@ -193,3 +193,28 @@ func BenchmarkReadContextCancel(b *testing.B) {
 	b.ReportMetric(float64(latencies[len(latencies)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Nanoseconds()), "p99-ns")
 }
+
+func TestWaitForReadersIsWokenByTheJoins(t *testing.T) {
+	ring := anonRing(t, 64, 4)
+	if err := ring.WaitForReaders(0, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := ring.WaitForReaders(1, "", 0); !errors.Is(err, shmring.ErrTimeout) || !strings.Contains(err.Error(), "0 of 1 reader") {
+		t.Fatalf("no reader yet: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ring.WaitForReaders(2, "g", time.Minute) }()
+	// (Go's own threads sleep in futex too: the C test orders the join
+	// after the producer's sleep; here it may come before, which counts too.)
+	mustReader(t, ring.Reader) // not of the group: does not count
+	mustReader(t, func() (*shmring.Reader, error) { return ring.GroupReader("g") })
+	select {
+	case err := <-done:
+		t.Fatalf("returned with one member: %v", err)
+	default:
+	}
+	mustReader(t, func() (*shmring.Reader, error) { return ring.GroupReader("g") })
+	if err := <-done; err != nil {
+		t.Fatalf("two members joined: %v", err)
+	}
+}

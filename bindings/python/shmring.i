@@ -265,6 +265,7 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
 }
 %enddef
 SHMRING_WAITS_WHOLE(shmring_open)
+SHMRING_WAITS(shmring_wait_for_readers)
 
 /* Calls on the data path: one attempt with the GIL held first, unless it
  * would copy a large message (SHMRING_PY_TRY_THEN_WAIT). */

@@ -171,6 +171,17 @@ class Ring(NamedSegment):
         waiting for them (the seed's force_reader_sync)."""
         _core.skip_all_to_latest(self._handle())
 
+    def wait_for_readers(self, n: int, *, timeout: Optional[float] = None,
+                         group: Optional[str] = None) -> None:
+        """Wait until at least `n` readers have joined the ring (any
+        process's, any kind; with `group`: members of that group), woken by
+        each join. Raises Timeout after `timeout` seconds (None: forever),
+        saying how many had joined. A producer that starts first calls this
+        before writing, so that no message goes to nobody."""
+        if not 0 <= n < 2**32:
+            raise ValueError("n must be 0..2**32-1")
+        _core.wait_for_readers(self._handle(), n, group, timeout)
+
     def stats(self) -> "RingStats":
         """A snapshot of the ring's counters and of every writer and reader
         (any process's): see shmring.RingStats."""

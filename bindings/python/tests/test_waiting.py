@@ -58,3 +58,43 @@ def test_not_found_after_the_timeout_says_how_long_it_waited(name):
     with pytest.raises(shmring.NotFound) as exc:
         shmring.RWLock.attach(name, timeout=0.01)
     assert "waited" in str(exc.value)
+
+
+FUTEX = {"x86_64": "202", "aarch64": "98"}.get(platform.machine())
+
+
+def thread_in(native_id, number):
+    try:
+        with open(f"/proc/self/task/{native_id}/syscall") as f:
+            return f.read().split()[0] == number
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(FUTEX is None, reason="futex's number is not known here")
+def test_wait_for_readers_is_woken_by_the_joins(ring):
+    ring.wait_for_readers(0, timeout=0)
+    with pytest.raises(shmring.Timeout, match="0 of 1 reader"):
+        ring.wait_for_readers(1, timeout=0)
+    state = {}
+
+    def producer():
+        state["id"] = threading.get_native_id()
+        ring.wait_for_readers(2, timeout=60)
+        state["done"] = True
+
+    t = threading.Thread(target=producer)
+    t.start()
+    give_up = time.monotonic() + HANG_GUARD
+    while "id" not in state or not thread_in(state["id"], FUTEX):
+        assert time.monotonic() < give_up, "the producer never slept"
+        time.sleep(0.0001)
+    first = ring.reader()
+    second = ring.reader(group="g")
+    t.join(HANG_GUARD)
+    assert state.get("done")
+    ring.wait_for_readers(1, group="g", timeout=0)
+    with pytest.raises(shmring.Timeout):
+        ring.wait_for_readers(2, group="g", timeout=0.001)
+    first.close()
+    second.close()

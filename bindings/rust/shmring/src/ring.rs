@@ -147,6 +147,21 @@ impl Ring {
         check(unsafe { sys::shmring_close_stream(self.raw()) })
     }
 
+    /// Waits until at least `n` readers have joined the ring (any process's,
+    /// any kind; with `group`: members of that group), woken by each join.
+    /// [`Error::Timeout`] after `timeout` (None: forever), saying how many
+    /// had joined. A producer that starts first calls it before writing, so
+    /// that no message goes to nobody.
+    pub fn wait_for_readers(&self, n: u32, group: Option<&str>, timeout: Option<Duration>) -> Result<()> {
+        let group = group.map(CString::new).transpose().map_err(|_| Error::Invalid("group name has a NUL byte".into()))?;
+        let group_ptr = group.as_ref().map_or(ptr::null(), |g| g.as_ptr());
+        // SAFETY: the handle is valid while self lives; group is NULL or
+        // NUL-terminated.
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_wait_for_readers_until(self.raw(), n, group_ptr, deadline)
+        }))
+    }
+
     /// Moves every reader and group to the newest message.
     pub fn skip_all_to_latest(&self) -> Result<()> {
         // SAFETY: the handle is valid while self lives.

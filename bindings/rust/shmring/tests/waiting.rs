@@ -51,3 +51,20 @@ fn open_of_a_missing_ring_says_how_long_it_waited() {
     }
     assert!(start.elapsed() >= Duration::from_millis(20));
 }
+
+#[test]
+fn wait_for_readers_is_woken_by_the_joins() {
+    let ring = Ring::create_anonymous(64, 4).unwrap();
+    ring.wait_for_readers(0, None, Some(Duration::ZERO)).unwrap();
+    match ring.wait_for_readers(1, None, Some(Duration::ZERO)) {
+        Err(Error::Timeout(detail)) => assert!(detail.contains("0 of 1 reader"), "{detail}"),
+        other => panic!("no reader yet: {other:?}"),
+    }
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(|| ring.wait_for_readers(2, Some("g"), Some(Duration::from_secs(60))));
+        let _broadcast = ring.reader().unwrap(); // not of the group: does not count
+        let _first = ring.group_reader("g").unwrap();
+        let _second = ring.group_reader("g").unwrap();
+        producer.join().unwrap().unwrap();
+    });
+}
