@@ -38,8 +38,16 @@ func withContext(ctx context.Context, interrupt func(), wait func(deadline C.int
 	if d, ok := ctx.Deadline(); ok {
 		until = deadlineAt(d)
 	}
-	stop := context.AfterFunc(ctx, interrupt)
-	defer stop()
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		interrupt()
+		close(fired)
+	})
+	defer func() {
+		if !stop() {
+			<-fired // the handle may be closed next: let the interrupt finish
+		}
+	}()
 	for {
 		err := wait(until)
 		if !errors.Is(err, ErrInterrupted) && !errors.Is(err, ErrTimeout) {
