@@ -18,8 +18,8 @@ static int writer_turn_attempt(void *context) {
     return now != t->before ? SHMRING_OK : NOT_READY;
 }
 
-SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
-                                                  int64_t timeout_ns) {
+static int wait_for_exclusive_by(shmring_rwlock_t *lock,
+                                 const struct deadline *deadline) {
     int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->shared_depth == 0) {
@@ -35,8 +35,9 @@ SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
     shmring_rwlock_unlock_shared(lock);
     /* W-c: wait until a writer's hold has ended. */
     int waited = wait_until_ready(writer_turn_attempt, &turn, NOT_READY,
-                                  &lock->control->free_wait, timeout_ns,
-                                  &lock->spin, &lock->control->waits);
+                                  &lock->control->free_wait, deadline,
+                                  &lock->spin, &lock->control->waits,
+                                  &lock->interrupt);
     /* W-d: take the shared hold back, whatever happened meanwhile (a
      * signal does not leave the caller without its hold). */
     do {
@@ -51,4 +52,16 @@ SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
                          "no writer had its turn before the deadline");
     }
     return waited;
+}
+
+SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
+                                                  int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return wait_for_exclusive_by(lock, &deadline);
+}
+
+SHMRING_API int shmring_rwlock_wait_for_exclusive_until(shmring_rwlock_t *lock,
+                                                        int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return wait_for_exclusive_by(lock, &deadline);
 }

@@ -162,8 +162,8 @@ fail:
     return rc;
 }
 
-SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
-                             shmring_ring_t **ring_out) {
+static int open_by(const char *name, const struct deadline *deadline,
+                   shmring_opener_t *opener, shmring_ring_t **ring_out) {
     if (!ring_out) return set_error(SHMRING_EINVALID, "ring_out is NULL");
     *ring_out = NULL;
     shmring_ring_t *ring = calloc(1, sizeof *ring);
@@ -173,9 +173,8 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     int fd;
     uint64_t bytes = 0;
     struct segment_header header;
-    rc = shm_open_when_ready(ring->name, timeout_ns, ring_check_segment,
-                             &header,
-                             &bytes, &fd);
+    rc = shm_open_when_ready(ring->name, deadline, opener, ring_check_segment,
+                             &header, &bytes, &fd);
     if (rc != SHMRING_OK) goto fail;
     void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int map_errno = errno;
@@ -195,6 +194,19 @@ fail:
     free(ring->name);
     free(ring);
     return rc;
+}
+
+SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
+                             shmring_ring_t **ring_out) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return open_by(name, &deadline, NULL, ring_out);
+}
+
+SHMRING_API int shmring_open_until(const char *name, int64_t deadline_ns,
+                                   shmring_opener_t *opener,
+                                   shmring_ring_t **ring_out) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return open_by(name, &deadline, opener, ring_out);
 }
 
 /* Entries of one table that say a process uses the ring. */

@@ -62,7 +62,7 @@ static int shared_attempt(void *context) {
     atomic_u64 *mine = &lock->holders[lock->index].shared;
     /* RS-a: a writer holds it or waits for it (writer preference).
      * SYNC(rw-word): pairs with the CAS in claim_attempt and the stores in
-     * shmring_rwlock_lock_exclusive and shmring_rwlock_unlock_exclusive. */
+     * lock_exclusive_by and shmring_rwlock_unlock_exclusive. */
     uint64_t word = load_seq_cst(&c->exclusive);
     if (word == 0) {
         /* RS-b. SYNC(rw-shared): pairs with load_seq_cst(shared) in
@@ -125,12 +125,6 @@ int rwlock_check_handle(const shmring_rwlock_t *lock) {
     return SHMRING_OK;
 }
 
-static int64_t time_left(const struct deadline *d, int64_t timeout_ns) {
-    if (timeout_ns < 0) return -1;
-    int64_t left = d->at_ns - monotonic_ns();
-    return left > 0 ? left : 0;
-}
-
 /* A wait that ended without the lock: ETIMEOUT with who holds it. */
 static int busy_error(shmring_rwlock_t *lock, int rc, const char *wanted) {
     if (rc != NOT_READY && rc != SHMRING_ETIMEOUT) return rc;
@@ -143,8 +137,8 @@ static int busy_error(shmring_rwlock_t *lock, int rc, const char *wanted) {
                      exclusive ? "held exclusively" : "a writer first in line");
 }
 
-SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
-                                           int64_t timeout_ns) {
+static int lock_shared_by(shmring_rwlock_t *lock,
+                          const struct deadline *deadline) {
     int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive) {
@@ -166,11 +160,23 @@ SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
     }
     struct waiting w = {.lock = lock};
     rc = wait_until_ready(shared_attempt, &w, NOT_READY,
-                          &lock->control->free_wait, timeout_ns, &lock->spin,
-                          &lock->control->waits);
+                          &lock->control->free_wait, deadline, &lock->spin,
+                          &lock->control->waits, &lock->interrupt);
     if (rc != SHMRING_OK) return busy_error(lock, rc, "shared");
     lock->shared_depth = 1;
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
+                                           int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return lock_shared_by(lock, &deadline);
+}
+
+SHMRING_API int shmring_rwlock_lock_shared_until(shmring_rwlock_t *lock,
+                                                 int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return lock_shared_by(lock, &deadline);
 }
 
 SHMRING_API int shmring_rwlock_try_lock_shared(shmring_rwlock_t *lock) {
@@ -197,8 +203,7 @@ SHMRING_API int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock) {
     return SHMRING_OK;
 }
 
-SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
-                                              int64_t timeout_ns) {
+static int lock_exclusive_by(shmring_rwlock_t *lock, struct deadline deadline) {
     int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive || lock->shared_depth > 0) {
@@ -208,14 +213,14 @@ SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
                          lock->exclusive ? "exclusively" : "shared");
     }
     struct rwlock_control *c = lock->control;
-    struct deadline deadline = deadline_after(timeout_ns);
+    /* Both waits end at the same time: count it from now. */
+    deadline_resolve(&deadline);
     struct waiting w = {.lock = lock};
     rc = wait_until_ready(claim_attempt, &w, NOT_READY, &c->free_wait,
-                          timeout_ns, &lock->spin, &c->waits);
+                          &deadline, &lock->spin, &c->waits, &lock->interrupt);
     if (rc != SHMRING_OK) return busy_error(lock, rc, "exclusive");
     rc = wait_until_ready(drain_attempt, &w, NOT_READY, &c->drain_wait,
-                          time_left(&deadline, timeout_ns), &lock->spin,
-                          &c->waits);
+                          &deadline, &lock->spin, &c->waits, &lock->interrupt);
     if (rc != SHMRING_OK) {
         /* X-e: give up the claim; readers and writers waiting may go.
          * SYNC(rw-word): pairs with load_seq_cst(exclusive) in
@@ -231,6 +236,16 @@ SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
     return SHMRING_OK;
 }
 
+SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
+                                              int64_t timeout_ns) {
+    return lock_exclusive_by(lock, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_rwlock_lock_exclusive_until(shmring_rwlock_t *lock,
+                                                    int64_t deadline_ns) {
+    return lock_exclusive_by(lock, deadline_at(deadline_ns));
+}
+
 SHMRING_API int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock) {
     return shmring_rwlock_lock_exclusive(lock, 0);
 }
@@ -244,7 +259,7 @@ SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
     }
     lock->exclusive = 0;
     /* X-d. SYNC(rw-holds): pairs with the loads in
-     * shmring_rwlock_wait_for_exclusive: a reader waiting for a writer's
+     * wait_for_exclusive_by: a reader waiting for a writer's
      * turn sees this one ended. */
     fetch_add_seq_cst(&lock->control->exclusive_holds, 1);
     /* SYNC(rw-word): pairs with load_seq_cst(exclusive) in shared_attempt

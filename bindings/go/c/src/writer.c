@@ -35,6 +35,7 @@ SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
      * cache no newer than tail is a valid lower bound of every gate. */
     w->gate_cache = min_reader_gate(ring, load_seq_cst(&ring->control->tail));
     spinner_init(&w->spin);
+    interrupt_init(&w->interrupt, &ring->control->space_wait, NULL);
     *writer_out = w;
     return SHMRING_OK;
 }
@@ -207,10 +208,9 @@ static int check_message(const shmring_writer_t *w, const void *data,
     return SHMRING_OK;
 }
 
-SHMRING_API int shmring_write_batch(shmring_writer_t *w,
-                                    const void *const *datas,
-                                    const uint64_t *lengths, uint32_t count,
-                                    uint32_t *written_out, int64_t timeout_ns) {
+static int write_batch_by(shmring_writer_t *w, const void *const *datas,
+                          const uint64_t *lengths, uint32_t count,
+                          uint32_t *written_out, struct deadline deadline) {
     int rc = check_writer(w);
     if (rc != SHMRING_OK) return rc;
     if (written_out) *written_out = 0;
@@ -225,21 +225,46 @@ SHMRING_API int shmring_write_batch(shmring_writer_t *w,
     }
     struct batch_job job = {w, datas, lengths, count, 0};
     rc = wait_until_ready(write_attempt, &job, SHMRING_EFULL,
-                          &w->ring->control->space_wait, timeout_ns,
-                          &w->spin, &w->entry->waits);
+                          &w->ring->control->space_wait, &deadline,
+                          &w->spin, &w->entry->waits, &w->interrupt);
     if (written_out) *written_out = job.written;
     if (rc == SHMRING_EFULL) set_outcome(rc);
     return rc;
 }
 
+/* Each blocking write in both forms: a relative timeout, an absolute
+ * deadline. */
+SHMRING_API int shmring_write_batch(shmring_writer_t *w,
+                                    const void *const *datas,
+                                    const uint64_t *lengths, uint32_t count,
+                                    uint32_t *written_out, int64_t timeout_ns) {
+    return write_batch_by(w, datas, lengths, count, written_out,
+                          deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_write_batch_until(shmring_writer_t *w,
+                                          const void *const *datas,
+                                          const uint64_t *lengths,
+                                          uint32_t count, uint32_t *written_out,
+                                          int64_t deadline_ns) {
+    return write_batch_by(w, datas, lengths, count, written_out,
+                          deadline_at(deadline_ns));
+}
+
 SHMRING_API int shmring_write(shmring_writer_t *w, const void *data,
                               uint64_t length, int64_t timeout_ns) {
-    return shmring_write_batch(w, &data, &length, 1, NULL, timeout_ns);
+    return write_batch_by(w, &data, &length, 1, NULL, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_write_until(shmring_writer_t *w, const void *data,
+                                    uint64_t length, int64_t deadline_ns) {
+    return write_batch_by(w, &data, &length, 1, NULL,
+                          deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_try_write(shmring_writer_t *w, const void *data,
                                   uint64_t length) {
-    return shmring_write_batch(w, &data, &length, 1, NULL, 0);
+    return write_batch_by(w, &data, &length, 1, NULL, deadline_in(0));
 }
 
 static int reserve_attempt(void *context) {
@@ -248,19 +273,31 @@ static int reserve_attempt(void *context) {
     return claim_slots(w, 1, &w->reserved_sequence, &got);
 }
 
-SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
-                                int64_t timeout_ns) {
+int reserve_by(shmring_writer_t *w, void **slot_out,
+               const struct deadline *deadline) {
     int rc = check_writer(w);
     if (rc != SHMRING_OK) return rc;
     if (!slot_out) return set_error(SHMRING_EINVALID, "slot_out is NULL");
     rc = wait_until_ready(reserve_attempt, w, SHMRING_EFULL,
-                          &w->ring->control->space_wait, timeout_ns,
-                          &w->spin, &w->entry->waits);
+                          &w->ring->control->space_wait, deadline,
+                          &w->spin, &w->entry->waits, &w->interrupt);
     if (rc == SHMRING_EFULL) set_outcome(rc);
     if (rc != SHMRING_OK) return rc;
     w->reserved = 1;
     *slot_out = slot_payload(slot_at(w->ring, w->reserved_sequence));
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
+                                int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return reserve_by(w, slot_out, &deadline);
+}
+
+SHMRING_API int shmring_reserve_until(shmring_writer_t *w, void **slot_out,
+                                      int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return reserve_by(w, slot_out, &deadline);
 }
 
 static int finish_reservation(shmring_writer_t *w, uint64_t length,

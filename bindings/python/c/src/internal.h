@@ -15,6 +15,8 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
+struct deadline; /* deadline.c */
+
 /* A participant that has found no way forward for this long looks for the
  * dead participant that may be the cause (struct stuck_timer): a writer
  * held back checks the readers holding it (reap_dead_readers), a reader
@@ -82,6 +84,15 @@ struct stuck_timer {
 int stuck_timer_due(struct stuck_timer *t, uint64_t at);
 void stuck_timer_reset(struct stuck_timer *t);
 
+/* A handle's interrupt (interrupt.c): raised from any thread or a signal
+ * handler, taken by the handle's wait in progress or its next one. */
+struct interrupt {
+    atomic_u32 pending;
+    /* The wait words the handle's waits sleep on (set at open, never
+     * changed): raising wakes them. */
+    atomic_u64 *words[2];
+};
+
 struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
@@ -90,6 +101,7 @@ struct shmring_writer {
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
 struct shmring_reader {
@@ -111,6 +123,7 @@ struct shmring_reader {
     uint64_t redelivered;
     struct stuck_timer stuck;         /* found nothing at a position */
     struct spinner spin;
+    struct interrupt interrupt;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;
     uint64_t *scratch_sequences;
@@ -146,17 +159,31 @@ int shm_copy_header(int fd, const char *name, const char *what,
 /* Copies and validates a segment's header; SHMRING_EEMPTY: not ready yet. */
 typedef int (*shm_header_check)(int fd, const char *name, uint64_t *bytes_out,
                                 void *header);
-/* Open the named file and wait (up to timeout_ns) until `check` accepts
- * its header; the open fd and the file size on success. */
-int shm_open_when_ready(const char *name, int64_t timeout_ns,
-                        shm_header_check check, void *header,
-                        uint64_t *bytes_out, int *fd_out);
+/* Open the named file, waiting until the deadline for it to appear and
+ * then for `check` to accept its header; the open fd and the file size on
+ * success. `opener` (may be NULL) can interrupt the wait. */
+int shm_open_when_ready(const char *name, const struct deadline *deadline,
+                        shmring_opener_t *opener, shm_header_check check,
+                        void *header, uint64_t *bytes_out, int *fd_out);
+
 /* The checks every header shares: magic (all zero with version 0: still
  * being created, SHMRING_EEMPTY), byte order, layout version `supported`.
  * `kind` ("" or "lock ") goes into the messages. */
 int shm_check_identity(const void *header, uint32_t version,
                        const char *magic, uint32_t supported,
                        const char *kind, const char *name);
+
+/* appear.c: waiting for a name to appear */
+/* shm_open the name, waiting (deadline resolved) for it to be created:
+ * SHMRING_ENOT_FOUND after the deadline, saying how long it waited. */
+int shm_open_existing(const char *name, const struct deadline *deadline,
+                      shmring_opener_t *opener, int *fd_out);
+/* Take the opener's pending interrupt: 1 if there was one. */
+int opener_take(shmring_opener_t *opener);
+/* Sleep until fd (-1: none) is readable, the opener is interrupted, the
+ * deadline passes or cap_ns (< 0: none) has passed; 0 or errno. */
+int opener_sleep(shmring_opener_t *opener, int fd,
+                 const struct deadline *deadline, int64_t cap_ns);
 
 /* inspect.c: who a segment says uses it (shmring_inspect). */
 struct participant {
@@ -195,7 +222,7 @@ int ring_check_tables(const shmring_ring_t *ring);
  * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
  * SHMRING_EVERSION) with the reason in last_error. Read-only. */
 int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
-/* rwlock_segment.c: the same for a readers-writer lock segment. */
+/* rwlock_inspect.c: the same for a readers-writer lock segment. */
 int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 
 /* stale.c: remove a segment only if it is stale (shmring_remove_stale). */
@@ -219,28 +246,7 @@ static inline uint64_t seq_later(uint64_t a, uint64_t b) {
     return seq_diff(a, b) >= 0 ? a : b;
 }
 
-/* wait.c: deadlines, futexes and the wait protocol */
-struct deadline {
-    int forever;
-    int64_t at_ns;                    /* CLOCK_MONOTONIC */
-};
-int64_t monotonic_ns(void);
-struct deadline deadline_after(int64_t timeout_ns);
-/* One attempt: returns SHMRING_OK or a final error, or `not_ready` to wait. */
-typedef int (*attempt_fn)(void *context);
-/* Run attempt until it is ready, spinning, then sleeping on the event
- * count wait_word until the deadline. timeout 0 = one attempt. */
-int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u64 *wait_word, int64_t timeout_ns,
-                     struct spinner *spin, atomic_u64 *wait_counter);
-/* Wake the sleepers registered on wait_word, if any (no syscall if none).
- * The caller's preceding seq_cst store pairs with their registration. */
-void wake_waiters(atomic_u64 *wait_word);
-/* Wake every sleeper on wait_word. */
-void wake_all(atomic_u64 *wait_word);
-/* The sleepers registered on wait_word now (a snapshot, for observers). */
-uint32_t wait_sleepers(atomic_u64 *wait_word);
-void spinner_init(struct spinner *spin);
+#include "wait.h" /* deadline.c, interrupt.c, wait.c */
 
 /* registry_lock.c: the lock that guards the participant tables */
 /* How long joins and closes wait for a registry lock whose holder is alive
@@ -295,6 +301,10 @@ int participant_is_dead(uint32_t pid, uint64_t start_time);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
+
+/* writer.c: shmring_reserve with a deadline (also for array_write.c) */
+int reserve_by(shmring_writer_t *w, void **slot_out,
+               const struct deadline *deadline);
 
 /* orphans.c: a dead group member's unfinished messages, redelivered. The
  * _locked calls need the registry lock; the others take it. */

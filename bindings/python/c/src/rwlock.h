@@ -116,6 +116,7 @@ struct shmring_rwlock {
     uint32_t shared_depth;            /* nested shared holds */
     int exclusive;                    /* 1 while held exclusively */
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
 /* rwlock.h: the words of the protocol */
@@ -151,6 +152,9 @@ void rwlock_release_holds(shmring_rwlock_t *lock);
 /* rwlock_segment.c */
 /* This process's pid, without a system call (kept current across fork). */
 uint32_t rwlock_current_pid(void);
+/* Map fd's header, copy and validate it; SHMRING_EEMPTY while not ready. */
+int rwlock_check_segment(int fd, const char *name, uint64_t *bytes_out,
+                         void *header);
 
 static inline uint64_t rwlock_segment_bytes(uint32_t max_holders) {
     return RWLOCK_HOLDERS_OFFSET + (uint64_t)max_holders * SHM_BLOCK;

@@ -72,6 +72,10 @@ SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
     /* Relaxed: this process wrote it under the registry lock. */
     r->position = load_relaxed(&r->entry->position);
     spinner_init(&r->spin);
+    interrupt_init(&r->interrupt, &ring->control->data_wait, NULL);
+    /* After the entry's seq_cst ACTIVE store: a producer waiting for
+     * readers counts this one or is woken (join.c). */
+    wake_waiters(&ring->control->join_wait);
     *reader_out = r;
     return SHMRING_OK;
 }
@@ -681,18 +685,18 @@ static int check_reader(const shmring_reader_t *r) {
 }
 
 static int run_read(shmring_reader_t *r, struct read_job *job,
-                    int64_t timeout_ns) {
+                    const struct deadline *deadline) {
     int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
-                              &r->ring->control->data_wait, timeout_ns,
-                              &r->spin, &r->entry->waits);
+                              &r->ring->control->data_wait, deadline,
+                              &r->spin, &r->entry->waits, &r->interrupt);
     if (rc == SHMRING_EEMPTY || rc == SHMRING_ECLOSED) set_outcome(rc);
     return rc;
 }
 
-SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
-                                   uint64_t capacity, uint64_t *lengths,
-                                   uint32_t max_count, uint32_t *count_out,
-                                   int64_t timeout_ns) {
+static int read_batch_by(shmring_reader_t *r, void *buffer,
+                         uint64_t capacity, uint64_t *lengths,
+                         uint32_t max_count, uint32_t *count_out,
+                         struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!lengths || !count_out || max_count == 0 || (!buffer && capacity)) {
@@ -713,15 +717,14 @@ SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
         .buffer = buffer,
         .first_length_out = &first_length,
     };
-    rc = run_read(r, &job, timeout_ns);
+    rc = run_read(r, &job, &deadline);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
     if (rc == SHMRING_ETOO_LARGE) lengths[0] = first_length;
     return rc;
 }
 
-SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
-                             uint64_t capacity, uint64_t *length_out,
-                             int64_t timeout_ns) {
+static int read_by(shmring_reader_t *r, void *buffer, uint64_t capacity,
+                   uint64_t *length_out, struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!length_out || (!buffer && capacity)) {
@@ -740,17 +743,17 @@ SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
         .buffer = buffer,
         .first_length_out = length_out,
     };
-    return run_read(r, &job, timeout_ns);
+    return run_read(r, &job, &deadline);
 }
 
 SHMRING_API int shmring_try_read(shmring_reader_t *r, void *buffer,
                                  uint64_t capacity, uint64_t *length_out) {
-    return shmring_read(r, buffer, capacity, length_out, 0);
+    return read_by(r, buffer, capacity, length_out, deadline_in(0));
 }
 
-SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
-                                   uint64_t *lengths, uint32_t max_count,
-                                   uint32_t *count_out, int64_t timeout_ns) {
+static int peek_batch_by(shmring_reader_t *r, const void **datas,
+                         uint64_t *lengths, uint32_t max_count,
+                         uint32_t *count_out, struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!datas || !lengths || !count_out || max_count == 0) {
@@ -771,15 +774,70 @@ SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
         .copy = 0,
         .first_length_out = &unused,
     };
-    rc = run_read(r, &job, timeout_ns);
+    rc = run_read(r, &job, &deadline);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
     return rc;
+}
+
+/* Each blocking read in both forms: a relative timeout, an absolute
+ * deadline. */
+SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
+                             uint64_t capacity, uint64_t *length_out,
+                             int64_t timeout_ns) {
+    return read_by(r, buffer, capacity, length_out, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_read_until(shmring_reader_t *r, void *buffer,
+                                   uint64_t capacity, uint64_t *length_out,
+                                   int64_t deadline_ns) {
+    return read_by(r, buffer, capacity, length_out, deadline_at(deadline_ns));
+}
+
+SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
+                                   uint64_t capacity, uint64_t *lengths,
+                                   uint32_t max_count, uint32_t *count_out,
+                                   int64_t timeout_ns) {
+    return read_batch_by(r, buffer, capacity, lengths, max_count, count_out,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_read_batch_until(shmring_reader_t *r, void *buffer,
+                                         uint64_t capacity, uint64_t *lengths,
+                                         uint32_t max_count,
+                                         uint32_t *count_out,
+                                         int64_t deadline_ns) {
+    return read_batch_by(r, buffer, capacity, lengths, max_count, count_out,
+                         deadline_at(deadline_ns));
+}
+
+SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
+                                   uint64_t *lengths, uint32_t max_count,
+                                   uint32_t *count_out, int64_t timeout_ns) {
+    return peek_batch_by(r, datas, lengths, max_count, count_out,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_peek_batch_until(shmring_reader_t *r,
+                                         const void **datas, uint64_t *lengths,
+                                         uint32_t max_count,
+                                         uint32_t *count_out,
+                                         int64_t deadline_ns) {
+    return peek_batch_by(r, datas, lengths, max_count, count_out,
+                         deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_peek(shmring_reader_t *r, const void **data_out,
                              uint64_t *length_out, int64_t timeout_ns) {
     uint32_t count;
-    return shmring_peek_batch(r, data_out, length_out, 1, &count, timeout_ns);
+    return peek_batch_by(r, data_out, length_out, 1, &count,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_peek_until(shmring_reader_t *r, const void **data_out,
+                                   uint64_t *length_out, int64_t deadline_ns) {
+    uint32_t count;
+    return peek_batch_by(r, data_out, length_out, 1, &count,
+                         deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_release(shmring_reader_t *r) {
