@@ -210,9 +210,9 @@ func ReserveArray[T Element](w *Writer, shape []uint64, user []byte, timeout tim
 	}
 	var data unsafe.Pointer
 	var messageBytes C.uint64_t
-	if err := w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
+	if err := w.detail.check(untilDone(deadline(timeout), func(d C.int64_t) C.int {
 		return C.shmring_go_array_reserve(w.raw, C.uint32_t(DTypeOf[T]()), flags, C.uint32_t(len(shape)),
-			lengthsPtr(shape), bytesPtr(user), userBytes, &data, &messageBytes, ns, w.detail.ptr())
+			lengthsPtr(shape), bytesPtr(user), userBytes, &data, &messageBytes, d, w.detail.ptr())
 	})); err != nil {
 		return err
 	}

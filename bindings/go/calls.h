@@ -3,7 +3,9 @@
  * shmring_last_error() is per OS thread, and a goroutine may move to another
  * thread as soon as a cgo call returns. Each wrapper copies a failure's
  * detail into the caller's buffer within the same call, so the success path
- * is one cgo call with no runtime.LockOSThread. */
+ * is one cgo call with no runtime.LockOSThread. Full, empty and closed have
+ * no detail (""), so a poll copies nothing; every other failure has one,
+ * which is why these wrappers (and LockOSThread in errors.go's call) stay. */
 #ifndef SHMRING_GO_CALLS_H
 #define SHMRING_GO_CALLS_H
 
@@ -15,19 +17,25 @@
 /* Messages per WriteBatch call: its pointer array lives on the C stack. */
 #define SHMRING_GO_WRITE_BATCH_MAX 256
 
-/* Returns status; on failure copies this thread's detail into detail. */
+/* Returns status; on failure copies this thread's detail into detail
+ * (none after full, empty and closed: nothing to format on a poll). */
 static inline int shmring_go_status(int status, char *detail) {
     if (status != SHMRING_OK) {
-        snprintf(detail, SHMRING_GO_DETAIL_BYTES, "%s", shmring_last_error());
+        const char *text = shmring_last_error();
+        if (text[0]) {
+            snprintf(detail, SHMRING_GO_DETAIL_BYTES, "%s", text);
+        } else {
+            detail[0] = '\0';
+        }
     }
     return status;
 }
 
 static inline int shmring_go_write(shmring_writer_t *writer,
                                    const uint8_t *data, uint64_t length,
-                                   int64_t timeout_ns, char *detail) {
+                                   int64_t deadline_ns, char *detail) {
     return shmring_go_status(
-        shmring_write(writer, data, length, timeout_ns), detail);
+        shmring_write_until(writer, data, length, deadline_ns), detail);
 }
 
 /* count messages back to back in packed (capacity bytes), lengths[i] bytes
@@ -38,7 +46,7 @@ static inline int shmring_go_write_batch(shmring_writer_t *writer,
                                          uint64_t capacity,
                                          const uint64_t *lengths,
                                          uint32_t count, uint32_t *written_out,
-                                         int64_t timeout_ns, char *detail) {
+                                         int64_t deadline_ns, char *detail) {
     const void *datas[SHMRING_GO_WRITE_BATCH_MAX];
     uint64_t offset = 0;
     for (uint32_t i = 0; i < count; i++) {
@@ -51,14 +59,14 @@ static inline int shmring_go_write_batch(shmring_writer_t *writer,
         datas[i] = packed + offset;
         offset += lengths[i];
     }
-    return shmring_go_status(shmring_write_batch(writer, datas, lengths, count,
-                                                 written_out, timeout_ns),
+    return shmring_go_status(shmring_write_batch_until(writer, datas, lengths, count,
+                                                 written_out, deadline_ns),
                              detail);
 }
 
 static inline int shmring_go_reserve(shmring_writer_t *writer, void **slot_out,
-                                     int64_t timeout_ns, char *detail) {
-    return shmring_go_status(shmring_reserve(writer, slot_out, timeout_ns),
+                                     int64_t deadline_ns, char *detail) {
+    return shmring_go_status(shmring_reserve_until(writer, slot_out, deadline_ns),
                              detail);
 }
 
@@ -69,9 +77,9 @@ static inline int shmring_go_commit(shmring_writer_t *writer, uint64_t length,
 
 static inline int shmring_go_read(shmring_reader_t *reader, uint8_t *buffer,
                                   uint64_t capacity, uint64_t *length_out,
-                                  int64_t timeout_ns, char *detail) {
+                                  int64_t deadline_ns, char *detail) {
     return shmring_go_status(
-        shmring_read(reader, buffer, capacity, length_out, timeout_ns),
+        shmring_read_until(reader, buffer, capacity, length_out, deadline_ns),
         detail);
 }
 
@@ -79,18 +87,18 @@ static inline int shmring_go_read_batch(shmring_reader_t *reader,
                                         uint8_t *buffer, uint64_t capacity,
                                         uint64_t *lengths, uint32_t max_count,
                                         uint32_t *count_out,
-                                        int64_t timeout_ns, char *detail) {
-    return shmring_go_status(shmring_read_batch(reader, buffer, capacity,
+                                        int64_t deadline_ns, char *detail) {
+    return shmring_go_status(shmring_read_batch_until(reader, buffer, capacity,
                                                 lengths, max_count, count_out,
-                                                timeout_ns),
+                                                deadline_ns),
                              detail);
 }
 
 static inline int shmring_go_peek(shmring_reader_t *reader,
                                   const void **data_out, uint64_t *length_out,
-                                  int64_t timeout_ns, char *detail) {
+                                  int64_t deadline_ns, char *detail) {
     return shmring_go_status(
-        shmring_peek(reader, data_out, length_out, timeout_ns), detail);
+        shmring_peek_until(reader, data_out, length_out, deadline_ns), detail);
 }
 
 static inline int shmring_go_release(shmring_reader_t *reader, char *detail) {
@@ -115,10 +123,10 @@ static inline int shmring_go_array_reserve(shmring_writer_t *writer, uint32_t dt
                                            const uint64_t *shape, const uint8_t *user,
                                            uint32_t user_bytes, void **data_out,
                                            uint64_t *message_bytes_out,
-                                           int64_t timeout_ns, char *detail) {
+                                           int64_t deadline_ns, char *detail) {
     return shmring_go_status(
-        shmring_array_reserve(writer, dtype, flags, ndim, shape, user, user_bytes,
-                              data_out, message_bytes_out, timeout_ns),
+        shmring_array_reserve_until(writer, dtype, flags, ndim, shape, user, user_bytes,
+                              data_out, message_bytes_out, deadline_ns),
         detail);
 }
 

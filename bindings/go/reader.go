@@ -6,18 +6,12 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 	"unsafe"
 )
-
-// ContextPollInterval is the longest a ReadContext or ViewContext call
-// blocks in C before it looks at its context again: a cancelled context
-// ends the call within about this long.
-const ContextPollInterval = 10 * time.Millisecond
 
 // Reader reads messages from a ring: a broadcast reader, a group member or
 // a lossy reader. It is not safe for concurrent use.
@@ -67,13 +61,17 @@ func (rd *Reader) closedError() error {
 // returns its length. ErrClosed at end of stream; ErrTooLarge if buf is
 // too small (the message stays).
 func (rd *Reader) Read(buf []byte, timeout time.Duration) (int, error) {
+	return rd.readUntil(buf, deadline(timeout), retrySignals)
+}
+
+func (rd *Reader) readUntil(buf []byte, until C.int64_t, retry bool) (int, error) {
 	if rd.raw == nil {
 		return 0, rd.closedError()
 	}
 	var n C.uint64_t
 	p, capacity := bytesPtr(buf), C.uint64_t(len(buf))
-	err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_read(rd.raw, p, capacity, &n, ns, rd.detail.ptr())
+	err := rd.detail.check(untilDoneOr(retry, until, func(d C.int64_t) C.int {
+		return C.shmring_go_read(rd.raw, p, capacity, &n, d, rd.detail.ptr())
 	}))
 	return int(n), err
 }
@@ -94,8 +92,8 @@ func (rd *Reader) ReadBatch(buf []byte, lengths []uint64, timeout time.Duration)
 	p, capacity := bytesPtr(buf), C.uint64_t(len(buf))
 	maxCount := C.uint32_t(min(len(lengths), math.MaxUint32))
 	var count C.uint32_t
-	err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_read_batch(rd.raw, p, capacity, lengthsPtr(lengths), maxCount, &count, ns, rd.detail.ptr())
+	err := rd.detail.check(untilDone(deadline(timeout), func(d C.int64_t) C.int {
+		return C.shmring_go_read_batch(rd.raw, p, capacity, lengthsPtr(lengths), maxCount, &count, d, rd.detail.ptr())
 	}))
 	return int(count), err
 }
@@ -110,35 +108,24 @@ func (rd *Reader) ReadMessage(timeout time.Duration) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// ReadContext is Read with no timeout that a cancelled (or expired)
-// context interrupts within ContextPollInterval; it then returns ctx.Err().
+// ReadContext is Read until ctx's deadline (or with none): cancelling ctx
+// interrupts the wait at once (shmring_reader_interrupt), and it returns
+// ctx.Err().
 func (rd *Reader) ReadContext(ctx context.Context, buf []byte) (int, error) {
+	if rd.raw == nil {
+		return 0, rd.closedError()
+	}
 	var n int
-	err := pollContext(ctx, func(slice time.Duration) error {
+	err := withContext(ctx, rd.interrupt, func(until C.int64_t) error {
 		var err error
-		n, err = rd.Read(buf, slice)
+		n, err = rd.readUntil(buf, until, callOnce)
 		return err
 	})
 	return n, err
 }
 
-// pollContext repeats wait with short timeouts until it ends with anything
-// but ErrTimeout (or ErrEmpty, from a zero timeout at the deadline), or ctx
-// is done.
-func pollContext(ctx context.Context, wait func(time.Duration) error) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		slice := ContextPollInterval
-		if deadline, ok := ctx.Deadline(); ok {
-			slice = max(min(slice, time.Until(deadline)), 0)
-		}
-		if err := wait(slice); !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrEmpty) {
-			return err
-		}
-	}
-}
+// interrupt ends the reader's wait in progress (from another goroutine).
+func (rd *Reader) interrupt() { C.shmring_reader_interrupt(rd.raw) }
 
 // View calls fn with a zero-copy view of the next message (waiting up to
 // timeout for one), in its slot, and then releases the slot. The slice is
@@ -146,13 +133,17 @@ func pollContext(ctx context.Context, wait func(time.Duration) error) error {
 // otherwise the release's (ErrLapped: a lossy reader's view was
 // overwritten while fn ran, so discard what it read).
 func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+	return rd.viewUntil(deadline(timeout), retrySignals, fn)
+}
+
+func (rd *Reader) viewUntil(until C.int64_t, retry bool, fn func(message []byte) error) error {
 	if rd.raw == nil {
 		return rd.closedError()
 	}
 	var data unsafe.Pointer
 	var n C.uint64_t
-	if err := rd.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_peek(rd.raw, &data, &n, ns, rd.detail.ptr())
+	if err := rd.detail.check(untilDoneOr(retry, until, func(d C.int64_t) C.int {
+		return C.shmring_go_peek(rd.raw, &data, &n, d, rd.detail.ptr())
 	})); err != nil {
 		return err
 	}
@@ -175,10 +166,16 @@ func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) err
 	return releaseErr
 }
 
-// ViewContext is View with no timeout that a cancelled context interrupts
-// within ContextPollInterval while waiting for a message.
+// ViewContext is View until ctx's deadline (or with none): cancelling ctx
+// while it waits for a message interrupts the wait at once, and it returns
+// ctx.Err().
 func (rd *Reader) ViewContext(ctx context.Context, fn func(message []byte) error) error {
-	return pollContext(ctx, func(slice time.Duration) error { return rd.View(slice, fn) })
+	if rd.raw == nil {
+		return rd.closedError()
+	}
+	return withContext(ctx, rd.interrupt, func(until C.int64_t) error {
+		return rd.viewUntil(until, callOnce, fn)
+	})
 }
 
 // SkipToLatest jumps to the newest message and returns how many were

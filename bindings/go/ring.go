@@ -1,11 +1,13 @@
 package shmring
 
 // #include <stdlib.h>
+// #include <stdlib.h>
 // #include "shmring.h"
 import "C"
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -108,7 +110,9 @@ func (o *Options) apply(c *C.shmring_options_t) error {
 }
 
 // Open attaches to a named ring made by any process in any language,
-// waiting up to timeout (Forever: no limit) for one still being created.
+// waiting up to timeout (Forever: no limit) for one that does not exist yet
+// (woken by its creation) or is still being created: ErrNotFound after the
+// timeout, saying how long it waited; timeout 0 answers at once.
 func Open(name string, timeout time.Duration) (*Ring, error) {
 	cname, err := cName(name)
 	if err != nil {
@@ -116,7 +120,7 @@ func Open(name string, timeout time.Duration) (*Ring, error) {
 	}
 	defer C.free(unsafe.Pointer(cname))
 	var raw *C.shmring_ring_t
-	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_open(cname, ns, &raw) }); err != nil {
+	if err := callUntilDone(deadline(timeout), func(d C.int64_t) C.int { return C.shmring_open_until(cname, d, nil, &raw) }); err != nil {
 		return nil, err
 	}
 	return &Ring{raw: raw}, nil
@@ -183,6 +187,30 @@ func (r *Ring) Close() error {
 // was written and then get ErrClosed.
 func (r *Ring) CloseStream() error {
 	return r.with(func(raw *C.shmring_ring_t) C.int { return C.shmring_close_stream(raw) })
+}
+
+// WaitForReaders waits until at least n readers have joined the ring (any
+// process's, any kind; with group non-empty: members of that group), woken
+// by each join. ErrTimeout after timeout (Forever: no limit), saying how
+// many had joined. A producer that starts first calls it before writing, so
+// that no message goes to nobody.
+func (r *Ring) WaitForReaders(n uint32, group string, timeout time.Duration) error {
+	var cgroup *C.char
+	if group != "" {
+		if strings.IndexByte(group, 0) >= 0 {
+			return invalid(fmt.Sprintf("group name %q must be 1..31 bytes without NUL", group))
+		}
+		cgroup = C.CString(group)
+		defer C.free(unsafe.Pointer(cgroup))
+	}
+	raw, err := r.acquire() // counted, not locked: readers may join meanwhile
+	if err != nil {
+		return err
+	}
+	defer r.releaseHandle()
+	return callUntilDone(deadline(timeout), func(d C.int64_t) C.int {
+		return C.shmring_wait_for_readers_until(raw, C.uint32_t(n), cgroup, d)
+	})
 }
 
 // SkipAllToLatest moves every reader and group to the newest message.

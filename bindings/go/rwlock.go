@@ -69,7 +69,8 @@ func createRWLock(cname *C.char, maxHolders, mode uint32) (*RWLock, error) {
 }
 
 // OpenRWLock attaches to a named lock made by any process in any language,
-// waiting up to timeout (Forever: no limit) for one still being created.
+// waiting up to timeout (Forever: no limit) for one that does not exist yet
+// or is still being created (as Open).
 // A segment that is not a lock: ErrCorrupt or ErrVersion.
 func OpenRWLock(name string, timeout time.Duration) (*RWLock, error) {
 	cname, err := cName(name)
@@ -78,7 +79,7 @@ func OpenRWLock(name string, timeout time.Duration) (*RWLock, error) {
 	}
 	defer C.free(unsafe.Pointer(cname))
 	l := &RWLock{}
-	if err := callWaiting(timeout, func(ns C.int64_t) C.int { return C.shmring_rwlock_open(cname, ns, &l.raw) }); err != nil {
+	if err := callUntilDone(deadline(timeout), func(d C.int64_t) C.int { return C.shmring_rwlock_open_until(cname, d, nil, &l.raw) }); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -102,13 +103,32 @@ func (l *RWLock) do(f func(*C.shmring_rwlock_t) C.int) error {
 	return call(func() C.int { return f(raw) })
 }
 
-// wait runs one blocking C call on the handle (retried after signals).
-func (l *RWLock) wait(timeout time.Duration, f func(*C.shmring_rwlock_t, C.int64_t) C.int) error {
+// wait runs one blocking C call on the handle until the deadline (retried
+// after signals by untilDone, or once).
+func (l *RWLock) wait(until C.int64_t, retry bool, f func(*C.shmring_rwlock_t, C.int64_t) C.int) error {
 	raw, err := l.handle()
 	if err != nil {
 		return err
 	}
-	return callWaiting(timeout, func(ns C.int64_t) C.int { return f(raw, ns) })
+	return call(func() C.int { return untilDoneOr(retry, until, func(d C.int64_t) C.int { return f(raw, d) }) })
+}
+
+// withContext is the package's withContext for a wait of this handle.
+func (l *RWLock) withContext(ctx context.Context, f func(*C.shmring_rwlock_t, C.int64_t) C.int) error {
+	raw, err := l.handle()
+	if err != nil {
+		return err
+	}
+	interrupt := func() { C.shmring_rwlock_interrupt(raw) }
+	return withContext(ctx, interrupt, func(until C.int64_t) error { return l.wait(until, callOnce, f) })
+}
+
+func lockShared(raw *C.shmring_rwlock_t, d C.int64_t) C.int {
+	return C.shmring_rwlock_lock_shared_until(raw, d)
+}
+
+func lockExclusive(raw *C.shmring_rwlock_t, d C.int64_t) C.int {
+	return C.shmring_rwlock_lock_exclusive_until(raw, d)
 }
 
 // Dup returns a new handle (a new holder) on the same lock, e.g. for
@@ -139,9 +159,7 @@ func (l *RWLock) Close() error {
 // already gets a nested hold at once; ErrInvalid if it holds it
 // exclusively.
 func (l *RWLock) RLock(timeout time.Duration) error {
-	return l.wait(timeout, func(raw *C.shmring_rwlock_t, ns C.int64_t) C.int {
-		return C.shmring_rwlock_lock_shared(raw, ns)
-	})
+	return l.wait(deadline(timeout), retrySignals, lockShared)
 }
 
 // TryRLock takes a shared hold if it is free now, else ErrTimeout.
@@ -149,11 +167,11 @@ func (l *RWLock) TryRLock() error {
 	return l.do(func(raw *C.shmring_rwlock_t) C.int { return C.shmring_rwlock_try_lock_shared(raw) })
 }
 
-// RLockContext is RLock with no timeout that a cancelled (or expired)
-// context ends within ContextPollInterval, returning ctx.Err(). It waits in
-// slices, so a writer waiting meanwhile may get in first.
+// RLockContext is RLock until ctx's deadline (or with none): cancelling
+// ctx interrupts the wait at once (shmring_rwlock_interrupt), and it
+// returns ctx.Err().
 func (l *RWLock) RLockContext(ctx context.Context) error {
-	return pollContext(ctx, l.RLock)
+	return l.withContext(ctx, lockShared)
 }
 
 // RUnlock releases one shared hold of this handle (ErrInvalid without one).
@@ -165,9 +183,7 @@ func (l *RWLock) RUnlock() error {
 // holds the lock (ErrTimeout). ErrInvalid if this handle holds it already,
 // shared or exclusive (an upgrade would deadlock).
 func (l *RWLock) Lock(timeout time.Duration) error {
-	return l.wait(timeout, func(raw *C.shmring_rwlock_t, ns C.int64_t) C.int {
-		return C.shmring_rwlock_lock_exclusive(raw, ns)
-	})
+	return l.wait(deadline(timeout), retrySignals, lockExclusive)
 }
 
 // TryLock takes the exclusive hold if it is free now, else ErrTimeout.
@@ -175,11 +191,11 @@ func (l *RWLock) TryLock() error {
 	return l.do(func(raw *C.shmring_rwlock_t) C.int { return C.shmring_rwlock_try_lock_exclusive(raw) })
 }
 
-// LockContext is Lock with no timeout that a cancelled (or expired) context
-// ends within ContextPollInterval, returning ctx.Err(). It waits in slices:
-// between them it is not in line, so shared holds may still be taken.
+// LockContext is Lock until ctx's deadline (or with none): cancelling ctx
+// interrupts the wait at once, and it returns ctx.Err(). It stays in line
+// (writer preference) for the whole wait.
 func (l *RWLock) LockContext(ctx context.Context) error {
-	return pollContext(ctx, l.Lock)
+	return l.withContext(ctx, lockExclusive)
 }
 
 // Unlock releases this handle's exclusive hold (ErrInvalid without it).
@@ -194,8 +210,8 @@ func (l *RWLock) Unlock() error {
 // ErrTimeout if no writer had its turn within timeout; ErrInvalid without
 // a shared hold.
 func (l *RWLock) WaitForExclusive(timeout time.Duration) error {
-	return l.wait(timeout, func(raw *C.shmring_rwlock_t, ns C.int64_t) C.int {
-		return C.shmring_rwlock_wait_for_exclusive(raw, ns)
+	return l.wait(deadline(timeout), retrySignals, func(raw *C.shmring_rwlock_t, d C.int64_t) C.int {
+		return C.shmring_rwlock_wait_for_exclusive_until(raw, d)
 	})
 }
 

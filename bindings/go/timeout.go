@@ -9,43 +9,29 @@ import "time"
 // a positive one waits at most that long (then ErrTimeout).
 const Forever time.Duration = -1
 
-// callWaiting is waitRetrying through call: the detail of a failure is
-// read on the thread that made the last C call.
-func callWaiting(timeout time.Duration, f func(ns C.int64_t) C.int) error {
-	return call(func() C.int { return waitRetrying(timeout, f) })
+// Go's monotonic clock is the core's CLOCK_MONOTONIC: one reading of both
+// at start-up gives the offset that turns a time.Time into a core deadline
+// without a cgo call per wait.
+var clockBase = time.Now()
+var clockOffset = int64(C.shmring_monotonic_ns()) - int64(time.Since(clockBase))
+
+// deadline converts a timeout to the core's deadline: Forever (any
+// negative) has none, 0 tries once, a positive one is counted from now.
+func deadline(timeout time.Duration) C.int64_t {
+	switch {
+	case timeout < 0:
+		return C.SHMRING_FOREVER
+	case timeout == 0:
+		return C.SHMRING_TRY_ONCE
+	}
+	return deadlineAt(time.Now().Add(timeout))
 }
 
-// waitRetrying runs a blocking C call with a timeout and returns its
-// status, repeating it with the time left while a signal handler
-// interrupts it (the Go runtime signals threads, e.g. for preemption, so
-// this happens in ordinary programs).
-func waitRetrying(timeout time.Duration, f func(ns C.int64_t) C.int) C.int {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+// deadlineAt converts a time (a context's deadline) to the core's deadline.
+func deadlineAt(t time.Time) C.int64_t {
+	ns := clockOffset + int64(t.Sub(clockBase))
+	if ns <= 0 {
+		ns = 1 // already past, but not SHMRING_TRY_ONCE: ETIMEOUT after one attempt
 	}
-	left := timeout
-	for {
-		status := f(C.int64_t(left))
-		if status != C.SHMRING_EINTERRUPTED {
-			return status
-		}
-		if timeout > 0 {
-			left = max(time.Until(deadline), 0)
-		}
-	}
-}
-
-// tryThenWait is waitRetrying for the data path (reads, writes, views,
-// reservations): with a positive timeout it first makes one attempt with
-// timeout 0, which the C wait loop itself begins with and which changes
-// nothing when the ring is full or empty, so only a call that must wait
-// pays the clock read of the deadline.
-func tryThenWait(timeout time.Duration, f func(ns C.int64_t) C.int) C.int {
-	if timeout > 0 {
-		if status := f(0); status != C.SHMRING_EFULL && status != C.SHMRING_EEMPTY {
-			return status
-		}
-	}
-	return waitRetrying(timeout, f)
+	return C.int64_t(ns)
 }

@@ -46,8 +46,8 @@ func (w *Writer) Write(data []byte, timeout time.Duration) error {
 		return w.closedError()
 	}
 	p, n := bytesPtr(data), C.uint64_t(len(data))
-	return w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_write(w.raw, p, n, ns, w.detail.ptr())
+	return w.detail.check(untilDone(deadline(timeout), func(d C.int64_t) C.int {
+		return C.shmring_go_write(w.raw, p, n, d, w.detail.ptr())
 	}))
 }
 
@@ -66,8 +66,8 @@ func (w *Writer) WriteBatch(data []byte, lengths []uint64, timeout time.Duration
 	p, capacity := bytesPtr(data), C.uint64_t(len(data))
 	count := C.uint32_t(len(lengths))
 	var written C.uint32_t
-	err := w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_write_batch(w.raw, p, capacity, lengthsPtr(lengths), count, &written, ns, w.detail.ptr())
+	err := w.detail.check(untilDone(deadline(timeout), func(d C.int64_t) C.int {
+		return C.shmring_go_write_batch(w.raw, p, capacity, lengthsPtr(lengths), count, &written, d, w.detail.ptr())
 	}))
 	return int(written), err
 }
@@ -83,8 +83,8 @@ func (w *Writer) Reserve(timeout time.Duration, fill func(slot []byte) (int, err
 		return w.closedError()
 	}
 	var slot unsafe.Pointer
-	if err := w.detail.check(tryThenWait(timeout, func(ns C.int64_t) C.int {
-		return C.shmring_go_reserve(w.raw, &slot, ns, w.detail.ptr())
+	if err := w.detail.check(untilDone(deadline(timeout), func(d C.int64_t) C.int {
+		return C.shmring_go_reserve(w.raw, &slot, d, w.detail.ptr())
 	})); err != nil {
 		return err
 	}

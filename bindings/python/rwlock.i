@@ -39,7 +39,7 @@ SHMRING_HANDLE_OUT(shmring_rwlock_t, lock_out)
     SHMRING_RETURN(Py_BuildValue("(II)", waiting$argnum, waiters$argnum));
 }
 
-SHMRING_WAITS(shmring_rwlock_open)
+SHMRING_WAITS_WHOLE(shmring_rwlock_open)
 SHMRING_WAITS(shmring_rwlock_lock_shared)
 
 %exception shmring_rwlock_lock_exclusive {

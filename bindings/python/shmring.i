@@ -254,7 +254,18 @@ SHMRING_COUNT_OUT(uint32_t, written_out)
     if (result == SHMRING_PY_SIGNALLED) SWIG_fail;
 }
 %enddef
-SHMRING_WAITS(shmring_open)
+/* Opens wait for the name to appear (SHMRING_ENOT_FOUND only after the
+ * timeout), so they are not sliced: a slice's end would be the NotFound.
+ * A signal interrupts the wait (ppoll); the open then goes on for the time
+ * left. */
+%define SHMRING_WAITS_WHOLE(FUNCTION)
+%exception FUNCTION {
+    SHMRING_PY_WAIT_WHOLE(result, *_global_timeout_ns, $action, continue);
+    if (result == SHMRING_PY_SIGNALLED) SWIG_fail;
+}
+%enddef
+SHMRING_WAITS_WHOLE(shmring_open)
+SHMRING_WAITS(shmring_wait_for_readers)
 
 /* Calls on the data path: one attempt with the GIL held first, unless it
  * would copy a large message (SHMRING_PY_TRY_THEN_WAIT). */

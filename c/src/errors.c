@@ -1,11 +1,19 @@
-/* errors.c -- status names, the per-thread detail message, the version. */
+/*
+ * errors.c -- status names, the per-thread detail message, the version.
+ *
+ * A failure formats its detail (set_error); the expected outcomes of a
+ * poll -- full, empty, closed -- format nothing (set_outcome), so that a
+ * try_read on an empty ring or a try_write on a full one costs no
+ * vsnprintf: their detail is "" (shmring.h, shmring_last_error).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "internal.h"
 
-/* Room for a segment name, a live-pid list and a hint. */
-static _Thread_local char last_error_text[1024];
+/* Room for a segment name, a live-pid list and a hint. "no error" until
+ * this thread's first failure. */
+static _Thread_local char last_error_text[1024] = "no error";
 
 SHMRING_API uint32_t shmring_version(void) { return SHMRING_VERSION; }
 
@@ -33,14 +41,17 @@ SHMRING_API const char *shmring_strerror(int status) {
     }
 }
 
-SHMRING_API const char *shmring_last_error(void) {
-    return last_error_text[0] ? last_error_text : "no error";
-}
+SHMRING_API const char *shmring_last_error(void) { return last_error_text; }
 
 int set_error(int status, const char *format, ...) {
     va_list args;
     va_start(args, format);
     vsnprintf(last_error_text, sizeof last_error_text, format, args);
     va_end(args);
+    return status;
+}
+
+int set_outcome(int status) {
+    last_error_text[0] = '\0';
     return status;
 }

@@ -3,8 +3,9 @@
  * is alive (shmring_inspect), read-only and without joining it.
  *
  * The kind comes from the first bytes (magic, layout version); a published
- * ring or lock is then validated as an opener would (segment.c,
- * rwlock_segment.c) and its recorded processes checked by pid and start
+ * ring or lock is then validated as an opener would (ring_inspect_fd in
+ * segment.c with segment_check.c, rwlock_inspect_fd in rwlock_inspect.c)
+ * and its recorded processes checked by pid and start
  * time (liveness.c). A segment whose layout version is still 0 is being
  * created if its creation lock is held (shm_file.c); if nobody holds it,
  * its creator died before publishing it: abandoned.

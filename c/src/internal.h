@@ -1,6 +1,8 @@
 /*
- * internal.h -- process-local handles and the functions the core's files
- * share. Nothing here is part of the ABI.
+ * internal.h -- process-local handles, the slot and sequence helpers, and
+ * the functions the core's files share, each under a heading naming the
+ * file that defines it (tests/lint/core_structure.py checks the headings).
+ * Nothing here is part of the ABI.
  */
 #ifndef SHMRING_INTERNAL_H
 #define SHMRING_INTERNAL_H
@@ -13,8 +15,13 @@
 
 #define SHMRING_API __attribute__((visibility("default")))
 
-/* A writer that has found the ring full for this long checks whether the
- * readers holding it back are still alive (reap_dead_readers). */
+struct deadline; /* deadline.c */
+
+/* A participant that has found no way forward for this long looks for the
+ * dead participant that may be the cause (struct stuck_timer): a writer
+ * held back checks the readers holding it (reap_dead_readers), a reader
+ * with nothing to read the writers (recover_abandoned), a lock waiter the
+ * holders (rwlock_recover_if_dead). */
 #define SHM_REAP_AFTER_NS 200000000ll
 /* Longest single futex sleep: a sleeper wakes this often to re-check, so a
  * peer that died without waking anybody costs at most this much more. */
@@ -64,14 +71,37 @@ struct spinner {
     uint32_t limit;
 };
 
+/* stuck.c: how long a handle has found no way forward */
+struct stuck_timer {
+    uint64_t at;                      /* where it is stuck */
+    int64_t since_ns;                 /* since when; 0 = not stuck */
+};
+/* Called each time the caller finds itself stuck at `at` (a position, or 0
+ * for "anywhere"): 1 once it has been stuck at the same `at` for
+ * SHM_REAP_AFTER_NS, then once per such period -- time to look for dead
+ * participants. A new `at`, or stuck_timer_reset, starts over. Reads the
+ * clock: call it only when stuck. */
+int stuck_timer_due(struct stuck_timer *t, uint64_t at);
+void stuck_timer_reset(struct stuck_timer *t);
+
+/* A handle's interrupt (interrupt.c): raised from any thread or a signal
+ * handler, taken by the handle's wait in progress or its next one. */
+struct interrupt {
+    atomic_u32 pending;
+    /* The wait words the handle's waits sleep on (set at open, never
+     * changed): raising wakes them. */
+    atomic_u64 *words[2];
+};
+
 struct shmring_writer {
     shmring_ring_t *ring;
     struct writer_entry *entry;
     uint64_t gate_cache;              /* a lower bound of every reader gate */
-    int64_t stuck_since_ns;           /* when it first found no free slot */
+    struct stuck_timer stuck;         /* found no free slot */
     int reserved;                     /* a reservation is open */
     uint64_t reserved_sequence;
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
 struct shmring_reader {
@@ -91,9 +121,9 @@ struct shmring_reader {
     int from_adopted;
     uint32_t end_looks;               /* orphan checks at the end so far */
     uint64_t redelivered;
-    uint64_t stuck_at;                /* position it found nothing at */
-    int64_t stuck_since_ns;           /* since when; 0 = not yet */
+    struct stuck_timer stuck;         /* found nothing at a position */
     struct spinner spin;
+    struct interrupt interrupt;
     /* Batch views, grown on demand: no allocation per call. */
     const void **scratch_datas;
     uint64_t *scratch_sequences;
@@ -129,17 +159,31 @@ int shm_copy_header(int fd, const char *name, const char *what,
 /* Copies and validates a segment's header; SHMRING_EEMPTY: not ready yet. */
 typedef int (*shm_header_check)(int fd, const char *name, uint64_t *bytes_out,
                                 void *header);
-/* Open the named file and wait (up to timeout_ns) until `check` accepts
- * its header; the open fd and the file size on success. */
-int shm_open_when_ready(const char *name, int64_t timeout_ns,
-                        shm_header_check check, void *header,
-                        uint64_t *bytes_out, int *fd_out);
+/* Open the named file, waiting until the deadline for it to appear and
+ * then for `check` to accept its header; the open fd and the file size on
+ * success. `opener` (may be NULL) can interrupt the wait. */
+int shm_open_when_ready(const char *name, const struct deadline *deadline,
+                        shmring_opener_t *opener, shm_header_check check,
+                        void *header, uint64_t *bytes_out, int *fd_out);
+
 /* The checks every header shares: magic (all zero with version 0: still
  * being created, SHMRING_EEMPTY), byte order, layout version `supported`.
  * `kind` ("" or "lock ") goes into the messages. */
 int shm_check_identity(const void *header, uint32_t version,
                        const char *magic, uint32_t supported,
                        const char *kind, const char *name);
+
+/* appear.c: waiting for a name to appear */
+/* shm_open the name, waiting (deadline resolved) for it to be created:
+ * SHMRING_ENOT_FOUND after the deadline, saying how long it waited. */
+int shm_open_existing(const char *name, const struct deadline *deadline,
+                      shmring_opener_t *opener, int *fd_out);
+/* Take the opener's pending interrupt: 1 if there was one. */
+int opener_take(shmring_opener_t *opener);
+/* Sleep until fd (-1: none) is readable, the opener is interrupted, the
+ * deadline passes or cap_ns (< 0: none) has passed; 0 or errno. */
+int opener_sleep(shmring_opener_t *opener, int fd,
+                 const struct deadline *deadline, int64_t cap_ns);
 
 /* inspect.c: who a segment says uses it (shmring_inspect). */
 struct participant {
@@ -160,44 +204,39 @@ struct shmring_inspection {
  * impossible pid makes the segment corrupt). Returns 1 if it is alive. */
 int inspection_note(shmring_inspection_t *in, uint32_t pid,
                     uint64_t start_time, uint32_t role);
-/* Fill `in` from the ring (or lock) segment open on fd, whose layout
- * version is published: geometry and every recorded process. Returns
- * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
- * SHMRING_EVERSION) with the reason in last_error. Read-only. */
-int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
-int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 /* Judge the segment open on fd. creation_locked: the caller holds its
  * creation lock, so no creator is at work on it. */
 void inspect_fd(int fd, const char *name, int creation_locked,
                 shmring_inspection_t *in);
+/* segment_check.c: a ring segment's header and tables, checked */
+/* Copy the header of the ring segment open on fd (SHMRING_EEMPTY while it
+ * is not published) and check it against the file (shm_header_check). */
+int ring_check_segment(int fd, const char *name, uint64_t *bytes_out,
+                       void *header);
+/* The mapped tables of a handle whose header passed ring_check_segment:
+ * SHMRING_OK, or SHMRING_ECORRUPT naming the first value out of range. */
+int ring_check_tables(const shmring_ring_t *ring);
+
+/* segment.c: fill `in` from the ring segment open on fd, whose layout
+ * version is published: geometry and every recorded process. Returns
+ * SHMRING_OK, or the refusal of its header or tables (SHMRING_ECORRUPT,
+ * SHMRING_EVERSION) with the reason in last_error. Read-only. */
+int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
+/* rwlock_inspect.c: the same for a readers-writer lock segment. */
+int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in);
 
 /* stale.c: remove a segment only if it is stale (shmring_remove_stale). */
 int shm_remove_if_stale(const char *name);
 
 /* errors.c */
+/* A failure: `status`, with the formatted detail for shmring_last_error. */
 int set_error(int status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+/* An expected outcome of a poll (SHMRING_EFULL, SHMRING_EEMPTY,
+ * SHMRING_ECLOSED): `status`, with no detail and nothing formatted. */
+int set_outcome(int status);
 
-/* slots: stamp encoding and addressing */
-static inline uint64_t stamp_published(uint64_t sequence) {
-    return sequence << 1;
-}
-static inline uint64_t stamp_writing(uint64_t sequence) {
-    return (sequence << 1) | 1u;
-}
-/* How far the stamp's sequence is ahead of `sequence` (mod 2^63). */
-static inline int64_t stamp_distance(uint64_t stamp, uint64_t sequence) {
-    return (int64_t)((stamp & ~(uint64_t)1) - (sequence << 1)) >> 1;
-}
-static inline struct slot_header *slot_at(const shmring_ring_t *ring,
-                                          uint64_t sequence) {
-    return (struct slot_header *)(ring->slots +
-                                  (sequence & ring->slot_mask) *
-                                      ring->slot_stride);
-}
-static inline uint8_t *slot_payload(struct slot_header *slot) {
-    return (uint8_t *)slot + SHM_SLOT_HEADER;
-}
+/* internal.h: sequences */
 /* Signed distance a - b between two free-running sequences. */
 static inline int64_t seq_diff(uint64_t a, uint64_t b) {
     return (int64_t)(a - b);
@@ -207,30 +246,9 @@ static inline uint64_t seq_later(uint64_t a, uint64_t b) {
     return seq_diff(a, b) >= 0 ? a : b;
 }
 
-/* wait.c: deadlines, futexes and the wait protocol */
-struct deadline {
-    int forever;
-    int64_t at_ns;                    /* CLOCK_MONOTONIC */
-};
-int64_t monotonic_ns(void);
-struct deadline deadline_after(int64_t timeout_ns);
-/* One attempt: returns SHMRING_OK or a final error, or `not_ready` to wait. */
-typedef int (*attempt_fn)(void *context);
-/* Run attempt until it is ready, spinning, then sleeping on the event
- * count wait_word until the deadline. timeout 0 = one attempt. */
-int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u64 *wait_word, int64_t timeout_ns,
-                     struct spinner *spin, atomic_u64 *wait_counter);
-/* Wake the sleepers registered on wait_word, if any (no syscall if none).
- * The caller's preceding seq_cst store pairs with their registration. */
-void wake_waiters(atomic_u64 *wait_word);
-/* Wake every sleeper on wait_word. */
-void wake_all(atomic_u64 *wait_word);
-/* The sleepers registered on wait_word now (a snapshot, for observers). */
-uint32_t wait_sleepers(atomic_u64 *wait_word);
-void spinner_init(struct spinner *spin);
+#include "wait.h" /* deadline.c, interrupt.c, wait.c */
 
-/* registry.c: the participant tables */
+/* registry_lock.c: the lock that guards the participant tables */
 /* How long joins and closes wait for a registry lock whose holder is alive
  * (docs/crash-safety.md, "The registry lock"). */
 #define REGISTRY_LOCK_TIMEOUT_NS 5000000000ll
@@ -244,14 +262,31 @@ int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns);
 /* registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS). */
 int registry_lock(shmring_ring_t *ring);
 void registry_unlock(shmring_ring_t *ring);
-int reap_dead_readers(shmring_ring_t *ring);
 /* The pid holding the registry lock (0: free) and its start time (0:
  * not known), for observers. */
 uint32_t registry_lock_holder(const shmring_ring_t *ring,
                               uint64_t *start_time_out);
+
+/* registry.c: joining, leaving and reaping the participant tables */
+int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
+/* Leaving frees the entry even when the registry lock cannot be had (its
+ * holder alive past the bound); the status then says so. */
+int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
+int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
+                        const char *group_name, struct reader_entry **out,
+                        struct group_entry **group_out);
+int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
+                           struct group_entry *g);
+/* Free the entries of readers whose processes are gone (taking the lock
+ * for at most REGISTRY_LOCK_DATA_PATH_NS); returns how many. */
+int reap_dead_readers(shmring_ring_t *ring);
 /* Free the entries of writers whose processes are gone; returns how many.
  * The caller holds the registry lock. */
 uint32_t reap_dead_writers_locked(shmring_ring_t *ring);
+
+/* gates.c: how far writers may go */
+/* The oldest sequence any gating reader still needs, seen from `tail`. */
+uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* liveness.c: pid + start time -> alive? */
 uint64_t process_start_time(uint32_t pid);
@@ -263,25 +298,13 @@ int pid_is_possible(uint32_t pid);
 /* 1 if the process is gone, a zombie, or its pid was reused (start_time 0:
  * existence only); also for a pid no process can have (pid_is_possible). */
 int participant_is_dead(uint32_t pid, uint64_t start_time);
-int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out);
-/* Leaving frees the entry even when the registry lock cannot be had (its
- * holder alive past the bound); the status then says so. */
-int registry_remove_writer(shmring_ring_t *ring, struct writer_entry *e);
-int registry_add_reader(shmring_ring_t *ring, uint32_t kind,
-                        const char *group_name, struct reader_entry **out,
-                        struct group_entry **group_out);
-int registry_remove_reader(shmring_ring_t *ring, struct reader_entry *e,
-                           struct group_entry *g);
-/* The oldest sequence any gating reader still needs, seen from `tail`. */
-uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail);
 
 /* stream.c */
 void end_stream(shmring_ring_t *ring);
 
-/* writer.c: the two stamp stores around filling a claimed slot */
-void begin_slot(shmring_ring_t *ring, uint64_t sequence);
-void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
-                  uint32_t flags);
+/* writer.c: shmring_reserve with a deadline (also for array_write.c) */
+int reserve_by(shmring_writer_t *w, void **slot_out,
+               const struct deadline *deadline);
 
 /* orphans.c: a dead group member's unfinished messages, redelivered. The
  * _locked calls need the registry lock; the others take it. */

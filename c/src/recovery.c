@@ -17,6 +17,7 @@
  * docs/algorithm.md, "Dead writers", has the argument.
  */
 #include "internal.h"
+#include "slots.h"
 
 /* The distance from `from` to the oldest claim a live writer may still be
  * making or filling (INT64_MAX when none). The caller holds the registry

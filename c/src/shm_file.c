@@ -278,22 +278,33 @@ int shm_copy_header(int fd, const char *name, const char *what,
     return SHMRING_OK;
 }
 
-int shm_open_when_ready(const char *name, int64_t timeout_ns,
-                        shm_header_check check, void *header,
-                        uint64_t *bytes_out, int *fd_out) {
-    int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) return shm_os_error(errno, "cannot open segment", name);
-    struct deadline deadline = deadline_after(timeout_ns);
-    int rc;
+int shm_open_when_ready(const char *name, const struct deadline *until,
+                        shmring_opener_t *opener, shm_header_check check,
+                        void *header, uint64_t *bytes_out, int *fd_out) {
+    struct deadline deadline = *until;
+    deadline_resolve(&deadline);
+    int fd;
+    int rc = shm_open_existing(name, &deadline, opener, &fd);
+    if (rc != SHMRING_OK) return rc;
     while ((rc = check(fd, name, bytes_out, header)) == SHMRING_EEMPTY) {
-        if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
+        if (deadline.try_once || deadline_passed(&deadline)) {
             rc = set_error(SHMRING_ETIMEOUT,
                            "%s was not ready (layout version 0) before the "
                            "deadline",
                            name);
             break;
         }
-        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        /* Its creator fills it in within microseconds: look again soon. */
+        int err = opener_sleep(opener, -1, &deadline, 1000000);
+        if (opener_take(opener)) {
+            rc = set_error(SHMRING_EINTERRUPTED, "the open was interrupted");
+            break;
+        }
+        if (err == EINTR) {
+            rc = set_error(SHMRING_EINTERRUPTED,
+                           "a signal handler ran during the open");
+            break;
+        }
     }
     if (rc != SHMRING_OK) {
         close(fd);

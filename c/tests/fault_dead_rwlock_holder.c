@@ -185,10 +185,10 @@ static void stopped_holder_is_alive(enum role role) {
     CHECK(read(ready[0], &c, 1) == 1);
     CHECK(kill(holder, SIGSTOP) == 0);
     int64_t t0 = tu_now_ns();
-    CHECK_RC(shmring_rwlock_lock_exclusive(lock, 3 * RWLOCK_RECOVER_AFTER_NS),
+    CHECK_RC(shmring_rwlock_lock_exclusive(lock, 3 * SHM_REAP_AFTER_NS),
              SHMRING_ETIMEOUT);
     if (role == EXCLUSIVE) {
-        CHECK_RC(shmring_rwlock_lock_shared(lock, 3 * RWLOCK_RECOVER_AFTER_NS),
+        CHECK_RC(shmring_rwlock_lock_shared(lock, 3 * SHM_REAP_AFTER_NS),
                  SHMRING_ETIMEOUT);
     }
     int64_t waited = tu_now_ns() - t0;

@@ -151,6 +151,36 @@ static void test_last_error(void) {
     CHECK(other != NULL);
     CHECK(strstr(other, "shmring_ua_surely_not_there") == NULL);
     printf("  fresh thread: %s\n", other);
+
+    /* Full, empty and closed are expected outcomes of a poll: no detail
+     * (nothing is formatted), and a real failure after them has its own. */
+    CHECK_OK(shmring_create(NULL, 8, 1, NULL, &ring));
+    shmring_writer_t *w;
+    shmring_reader_t *r;
+    CHECK_OK(shmring_writer_open(ring, &w));
+    CHECK_OK(shmring_reader_open(ring, NULL, 0, &r));
+    uint8_t buffer[8];
+    uint64_t length;
+    CHECK_RC(shmring_try_read(r, buffer, sizeof buffer, &length), SHMRING_EEMPTY);
+    CHECK(strcmp(shmring_last_error(), "") == 0);
+    CHECK_OK(shmring_try_write(w, "a", 1));
+    CHECK_RC(shmring_try_write(w, "b", 1), SHMRING_EFULL);
+    CHECK(strcmp(shmring_last_error(), "") == 0);
+    CHECK_RC(shmring_write(w, "b", 1, 1000000), SHMRING_ETIMEOUT);
+    CHECK(shmring_last_error()[0] != '\0');
+    CHECK_RC(shmring_reserve(w, &(void *){NULL}, 0), SHMRING_EFULL);
+    CHECK(strcmp(shmring_last_error(), "") == 0);
+    CHECK_RC(shmring_write(w, "toolarge!", 9, 0), SHMRING_ETOO_LARGE);
+    CHECK(strstr(shmring_last_error(), "slot_bytes") != NULL);
+    CHECK_OK(shmring_close_stream(ring));
+    CHECK_RC(shmring_try_write(w, "c", 1), SHMRING_ECLOSED);
+    CHECK(strcmp(shmring_last_error(), "") == 0);
+    CHECK_OK(shmring_try_read(r, buffer, sizeof buffer, &length));
+    CHECK_RC(shmring_try_read(r, buffer, sizeof buffer, &length), SHMRING_ECLOSED);
+    CHECK(strcmp(shmring_last_error(), "") == 0);
+    CHECK_OK(shmring_reader_close(r));
+    CHECK_OK(shmring_writer_close(w));
+    CHECK_OK(shmring_close(ring));
 }
 
 static void test_version(void) {

@@ -318,7 +318,7 @@ static void test_recovery_tells_reused_pid(void) {
     shmring_rwlock_t *lock;
     CHECK_OK(shmring_rwlock_create(NULL, 8, 0, &lock));
     plant_reader(lock, 5, mine); /* alive: it is us */
-    CHECK_RC(shmring_rwlock_lock_exclusive(lock, 3 * RWLOCK_RECOVER_AFTER_NS),
+    CHECK_RC(shmring_rwlock_lock_exclusive(lock, 3 * SHM_REAP_AFTER_NS),
              SHMRING_ETIMEOUT);
     /* Relaxed: as above. */
     CHECK_EQ_U64(load_relaxed(&lock->control->recovered), 0);

@@ -30,6 +30,7 @@
 
 #include "shmring.h"
 #include "../src/internal.h"
+#include "../src/slots.h"
 
 /* Messages: a u64 tag followed by a pattern derived from it, 8..40 bytes
  * long depending on the tag, so a wrong slot or a torn copy shows. */

@@ -138,6 +138,43 @@ run_pair() {
   wait_all $p $!
 }
 
+# ppoll's system call number (/proc/PID/task/TID/syscall's first field).
+case "$(uname -m)" in
+  x86_64) PPOLL_NR=271 ;;
+  aarch64) PPOLL_NR=73 ;;
+  *) PPOLL_NR="" ;;
+esac
+
+# Waits (up to 30 s) until a thread of process $1 or of a child of it (a
+# function run with & is a subshell) sleeps in ppoll: an open waiting for
+# its ring to appear.
+wait_in_ppoll() {
+  local i task nr pid
+  for ((i = 0; i < 3000; i++)); do
+    for pid in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+      for task in /proc/"$pid"/task/*/syscall; do
+        read -r nr _ <"$task" 2>/dev/null && [[ "$nr" == "$PPOLL_NR" ]] && return 0
+      done
+    done
+    kill -0 "$1" 2>/dev/null || { echo "process $1 ended before it waited"; return 1; }
+    sleep 0.01
+  done
+  echo "process $1 never waited for its ring"
+  return 1
+}
+
+# Attach before create: the consumer in $2 starts first and waits for the
+# ring to appear (its open's timeout); the producer in $1 then creates it and
+# waits for that reader to join. Every message arrives.
+run_consumer_first() {
+  new_ring
+  consumer "$2" "$ring" --writers 0 --count "$COUNT" &
+  local c=$!
+  wait_in_ppoll $c || { kill $c 2>/dev/null; wait $c; return 1; }
+  producer "$1" "$ring" --id 0 --count "$COUNT" --create $SLOT_BYTES $SLOT_COUNT --readers 1 &
+  wait_all $c $!
+}
+
 # The array suite written by $1 (it creates the ring), read by $2.
 run_arrays() {
   new_ring
@@ -300,6 +337,12 @@ for p in "${LANGS[@]}"; do
     run "pair $p -> $q" run_pair "$p" "$q"
   done
 done
+if [[ -n "$PPOLL_NR" ]]; then
+  for ((i = 0; i < n; i++)); do
+    p="${LANGS[(i + 1) % n]}" q="${LANGS[i]}"
+    run "attach before create: consumer $q first, producer $p" run_consumer_first "$p" "$q"
+  done
+fi
 for p in "${LANGS[@]}"; do
   for q in "${LANGS[@]}"; do
     run "arrays $p -> $q" run_arrays "$p" "$q"

@@ -48,6 +48,7 @@ OPERATION_NAME = re.compile(VOCABULARY + r"|fetch_add|fetch_sub")
 PLACE = re.compile(r"(?:\bin|\band|,)\s+(?:\*\s+)?([a-z][a-z0-9]*_[a-z0-9_]+)\b(?!\.[a-z])")
 WORD = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
 OPERATION_ARGUMENTS = re.compile(rf"\b({VOCABULARY})\([^)]*\)")
+VOCABULARY_HEADER = "atomics.h"  # defines the calls: not accesses
 LOOKBACK = 8  # lines above a call that its comment may occupy
 
 RELEASE_ORDERS = ("memory_order_release", "memory_order_acq_rel", "memory_order_seq_cst")
@@ -107,7 +108,9 @@ def scan(source_dir):
     """Every atomic access of the files, with its comment and function, and
     the names of the functions (and function-like macros) they define."""
     accesses, functions = [], set()
-    for path in sorted(source_dir.glob("*.[ch]")):  # calls in .c files; names in both
+    # Calls in every file but the vocabulary's own definitions (atomics.h);
+    # names in all.
+    for path in sorted(source_dir.glob("*.[ch]")):
         lines = path.read_text().splitlines()
         current = None
         code_lines = code_only(lines)
@@ -121,7 +124,7 @@ def scan(source_dir):
             if definition and not line.startswith((" ", "\t", "}")):
                 current = definition.group(1)
                 functions.add(current)
-            if path.suffix != ".c" or line.lstrip().startswith("#define"):
+            if path.name == VOCABULARY_HEADER or line.lstrip().startswith("#define"):
                 continue
             for match in ATOMIC_CALL.finditer(code_lines[index]):
                 access = Access(path, index + 1, match.group(1), line,

@@ -114,8 +114,10 @@ class Ring(NamedSegment):
     @classmethod
     def attach(cls, name: str, *, timeout: Optional[float] = 1.0) -> "Ring":
         """Attach to the named ring made by any process, in any language,
-        waiting up to `timeout` seconds (None: forever) for one still being
-        created. Raises NotFound, Corrupt or VersionMismatch."""
+        waiting up to `timeout` seconds (None: forever) for one that does
+        not exist yet (woken by its creation) or is still being created.
+        Raises NotFound (after the timeout, saying how long it waited;
+        timeout=0 answers at once), Corrupt or VersionMismatch."""
         return cls._wrap(_core.open(name, timeout))
 
     # ---- lifecycle -------------------------------------------------------
@@ -168,6 +170,17 @@ class Ring(NamedSegment):
         """Move every reader and group to the newest message, so writers stop
         waiting for them (the seed's force_reader_sync)."""
         _core.skip_all_to_latest(self._handle())
+
+    def wait_for_readers(self, n: int, *, timeout: Optional[float] = None,
+                         group: Optional[str] = None) -> None:
+        """Wait until at least `n` readers have joined the ring (any
+        process's, any kind; with `group`: members of that group), woken by
+        each join. Raises Timeout after `timeout` seconds (None: forever),
+        saying how many had joined. A producer that starts first calls this
+        before writing, so that no message goes to nobody."""
+        if not 0 <= n < 2**32:
+            raise ValueError("n must be 0..2**32-1")
+        _core.wait_for_readers(self._handle(), n, group, timeout)
 
     def stats(self) -> "RingStats":
         """A snapshot of the ring's counters and of every writer and reader

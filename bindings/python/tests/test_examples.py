@@ -5,8 +5,10 @@ that every reader got every message. The README's program first finds what
 a crashed run leaves behind (its ring, its creator dead)."""
 
 import pathlib
+import platform
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -62,6 +64,46 @@ def test_readme_example_runs_twice_after_a_crash(tmp_path):
         with pytest.raises(shmring.NotFound):  # the example unlinks its ring
             shmring.inspect(name)
     finally:
+        try:
+            shmring.unlink(name)
+        except shmring.NotFound:
+            pass
+
+
+PPOLL = {"x86_64": "271", "aarch64": "73"}.get(platform.machine())
+
+
+def in_ppoll(pid):
+    """A thread of process pid waits in ppoll (an attach for its ring)."""
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*/syscall"):
+        try:
+            if task.read_text().split()[0] == PPOLL:
+                return True
+        except (OSError, IndexError):
+            pass
+    return False
+
+
+@pytest.mark.skipif(PPOLL is None, reason="ppoll's number is not known here")
+def test_readme_example_consumer_first_gets_every_message(tmp_path):
+    name = unique_name()
+    program = tmp_path / "readme_example.py"
+    program.write_text(readme_example().replace('"/frames"', repr(name)))
+    consumer = subprocess.Popen([sys.executable, str(program), "consume"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        give_up = time.monotonic() + 60
+        while not in_ppoll(consumer.pid):  # started first, it waits for the ring
+            assert consumer.poll() is None, consumer.communicate()[0]
+            assert time.monotonic() < give_up, "the consumer never waited"
+            time.sleep(0.001)
+        produced = run_example(program, "produce")
+        assert produced.returncode == 0, produced.stdout + produced.stderr
+        output = consumer.communicate(timeout=240)[0]
+        assert consumer.returncode == 0, output  # it asserts all 9 frames, in order
+    finally:
+        if consumer.poll() is None:
+            consumer.kill()
         try:
             shmring.unlink(name)
         except shmring.NotFound:

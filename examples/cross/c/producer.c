@@ -30,6 +30,8 @@ static int64_t now_ns(void) {
 
 /* Waits until the ring has `readers` readers and `writers` writers joined. */
 static int wait_for_participants(shmring_ring_t *ring, uint64_t readers, uint64_t writers) {
+    /* Woken by the readers' joins, whatever their language. */
+    CHECK(shmring_wait_for_readers(ring, (uint32_t)readers, NULL, 30 * SECOND));
     int64_t deadline = now_ns() + 30 * SECOND;
     for (;;) {
         shmring_stats_t *stats;

@@ -15,6 +15,7 @@ WAIT = 30.0
 
 
 def wait_for_participants(ring: shmring.Ring, readers: int, writers: int) -> None:
+    ring.wait_for_readers(readers, timeout=WAIT)  # woken by the joins, any language's
     deadline = time.monotonic() + WAIT
     while True:
         stats = ring.stats()

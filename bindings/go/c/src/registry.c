@@ -1,123 +1,20 @@
 /*
  * registry.c -- the participant tables: writers, readers and groups join and
- * leave under a small registry lock (never on the data path), and writers
- * compute the oldest sequence any gating reader still needs.
+ * leave, and the entries of processes that died are freed (reaping), under
+ * the registry lock (registry_lock.c). Joins and leaves are off the data
+ * path; reaping runs on it only for a writer held back, or a reader idle,
+ * for SHM_REAP_AFTER_NS (reap_dead_readers; recovery.c for writers).
  *
- * The registry lock holds its owner's pid, and next to it the owner's
- * process start time (0 until the owner has stored it). It guards a few
- * stores and, in recovery, a scan of the tables, so it is held briefly; a
- * waiter that finds the holder's process gone (pid reuse included), or
- * finds a pid no process can have (a scribbled word), takes the lock over
- * with a CAS from that value, which fails if the lock moved on. A holder
- * that stays alive past REGISTRY_LOCK_TIMEOUT_NS (stopped, or a live pid
- * scribbled into the word) makes joins fail with SHMRING_ETIMEOUT; closes
- * then free their entry without the lock and say so (docs/crash-safety.md,
- * "The registry lock").
+ * A joiner fills its entry, raises the table's high-water mark, then makes
+ * the entry ACTIVE with a seq_cst store: the gate scan (gates.c) and the
+ * statistics read entries in that order. A reader reads tail again once its
+ * entry is visible (docs/algorithm.md, "Joining and leaving").
  */
 #define _GNU_SOURCE
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-
-/* registry_lock_owner: the holder's pid in the low bits (pid_max is at
- * most 2^22), its start time above, so that a waiter never judges a holder
- * by another process's start time. */
-#define OWNER_PID_BITS 22
-#define OWNER_PID_MASK ((1u << OWNER_PID_BITS) - 1)
-
-/* The start time the owner word gives for `holder`, or 0 (existence only)
- * when the word names another process or is not stored yet. */
-static uint64_t holder_start_time(const struct control *c, uint32_t holder) {
-    /* SYNC(registry): after the lock word; pairs with the owner stores in
-     * registry_lock_within and registry_unlock. */
-    uint64_t owner = load_seq_cst(&c->registry_lock_owner);
-    return (owner & OWNER_PID_MASK) == holder ? owner >> OWNER_PID_BITS : 0;
-}
-
-/* Counts a dead holder may have left half updated, recounted from the
- * entries (under the lock, after a takeover): writers_open, each group's
- * members and orphans; a group with no member left is freed. */
-static void repair_counts_locked(shmring_ring_t *ring) {
-    const struct segment_header *h = ring->header;
-    struct control *c = ring->control;
-    uint32_t writers = 0;
-    for (uint32_t i = 0; i < h->max_writers; i++) {
-        /* Relaxed: entries change only under the registry lock we hold. */
-        writers += load_relaxed(&ring->writers[i].state) == SHM_ENTRY_ACTIVE;
-    }
-    store_seq_cst(&c->writers_open, writers); /* SYNC(registry) */
-    for (uint32_t gi = 0; gi < h->max_groups; gi++) {
-        struct group_entry *g = &ring->groups[gi];
-        /* Relaxed: as above. */
-        if (load_relaxed(&g->state) != SHM_ENTRY_ACTIVE) continue;
-        uint32_t members = 0, orphans = 0;
-        for (uint32_t i = 0; i < h->max_readers; i++) {
-            const struct reader_entry *e = &ring->readers[i];
-            /* Relaxed: as above. */
-            uint32_t state = load_relaxed(&e->state);
-            if (load_relaxed(&e->kind) != SHM_READER_GROUP_MEMBER ||
-                load_relaxed(&e->group_index) != gi) {
-                continue;
-            }
-            members += state == SHM_ENTRY_ACTIVE;
-            orphans += state == SHM_ENTRY_ORPHAN;
-        }
-        store_seq_cst(&g->members, members); /* SYNC(registry) */
-        store_seq_cst(&g->orphans, orphans); /* SYNC(orphans) */
-        if (members == 0) {
-            orphans_free_group_locked(ring, gi, g);
-            store_seq_cst(&g->state, SHM_ENTRY_FREE); /* SYNC(entry-active) */
-        }
-    }
-}
-
-int registry_lock(shmring_ring_t *ring) {
-    return registry_lock_within(ring, REGISTRY_LOCK_TIMEOUT_NS);
-}
-
-int registry_lock_within(shmring_ring_t *ring, int64_t timeout_ns) {
-    struct control *c = ring->control;
-    atomic_u32 *lock = &c->registry_lock;
-    uint32_t me = (uint32_t)getpid();
-    uint64_t owner = (process_start_time(me) << OWNER_PID_BITS) | me;
-    int64_t give_up = monotonic_ns() + timeout_ns;
-    int took_over = 0;
-    for (;;) {
-        uint32_t holder = 0;
-        /* SYNC(registry): pairs with store_seq_cst(lock, 0) in
-         * registry_unlock; the tables written under the lock are visible. */
-        if (cas_seq_cst(lock, &holder, me)) break;
-        if (participant_is_dead(holder, holder_start_time(c, holder)) &&
-            cas_seq_cst(lock, &holder, me)) { /* SYNC(registry) */
-            took_over = 1;
-            break;
-        }
-        if (monotonic_ns() >= give_up) {
-            return set_error(SHMRING_ETIMEOUT,
-                             "the registry lock of %s is held by pid %u, "
-                             "alive, for over %lld ms (stopped, or a pid "
-                             "scribbled into the lock word)",
-                             ring->name ? ring->name : "(anonymous ring)",
-                             holder, (long long)(timeout_ns / 1000000));
-        }
-        nanosleep(&(struct timespec){0, 20000}, NULL);
-    }
-    /* SYNC(registry): read by waiters after the lock word. */
-    store_seq_cst(&c->registry_lock_owner, owner);
-    if (took_over) repair_counts_locked(ring);
-    return SHMRING_OK;
-}
-
-void registry_unlock(shmring_ring_t *ring) {
-    /* SYNC(registry): cleared first, so a waiter that reads our pid never
-     * pairs it with a later holder's owner word. */
-    store_seq_cst(&ring->control->registry_lock_owner, 0);
-    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock_within. */
-    store_seq_cst(&ring->control->registry_lock, 0);
-}
 
 /* Raise a high-water mark (under the registry lock). */
 static void raise_high_water(atomic_u32 *high_water, uint32_t index) {
@@ -136,7 +33,7 @@ int registry_add_writer(shmring_ring_t *ring, struct writer_entry **out) {
      * writer that misses it is caught by the check after its claim. */
     if (load_relaxed(&c->closed)) {
         registry_unlock(ring);
-        return set_error(SHMRING_ECLOSED, "the stream has ended");
+        return set_outcome(SHMRING_ECLOSED);
     }
     for (uint32_t i = 0; i < ring->header->max_writers; i++) {
         struct writer_entry *e = &ring->writers[i];
@@ -419,82 +316,4 @@ int reap_dead_readers(shmring_ring_t *ring) {
     /* Writers waiting on the dead readers' gates may go on. */
     if (reaped) wake_all(&ring->control->space_wait);
     return (int)reaped;
-}
-
-/* Consider one gate: keep the one furthest behind tail. */
-static inline void consider(uint64_t tail, uint64_t gate, uint64_t *oldest,
-                            int64_t *behind) {
-    int64_t d = seq_diff(tail, gate);
-    if (d > *behind) {
-        *behind = d;
-        *oldest = gate;
-    }
-}
-
-/* The later of two sequences. */
-static inline uint64_t later(uint64_t a, uint64_t b) {
-    return seq_diff(a, b) >= 0 ? a : b;
-}
-
-uint64_t min_reader_gate(const shmring_ring_t *ring, uint64_t tail) {
-    const struct control *c = ring->control;
-    uint64_t oldest = tail;
-    int64_t behind = 0;
-    /* Idle readers and groups behind skip_floor (skip_all_to_latest) gate
-     * at the floor: they will jump there at their next read.
-     * SYNC(reader-busy), SYNC(member-holding): read before the busy flags
-     * below; pairs with the seq_cst busy stores in begin_reading and
-     * member_take. */
-    uint64_t floor = load_seq_cst(&c->skip_floor);
-    /* Groups first: a member moves group.next only after marking what it
-     * holds, so reading next before the members never misses a slot.
-     * SYNC(high-water): pairs with store_seq_cst in raise_high_water. */
-    uint32_t groups = load_seq_cst(&c->groups_high_water);
-    if (groups > ring->header->max_groups) groups = ring->header->max_groups;
-    for (uint32_t i = 0; i < groups; i++) {
-        struct group_entry *g = &ring->groups[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) in
-         * registry_add_reader. */
-        if (load_seq_cst(&g->state) != SHM_ENTRY_ACTIVE) continue;
-        /* SYNC(group-next): pairs with the cas_seq_cst on next in
-         * member_take. */
-        consider(tail, later(load_seq_cst(&g->next), floor), &oldest, &behind);
-    }
-    uint32_t readers = load_seq_cst(&c->readers_high_water);
-    if (readers > ring->header->max_readers) readers = ring->header->max_readers;
-    for (uint32_t i = 0; i < readers; i++) {
-        struct reader_entry *r = &ring->readers[i];
-        /* SYNC(entry-active): pairs with store_seq_cst(state) in
-         * registry_add_reader and orphans_keep_hold_locked. ORPHAN and ADOPTED entries are busy members' holds: they gate. */
-        if (load_seq_cst(&r->state) == SHM_ENTRY_FREE) continue;
-        /* Relaxed: kind is published by the state store read above. */
-        uint32_t kind = load_relaxed(&r->kind);
-        if (kind == SHM_READER_BROADCAST) {
-            /* SYNC(reader-busy): pairs with the busy stores in
-             * begin_reading and end_reading. */
-            int reading = load_seq_cst(&r->holding_busy) != 0;
-            /* SYNC(reader-progress): pairs with store_seq_cst(position) in
-             * reader_advance. */
-            uint64_t position = load_seq_cst(&r->position);
-            consider(tail, reading ? position : later(position, floor), &oldest,
-                     &behind);
-        } else if (kind == SHM_READER_GROUP_MEMBER &&
-                   /* SYNC(member-holding): pairs with store_seq_cst(busy)
-                    * in member_take. */
-                   load_seq_cst(&r->holding_busy)) {
-            /* SYNC(member-holding): pairs with store_release(holding) in
-             * member_take; acquire, since holding may be newer than the
-             * busy flag just read (a later hold than the one it marked). */
-            consider(tail, load_acquire(&r->holding), &oldest, &behind);
-        }
-    }
-    return oldest;
-}
-
-uint32_t registry_lock_holder(const shmring_ring_t *ring,
-                              uint64_t *start_time_out) {
-    /* SYNC(registry): pairs with the cas_seq_cst in registry_lock_within. */
-    uint32_t holder = load_seq_cst(&ring->control->registry_lock);
-    *start_time_out = holder ? holder_start_time(ring->control, holder) : 0;
-    return holder;
 }

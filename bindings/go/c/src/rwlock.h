@@ -22,9 +22,6 @@
 #define RWLOCK_MAX_HOLDERS 65536u
 #define RWLOCK_CONTROL_OFFSET 128u
 #define RWLOCK_HOLDERS_OFFSET 640u
-/* Waiters look for dead holders once they have waited this long, and again
- * after each further such period (the fast path never looks). */
-#define RWLOCK_RECOVER_AFTER_NS SHM_REAP_AFTER_NS
 
 /* The exclusive word: 0 = nobody; else (holder generation << 32) |
  * RWLOCK_HELD (once the readers have left) | (holder index + 1). */
@@ -119,18 +116,45 @@ struct shmring_rwlock {
     uint32_t shared_depth;            /* nested shared holds */
     int exclusive;                    /* 1 while held exclusively */
     struct spinner spin;
+    struct interrupt interrupt;
 };
 
-/* rwlock.c */
+/* rwlock.h: the words of the protocol */
+/* Internal "try again" result of an attempt (never returned to callers). */
+#define NOT_READY 1
+/* A holder's shared word: its generation and its shared depth. */
+static inline uint64_t shared_word(const shmring_rwlock_t *lock,
+                                   uint32_t depth) {
+    return ((uint64_t)lock->generation << 32) | depth;
+}
+/* The holder index an exclusive word names; max_holders if none or
+ * garbage. */
+static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
+                                       uint64_t word) {
+    uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
+    if (index_plus_one == 0 || index_plus_one > lock->max_holders) {
+        return lock->max_holders;
+    }
+    return (uint32_t)(index_plus_one - 1);
+}
+
+/* rwlock_recovery.c */
 /* Free holder `index` if its process is gone: its exclusive and shared
  * holds end and the entry is free again. 1 if this call freed it. */
 int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index);
+
+/* rwlock.c */
+/* The handle may act for this process; else a status with the reason. */
+int rwlock_check_handle(const shmring_rwlock_t *lock);
 /* Release whatever this handle holds (at close). */
 void rwlock_release_holds(shmring_rwlock_t *lock);
 
 /* rwlock_segment.c */
 /* This process's pid, without a system call (kept current across fork). */
 uint32_t rwlock_current_pid(void);
+/* Map fd's header, copy and validate it; SHMRING_EEMPTY while not ready. */
+int rwlock_check_segment(int fd, const char *name, uint64_t *bytes_out,
+                         void *header);
 
 static inline uint64_t rwlock_segment_bytes(uint32_t max_holders) {
     return RWLOCK_HOLDERS_OFFSET + (uint64_t)max_holders * SHM_BLOCK;

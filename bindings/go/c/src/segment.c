@@ -1,15 +1,17 @@
 /*
- * segment.c -- creating, opening and closing ring segments.
+ * segment.c -- creating, opening, inspecting and closing ring segments, and
+ * the ring handle's accessors (shmring_name, shmring_slot_bytes, ...).
  *
  * The creator reserves every byte (posix_fallocate) before mapping, fills
  * the header and the slot stamps, and only then release-stores
- * layout_version; an opener acquire-loads it, waits while it is 0 and
- * refuses anything but SHMRING_LAYOUT_VERSION.
+ * layout_version; an opener acquire-loads it, waits while it is 0, and
+ * maps the segment only once segment_check.c accepts its header, and keeps
+ * it only once it accepts its tables. ring_inspect_fd reads a segment the
+ * same way, read-only, without joining it (shmring_inspect).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +21,7 @@
 
 #include "geometry.h"
 #include "internal.h"
+#include "slots.h"
 
 /* Refuse what no fallocate could give: more than off_t can address, or,
  * for an anonymous ring (memfd, which has no tmpfs size limit and would
@@ -159,120 +162,8 @@ fail:
     return rc;
 }
 
-/* Checks a header against the file it came from. SHMRING_EEMPTY = not
- * initialised yet (the creator is still at work). */
-static int validate_header(const struct segment_header *h, uint32_t version,
-                           uint64_t file_bytes, const char *name) {
-    int rc = shm_check_identity(h, version, SHM_MAGIC, SHMRING_LAYOUT_VERSION,
-                                "", name);
-    if (rc != SHMRING_OK) return rc;
-    struct geometry g = {.slot_bytes = h->slot_bytes,
-                         .capacity = h->capacity,
-                         .array_slots = h->array_slots,
-                         .max_writers = h->max_writers,
-                         .max_readers = h->max_readers,
-                         .max_groups = h->max_groups};
-    if (geometry_compute(&g) != SHMRING_OK) {
-        char reason[160];
-        snprintf(reason, sizeof reason, "%s", shmring_last_error());
-        return set_error(SHMRING_ECORRUPT, "%s has an impossible geometry: %s",
-                         name, reason);
-    }
-    if (h->block_bytes != SHM_BLOCK || g.slot_stride != h->slot_stride ||
-        g.writers_offset != h->writers_offset ||
-        g.readers_offset != h->readers_offset ||
-        g.groups_offset != h->groups_offset ||
-        g.slots_offset != h->slots_offset ||
-        g.segment_bytes != h->segment_bytes) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s: header offsets disagree with its geometry", name);
-    }
-    if (h->segment_bytes != file_bytes) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s is %llu bytes but its header says %llu "
-                         "(truncated?)",
-                         name, (unsigned long long)file_bytes,
-                         (unsigned long long)h->segment_bytes);
-    }
-    return SHMRING_OK;
-}
-
-/* The shared state an opener relies on to stay inside the mapping and to
- * terminate: counters and entry fields with a bounded range. Every value a
- * correct ring can hold passes; garbage is refused rather than followed. */
-static int validate_tables(const shmring_ring_t *ring) {
-    const struct segment_header *h = ring->header;
-    const struct control *c = ring->control;
-    const char *name = ring->name;
-    /* Relaxed: a snapshot for plausibility only. */
-    uint32_t closed = load_relaxed(&c->closed);
-    uint32_t writers_hw = load_relaxed(&c->writers_high_water);
-    uint32_t readers_hw = load_relaxed(&c->readers_high_water);
-    uint32_t groups_hw = load_relaxed(&c->groups_high_water);
-    uint32_t writers_open = load_relaxed(&c->writers_open);
-    if (closed > 1 || writers_hw > h->max_writers ||
-        readers_hw > h->max_readers || groups_hw > h->max_groups ||
-        writers_open > h->max_writers) {
-        return set_error(SHMRING_ECORRUPT,
-                         "%s: control counters out of range (closed %u, "
-                         "high-water marks %u/%u/%u, writers open %u)",
-                         name, closed, writers_hw, readers_hw, groups_hw,
-                         writers_open);
-    }
-    for (uint32_t i = 0; i < h->max_writers; i++) {
-        /* Relaxed: a plausibility snapshot. */
-        uint32_t state = load_relaxed(&ring->writers[i].state);
-        if (state > SHM_ENTRY_ACTIVE) {
-            return set_error(SHMRING_ECORRUPT, "%s: writer entry %u has state %u",
-                             name, i, state);
-        }
-    }
-    for (uint32_t i = 0; i < h->max_groups; i++) {
-        /* Relaxed: a plausibility snapshot. */
-        uint32_t state = load_relaxed(&ring->groups[i].state);
-        if (state > SHM_ENTRY_ACTIVE) {
-            return set_error(SHMRING_ECORRUPT, "%s: group entry %u has state %u",
-                             name, i, state);
-        }
-    }
-    for (uint32_t i = 0; i < h->max_readers; i++) {
-        const struct reader_entry *r = &ring->readers[i];
-        /* Relaxed: a plausibility snapshot. */
-        uint32_t state = load_relaxed(&r->state), kind = load_relaxed(&r->kind);
-        uint32_t group = load_relaxed(&r->group_index);
-        uint32_t adopter = load_relaxed(&r->adopter);
-        /* Orphaned holds (and their adopters) are group members. */
-        int held = state == SHM_ENTRY_ORPHAN || state == SHM_ENTRY_ADOPTED;
-        int bad = state > SHM_ENTRY_ADOPTED ||
-                  (held && kind != SHM_READER_GROUP_MEMBER) ||
-                  (state == SHM_ENTRY_ADOPTED &&
-                   (adopter == 0 || adopter > h->max_readers)) ||
-                  (state != SHM_ENTRY_FREE &&
-                   (kind < SHM_READER_BROADCAST || kind > SHM_READER_LOSSY ||
-                    (kind == SHM_READER_GROUP_MEMBER && group >= h->max_groups)));
-        if (bad) {
-            return set_error(SHMRING_ECORRUPT,
-                             "%s: reader entry %u has state %u, kind %u", name,
-                             i, state, kind);
-        }
-    }
-    return SHMRING_OK;
-}
-
-/* Map the header of fd and validate it; SHMRING_EEMPTY while not ready. */
-static int check_segment(int fd, const char *name, uint64_t *bytes_out,
-                         void *header) {
-    struct segment_header *copy = header;
-    uint32_t version;
-    int rc = shm_copy_header(fd, name, "shmring", sizeof *copy,
-                             offsetof(struct segment_header, layout_version),
-                             copy, &version, bytes_out);
-    return rc == SHMRING_OK ? validate_header(copy, version, *bytes_out, name)
-                            : rc;
-}
-
-SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
-                             shmring_ring_t **ring_out) {
+static int open_by(const char *name, const struct deadline *deadline,
+                   shmring_opener_t *opener, shmring_ring_t **ring_out) {
     if (!ring_out) return set_error(SHMRING_EINVALID, "ring_out is NULL");
     *ring_out = NULL;
     shmring_ring_t *ring = calloc(1, sizeof *ring);
@@ -282,8 +173,8 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
     int fd;
     uint64_t bytes = 0;
     struct segment_header header;
-    rc = shm_open_when_ready(ring->name, timeout_ns, check_segment, &header,
-                             &bytes, &fd);
+    rc = shm_open_when_ready(ring->name, deadline, opener, ring_check_segment,
+                             &header, &bytes, &fd);
     if (rc != SHMRING_OK) goto fail;
     void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int map_errno = errno;
@@ -293,7 +184,7 @@ SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
         goto fail;
     }
     attach_views(ring, base, bytes, &header);
-    if ((rc = validate_tables(ring)) != SHMRING_OK) {
+    if ((rc = ring_check_tables(ring)) != SHMRING_OK) {
         munmap(base, bytes);
         goto fail;
     }
@@ -303,6 +194,19 @@ fail:
     free(ring->name);
     free(ring);
     return rc;
+}
+
+SHMRING_API int shmring_open(const char *name, int64_t timeout_ns,
+                             shmring_ring_t **ring_out) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return open_by(name, &deadline, NULL, ring_out);
+}
+
+SHMRING_API int shmring_open_until(const char *name, int64_t deadline_ns,
+                                   shmring_opener_t *opener,
+                                   shmring_ring_t **ring_out) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return open_by(name, &deadline, opener, ring_out);
 }
 
 /* Entries of one table that say a process uses the ring. */
@@ -332,13 +236,13 @@ static void note_readers(const shmring_ring_t *ring, shmring_inspection_t *in) {
 int ring_inspect_fd(int fd, const char *name, shmring_inspection_t *in) {
     struct segment_header header;
     uint64_t bytes = 0;
-    int rc = check_segment(fd, name, &bytes, &header);
+    int rc = ring_check_segment(fd, name, &bytes, &header);
     if (rc != SHMRING_OK) return rc;
     void *base = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
     shmring_ring_t ring = {.name = (char *)name};
     attach_views(&ring, base, bytes, &header);
-    rc = validate_tables(&ring);
+    rc = ring_check_tables(&ring);
     if (rc == SHMRING_OK) {
         uint64_t *f = in->fields;
         f[SHMRING_INSPECT_LAYOUT_VERSION] = SHMRING_LAYOUT_VERSION;

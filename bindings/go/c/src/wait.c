@@ -20,6 +20,8 @@
  * W1/K2 and K1/W3 form a store-load pair in the seq_cst order: either the
  * waker sees the registration, or the waiter's re-attempt sees the
  * progress. A wake between W1 and W4 changes the epoch, so W4 returns.
+ * An interrupt (interrupt.c) is one more waker: it stores its pending flag
+ * and then moves the epoch; the waiter looks at the flag after W1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +29,6 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -39,21 +40,6 @@
  * the one we wait for may need ours (sched_yield returns at once if not). */
 #define SPINS_PER_YIELD 64u
 #define SLEEPER (1ull << 32)
-
-int64_t monotonic_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-struct deadline deadline_after(int64_t timeout_ns) {
-    struct deadline d = {timeout_ns < 0, 0};
-    if (!d.forever) {
-        int64_t now = monotonic_ns();
-        d.at_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-    }
-    return d;
-}
 
 void spinner_init(struct spinner *spin) { spin->limit = SPIN_START; }
 
@@ -99,7 +85,8 @@ static void futex_wake_all(atomic_u64 *wait_word) {
 
 void wake_all(atomic_u64 *wait_word) {
     /* SYNC(futex-word): pairs with the registering fetch_add (W1) in
-     * wait_until_ready: a new epoch makes its FUTEX_WAIT return. */
+     * wait_until_ready: a new epoch makes its FUTEX_WAIT return. Also the
+     * wake of an interrupt (from a signal handler: a CAS and a syscall). */
     uint64_t word = load_seq_cst(wait_word);
     while (!cas_seq_cst(wait_word, &word, next_epoch(word))) {
     }
@@ -135,16 +122,27 @@ static void unregister(atomic_u64 *wait_word, uint32_t epoch) {
     }
 }
 
+static int interrupted(struct interrupt *in) {
+    if (!in || !interrupt_take(in)) return 0;
+    return set_error(SHMRING_EINTERRUPTED, "the wait was interrupted");
+}
+
 int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
-                     atomic_u64 *wait_word, int64_t timeout_ns,
-                     struct spinner *spin, atomic_u64 *wait_counter) {
+                     atomic_u64 *wait_word, const struct deadline *until,
+                     struct spinner *spin, atomic_u64 *wait_counter,
+                     struct interrupt *in) {
     int rc = attempt(context);
-    if (rc != not_ready || timeout_ns == 0) return rc;
-    struct deadline deadline = deadline_after(timeout_ns);
+    if (rc != not_ready || until->try_once) return rc;
+    struct deadline resolved = *until, *deadline = &resolved;
+    deadline_resolve(deadline);
     for (;;) {
+        if (interrupted(in)) return SHMRING_EINTERRUPTED;
+        if (deadline_passed(deadline)) {
+            return set_error(SHMRING_ETIMEOUT, "no progress before deadline");
+        }
         for (uint32_t i = 1; i <= spin->limit; i++) {
             if (i % SPINS_PER_YIELD == 0) {
-                if (!deadline.forever && monotonic_ns() >= deadline.at_ns) break;
+                if (deadline_passed(deadline)) break;
                 sched_yield();
             } else {
                 cpu_relax();
@@ -161,24 +159,27 @@ int wait_until_ready(attempt_fn attempt, void *context, int not_ready,
         uint32_t epoch = (uint32_t)fetch_add_seq_cst(wait_word, SLEEPER);
         rc = attempt(context);
         int err = 0;
-        if (rc == not_ready) {
+        /* After W1: an interrupt raised later moves the epoch past ours. */
+        int stop = rc == not_ready && interrupted(in);
+        if (rc == not_ready && !stop) {
             /* Relaxed: a statistic, read by observers only. */
             fetch_add_relaxed(wait_counter, 1);
             /* Sleep in slices, so a peer that died without waking us is
              * noticed by the next attempt (see reap_if_stuck). */
             struct deadline slice = deadline_after(SHM_SLEEP_SLICE_NS);
-            if (!deadline.forever && deadline.at_ns < slice.at_ns) {
-                slice = deadline;
+            if (!deadline->forever && deadline->at_ns < slice.at_ns) {
+                slice = *deadline;
             }
             err = futex_wait(wait_word, epoch, &slice);
         }
         unregister(wait_word, epoch);
         if (rc != not_ready) return rc;
+        if (stop || interrupted(in)) return SHMRING_EINTERRUPTED;
         if (err == EINTR) {
             return set_error(SHMRING_EINTERRUPTED,
                              "a signal handler ran during the wait");
         }
-        if (!deadline.forever && monotonic_ns() >= deadline.at_ns) {
+        if (deadline_passed(deadline)) {
             rc = attempt(context);
             if (rc != not_ready) return rc;
             return set_error(SHMRING_ETIMEOUT, "no progress before deadline");

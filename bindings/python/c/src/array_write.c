@@ -2,12 +2,12 @@
  * message's header already written, for the bindings' typed writes. */
 #include "internal.h"
 
-SHMRING_API int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
-                                      uint32_t flags, uint32_t ndim,
-                                      const uint64_t *shape, const void *user,
-                                      uint32_t user_bytes, void **data_out,
-                                      uint64_t *message_bytes_out,
-                                      int64_t timeout_ns) {
+static int array_reserve_by(shmring_writer_t *writer, uint32_t dtype,
+                            uint32_t flags, uint32_t ndim,
+                            const uint64_t *shape, const void *user,
+                            uint32_t user_bytes, void **data_out,
+                            uint64_t *message_bytes_out,
+                            const struct deadline *deadline) {
     if (!writer || !data_out || !message_bytes_out) {
         return set_error(SHMRING_EINVALID, "writer, data_out or message_bytes_out is NULL");
     }
@@ -25,7 +25,7 @@ SHMRING_API int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
                          (unsigned long long)slot_bytes);
     }
     void *slot;
-    rc = shmring_reserve(writer, &slot, timeout_ns);
+    rc = reserve_by(writer, &slot, deadline);
     if (rc != SHMRING_OK) return rc;
     rc = shmring_array_encode_header(slot, slot_bytes, dtype, flags, ndim, shape,
                                      user, user_bytes, NULL, NULL);
@@ -36,4 +36,24 @@ SHMRING_API int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
     *data_out = (uint8_t *)slot + data_offset;
     *message_bytes_out = data_offset + data_bytes;
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
+                                      uint32_t flags, uint32_t ndim,
+                                      const uint64_t *shape, const void *user,
+                                      uint32_t user_bytes, void **data_out,
+                                      uint64_t *message_bytes_out,
+                                      int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return array_reserve_by(writer, dtype, flags, ndim, shape, user,
+                            user_bytes, data_out, message_bytes_out, &deadline);
+}
+
+SHMRING_API int shmring_array_reserve_until(
+    shmring_writer_t *writer, uint32_t dtype, uint32_t flags, uint32_t ndim,
+    const uint64_t *shape, const void *user, uint32_t user_bytes,
+    void **data_out, uint64_t *message_bytes_out, int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return array_reserve_by(writer, dtype, flags, ndim, shape, user,
+                            user_bytes, data_out, message_bytes_out, &deadline);
 }

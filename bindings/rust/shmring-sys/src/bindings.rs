@@ -102,6 +102,8 @@ pub const SHMRING_DTYPE_FLOAT64: u32 = 81922;
 pub const SHMRING_DTYPE_BFLOAT16: u32 = 69636;
 pub const SHMRING_DTYPE_COMPLEX64: u32 = 81925;
 pub const SHMRING_DTYPE_COMPLEX128: u32 = 98309;
+pub const SHMRING_FOREVER: i32 = -1;
+pub const SHMRING_TRY_ONCE: u32 = 0;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct shmring_ring {
@@ -132,6 +134,12 @@ pub struct shmring_rwlock {
     _unused: [u8; 0],
 }
 pub type shmring_rwlock_t = shmring_rwlock;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct shmring_opener {
+    _unused: [u8; 0],
+}
+pub type shmring_opener_t = shmring_opener;
 unsafe extern "C" {
     pub fn shmring_version() -> u32;
 }
@@ -582,5 +590,156 @@ unsafe extern "C" {
         data_out: *mut *mut ::std::os::raw::c_void,
         message_bytes_out: *mut u64,
         timeout_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_monotonic_ns() -> i64;
+}
+unsafe extern "C" {
+    pub fn shmring_deadline_after(timeout_ns: i64) -> i64;
+}
+unsafe extern "C" {
+    pub fn shmring_write_until(
+        writer: *mut shmring_writer_t,
+        data: *const ::std::os::raw::c_void,
+        length: u64,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_write_batch_until(
+        writer: *mut shmring_writer_t,
+        datas: *const *const ::std::os::raw::c_void,
+        lengths: *const u64,
+        count: u32,
+        written_out: *mut u32,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_reserve_until(
+        writer: *mut shmring_writer_t,
+        slot_out: *mut *mut ::std::os::raw::c_void,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_array_reserve_until(
+        writer: *mut shmring_writer_t,
+        dtype: u32,
+        flags: u32,
+        ndim: u32,
+        shape: *const u64,
+        user: *const ::std::os::raw::c_void,
+        user_bytes: u32,
+        data_out: *mut *mut ::std::os::raw::c_void,
+        message_bytes_out: *mut u64,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_read_until(
+        reader: *mut shmring_reader_t,
+        buffer: *mut ::std::os::raw::c_void,
+        capacity: u64,
+        length_out: *mut u64,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_read_batch_until(
+        reader: *mut shmring_reader_t,
+        buffer: *mut ::std::os::raw::c_void,
+        capacity: u64,
+        lengths: *mut u64,
+        max_count: u32,
+        count_out: *mut u32,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_peek_until(
+        reader: *mut shmring_reader_t,
+        data_out: *mut *const ::std::os::raw::c_void,
+        length_out: *mut u64,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_peek_batch_until(
+        reader: *mut shmring_reader_t,
+        datas: *mut *const ::std::os::raw::c_void,
+        lengths: *mut u64,
+        max_count: u32,
+        count_out: *mut u32,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_rwlock_lock_shared_until(
+        lock: *mut shmring_rwlock_t,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_rwlock_lock_exclusive_until(
+        lock: *mut shmring_rwlock_t,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_rwlock_wait_for_exclusive_until(
+        lock: *mut shmring_rwlock_t,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_reader_interrupt(reader: *mut shmring_reader_t) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_writer_interrupt(writer: *mut shmring_writer_t) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_rwlock_interrupt(lock: *mut shmring_rwlock_t) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_wait_for_readers(
+        ring: *mut shmring_ring_t,
+        count: u32,
+        group: *const ::std::os::raw::c_char,
+        timeout_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_wait_for_readers_until(
+        ring: *mut shmring_ring_t,
+        count: u32,
+        group: *const ::std::os::raw::c_char,
+        deadline_ns: i64,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_opener_create(opener_out: *mut *mut shmring_opener_t) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_opener_destroy(opener: *mut shmring_opener_t);
+}
+unsafe extern "C" {
+    pub fn shmring_opener_interrupt(opener: *mut shmring_opener_t) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_open_until(
+        name: *const ::std::os::raw::c_char,
+        deadline_ns: i64,
+        opener: *mut shmring_opener_t,
+        ring_out: *mut *mut shmring_ring_t,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shmring_rwlock_open_until(
+        name: *const ::std::os::raw::c_char,
+        deadline_ns: i64,
+        opener: *mut shmring_opener_t,
+        lock_out: *mut *mut shmring_rwlock_t,
     ) -> ::std::os::raw::c_int;
 }

@@ -10,7 +10,7 @@ use shmring_sys as sys;
 
 use crate::array::{count_of, ndim_of, Element};
 use crate::error::{check, Error, Result};
-use crate::timeout::try_then_wait;
+use crate::timeout::until_done;
 use crate::writer::Writer;
 
 impl Writer {
@@ -63,8 +63,8 @@ impl Writer {
         let (mut data, mut message_bytes) = (ptr::null_mut(), 0u64);
         // SAFETY: shape holds ndim extents and user user_bytes bytes; data
         // and message_bytes receive the reservation.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_array_reserve(
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_array_reserve_until(
                 self.raw.as_ptr(),
                 T::DTYPE.0,
                 if cfg!(target_endian = "big") { sys::SHMRING_ARRAY_BIG_ENDIAN } else { 0 },
@@ -74,7 +74,7 @@ impl Writer {
                 user_bytes,
                 &mut data,
                 &mut message_bytes,
-                ns,
+                deadline,
             )
         }))?;
         // The header is written and the shape's size checked: it fits in usize.

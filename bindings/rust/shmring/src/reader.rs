@@ -9,7 +9,7 @@ use shmring_sys as sys;
 
 use crate::error::{check, Error, Result};
 use crate::ring::RingHandle;
-use crate::timeout::try_then_wait;
+use crate::timeout::until_done;
 
 /// A reader of a ring: broadcast, group member or lossy (see
 /// [`crate::Ring::reader`], [`crate::Ring::group_reader`],
@@ -40,8 +40,8 @@ impl Reader {
     pub fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> Result<usize> {
         let mut len = 0u64;
         // SAFETY: buf is writable for buf.len() bytes.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_read(self.raw.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u64, &mut len, ns)
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_read_until(self.raw.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u64, &mut len, deadline)
         }))?;
         Ok(len as usize)
     }
@@ -76,15 +76,15 @@ impl Reader {
         let mut count = 0u32;
         // SAFETY: buf is writable for buf.len() bytes, lengths for
         // max_count <= lengths.len() entries.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_read_batch(
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_read_batch_until(
                 self.raw.as_ptr(),
                 buf.as_mut_ptr().cast(),
                 buf.len() as u64,
                 lengths.as_mut_ptr(),
                 max_count,
                 &mut count,
-                ns,
+                deadline,
             )
         }))?;
         Ok(count as usize)
@@ -138,8 +138,8 @@ impl Reader {
         let mut data = ptr::null();
         let mut len = 0u64;
         // SAFETY: data and len receive a view valid until release.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_peek(self.raw.as_ptr(), &mut data, &mut len, ns)
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_peek_until(self.raw.as_ptr(), &mut data, &mut len, deadline)
         }))?;
         Ok(Peek { reader: self, data: data.cast(), len: len as usize, released: false })
     }

@@ -11,7 +11,7 @@ use shmring_sys as sys;
 use crate::error::{check, Error, Result};
 use crate::reader::Reader;
 use crate::stats::Stats;
-use crate::timeout::wait_retrying;
+use crate::timeout::until_done;
 use crate::writer::Writer;
 
 /// The C ring handle; closed when the last `Ring`, `Writer` or `Reader`
@@ -89,13 +89,16 @@ impl Ring {
     }
 
     /// Attaches to a named ring made by any process in any language,
-    /// waiting up to `timeout` (None: forever) for one still being created.
+    /// waiting up to `timeout` (None: forever) for one that does not exist
+    /// yet (woken by its creation) or is still being created:
+    /// [`Error::NotFound`] after the timeout, saying how long it waited;
+    /// a zero timeout answers at once.
     pub fn open(name: &str, timeout: Option<Duration>) -> Result<Ring> {
         let name = c_name(name)?;
         let mut raw = ptr::null_mut();
         // SAFETY: name is NUL-terminated; raw receives the handle.
-        check(wait_retrying(timeout, |ns| unsafe {
-            sys::shmring_open(name.as_ptr(), ns, &mut raw)
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_open_until(name.as_ptr(), deadline, ptr::null_mut(), &mut raw)
         }))?;
         Ok(Ring::from_raw(raw))
     }
@@ -142,6 +145,21 @@ impl Ring {
     pub fn close_stream(&self) -> Result<()> {
         // SAFETY: the handle is valid while self lives.
         check(unsafe { sys::shmring_close_stream(self.raw()) })
+    }
+
+    /// Waits until at least `n` readers have joined the ring (any process's,
+    /// any kind; with `group`: members of that group), woken by each join.
+    /// [`Error::Timeout`] after `timeout` (None: forever), saying how many
+    /// had joined. A producer that starts first calls it before writing, so
+    /// that no message goes to nobody.
+    pub fn wait_for_readers(&self, n: u32, group: Option<&str>, timeout: Option<Duration>) -> Result<()> {
+        let group = group.map(CString::new).transpose().map_err(|_| Error::Invalid("group name has a NUL byte".into()))?;
+        let group_ptr = group.as_ref().map_or(ptr::null(), |g| g.as_ptr());
+        // SAFETY: the handle is valid while self lives; group is NULL or
+        // NUL-terminated.
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_wait_for_readers_until(self.raw(), n, group_ptr, deadline)
+        }))
     }
 
     /// Moves every reader and group to the newest message.

@@ -9,7 +9,7 @@ use shmring_sys as sys;
 
 use crate::error::{check, Result};
 use crate::ring::c_name;
-use crate::timeout::wait_retrying;
+use crate::timeout::until_done;
 
 /// A handle on a readers-writer lock shared by processes in any language
 /// (the seed library's `ReadersWriterLock`). Each handle is one holder: its
@@ -93,7 +93,8 @@ impl RwLock {
     }
 
     /// Attaches to a named lock made by any process in any language,
-    /// waiting up to `timeout` (None: forever) for one still being created.
+    /// waiting up to `timeout` (None: forever) for one that does not exist
+    /// yet or is still being created (as [`crate::Ring::open`]).
     /// A segment that is not a lock: [`crate::Error::Corrupt`] or
     /// [`crate::Error::Version`]. Remove the name with
     /// [`crate::Ring::unlink`] (one namespace for rings and locks).
@@ -101,7 +102,7 @@ impl RwLock {
         let name = c_name(name)?;
         let mut raw = ptr::null_mut();
         // SAFETY: name is NUL-terminated; raw receives the handle.
-        check(wait_retrying(timeout, |ns| unsafe { sys::shmring_rwlock_open(name.as_ptr(), ns, &mut raw) }))?;
+        check(until_done(timeout, |deadline| unsafe { sys::shmring_rwlock_open_until(name.as_ptr(), deadline, ptr::null_mut(), &mut raw) }))?;
         Ok(RwLock::from_raw(raw))
     }
 
@@ -138,7 +139,7 @@ impl RwLock {
     /// handle holding it shared already gets a nested hold at once.
     pub fn read(&self, timeout: Option<Duration>) -> Result<ReadGuard<'_>> {
         // SAFETY: the handle is live; one thread uses it (not Sync).
-        check(wait_retrying(timeout, |ns| unsafe { sys::shmring_rwlock_lock_shared(self.raw(), ns) }))?;
+        check(until_done(timeout, |deadline| unsafe { sys::shmring_rwlock_lock_shared_until(self.raw(), deadline) }))?;
         Ok(ReadGuard { lock: self })
     }
 
@@ -154,7 +155,7 @@ impl RwLock {
     /// shared or exclusive (an upgrade would deadlock).
     pub fn write(&self, timeout: Option<Duration>) -> Result<WriteGuard<'_>> {
         // SAFETY: as read().
-        check(wait_retrying(timeout, |ns| unsafe { sys::shmring_rwlock_lock_exclusive(self.raw(), ns) }))?;
+        check(until_done(timeout, |deadline| unsafe { sys::shmring_rwlock_lock_exclusive_until(self.raw(), deadline) }))?;
         Ok(WriteGuard { lock: self })
     }
 
@@ -174,7 +175,7 @@ impl RwLock {
     pub fn wait_for_exclusive(&self, timeout: Option<Duration>) -> Result<()> {
         // SAFETY: as read(). An EINTERRUPTED return has the hold back, so
         // the retry calls it again with the time left.
-        check(wait_retrying(timeout, |ns| unsafe { sys::shmring_rwlock_wait_for_exclusive(self.raw(), ns) }))
+        check(until_done(timeout, |deadline| unsafe { sys::shmring_rwlock_wait_for_exclusive_until(self.raw(), deadline) }))
     }
 
     /// A snapshot of every holder's holds and of who waits (what a test

@@ -10,7 +10,7 @@ use shmring_sys as sys;
 
 use crate::error::{check, Result};
 use crate::ring::RingHandle;
-use crate::timeout::try_then_wait;
+use crate::timeout::until_done;
 
 /// A writer of a ring. `Send` (it may move to another thread), not `Sync`:
 /// the C writer handle is for one thread at a time. Dropping it leaves the
@@ -37,8 +37,8 @@ impl Writer {
     /// `timeout` (None: forever; zero: never, like [`Writer::try_write`]).
     pub fn write(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<()> {
         // SAFETY: data is valid for data.len() bytes.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_write(self.raw.as_ptr(), data.as_ptr().cast(), data.len() as u64, ns)
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_write_until(self.raw.as_ptr(), data.as_ptr().cast(), data.len() as u64, deadline)
         }))
     }
 
@@ -56,8 +56,8 @@ impl Writer {
         let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         let mut written = 0u32;
         // SAFETY: datas[i] is valid for lengths[i] bytes, count <= len.
-        check(try_then_wait(timeout, |ns| unsafe {
-            sys::shmring_write_batch(self.raw.as_ptr(), datas.as_ptr(), lengths.as_ptr(), count, &mut written, ns)
+        check(until_done(timeout, |deadline| unsafe {
+            sys::shmring_write_batch_until(self.raw.as_ptr(), datas.as_ptr(), lengths.as_ptr(), count, &mut written, deadline)
         }))?;
         Ok(written as usize)
     }
@@ -80,7 +80,7 @@ impl Writer {
     pub fn reserve(&mut self, timeout: Option<Duration>) -> Result<Reservation<'_>> {
         let mut slot = ptr::null_mut();
         // SAFETY: slot receives a pointer to slot_bytes writable bytes.
-        check(try_then_wait(timeout, |ns| unsafe { sys::shmring_reserve(self.raw.as_ptr(), &mut slot, ns) }))?;
+        check(until_done(timeout, |deadline| unsafe { sys::shmring_reserve_until(self.raw.as_ptr(), &mut slot, deadline) }))?;
         // SAFETY: the ring handle is live.
         let len = unsafe { sys::shmring_slot_bytes(self.ring.as_ptr()) } as usize;
         Ok(Reservation { writer: self, slot: slot.cast(), len, finished: false })

@@ -10,10 +10,15 @@
  *   - Every call that can fail returns an int status: SHMRING_OK (0) or a
  *     negative SHMRING_E* code. shmring_strerror() names a code;
  *     shmring_last_error() gives this thread's detail for the last failure.
+ *     SHMRING_EFULL, SHMRING_EEMPTY and SHMRING_ECLOSED are the expected
+ *     outcomes of polling and carry no detail (shmring_last_error() is "").
  *   - Timeouts are int64_t nanoseconds: 0 = try once, negative = wait
- *     forever, positive = wait at most that long. A wait interrupted by a
- *     signal handler (with or without SA_RESTART) returns
- *     SHMRING_EINTERRUPTED; the caller may retry with the time that is left.
+ *     forever, positive = wait at most that long. Every blocking call also
+ *     has an _until form taking an absolute CLOCK_MONOTONIC deadline (see
+ *     "Deadlines and interrupts"). A wait interrupted by a signal handler
+ *     (with or without SA_RESTART) or by the handle's interrupt call
+ *     returns SHMRING_EINTERRUPTED; the caller retries the _until form
+ *     with the same deadline.
  *   - Handles are per process and per thread: do not share one writer or
  *     reader between threads without a lock, and open new handles after
  *     fork() (the ring handle itself survives fork()).
@@ -66,6 +71,7 @@ typedef struct shmring_writer shmring_writer_t;
 typedef struct shmring_reader shmring_reader_t;
 typedef struct shmring_options shmring_options_t;
 typedef struct shmring_rwlock shmring_rwlock_t;
+typedef struct shmring_opener shmring_opener_t;
 
 /* ---- Library ------------------------------------------------------------ */
 
@@ -73,7 +79,12 @@ typedef struct shmring_rwlock shmring_rwlock_t;
 uint32_t shmring_version(void);
 /* Static text naming a status code. Never NULL. */
 const char *shmring_strerror(int status);
-/* This thread's detail message for its last failed call. Never NULL. */
+/* This thread's detail message for its last failed call. Never NULL.
+ * "no error" before the thread's first failure; "" after SHMRING_EFULL,
+ * SHMRING_EEMPTY or SHMRING_ECLOSED, which need none (shmring_strerror()
+ * names them): a try_write on a full ring or a try_read on an empty one
+ * formats no text, so polling stays cheap. Every other failure says what
+ * failed and on what. */
 const char *shmring_last_error(void);
 
 /* ---- Ring options (creation only; may grow in later versions) --------- */
@@ -116,7 +127,9 @@ int shmring_create(const char *name, uint64_t slot_bytes, uint64_t slot_count,
                    const shmring_options_t *options,
                    shmring_ring_t **ring_out);
 /* Attach to a named ring made by any process, in any language. Waits up to
- * timeout_ns for a ring still being created. */
+ * timeout_ns for a ring that does not exist yet (woken by its creation)
+ * or is still being created; SHMRING_ENOT_FOUND after the timeout, saying
+ * how long it waited. timeout_ns 0: at once, as SHMRING_ENOT_FOUND. */
 int shmring_open(const char *name, int64_t timeout_ns,
                  shmring_ring_t **ring_out);
 /* Detach this process (the name and the stream stay). Close every writer
@@ -135,10 +148,10 @@ int shmring_name_check(const char *name, uint64_t length);
 /* End the stream now: writers get SHMRING_ECLOSED, readers drain what was
  * written and then get SHMRING_ECLOSED. */
 int shmring_close_stream(shmring_ring_t *ring);
-/* Move every reader and group to the newest message (the seed library's
- * force_reader_sync): writers stop waiting for them at once, except for a
- * reader in the middle of a read or holding a peek, until it finishes.
- * Readers count what they pass over in shmring_reader_missed(). */
+/* Move every reader and group to the newest message: writers stop waiting
+ * for them at once, except for a reader in the middle of a read or holding
+ * a peek, until it finishes. Readers count what they pass over in
+ * shmring_reader_missed(). */
 int shmring_skip_all_to_latest(shmring_ring_t *ring);
 
 /* Geometry and identity. The name is NULL for an anonymous ring. */
@@ -388,9 +401,8 @@ int shmring_remove_stale(const char *name);
 
 /* ---- Readers-writer lock ------------------------------------------------ */
 
-/* A process-shared readers-writer lock in its own segment (the seed
- * library's ReadersWriterLock). A handle is one holder: its holds are its
- * own, shared holds nest (the seed's nested for_read), and it must not be
+/* A process-shared readers-writer lock in its own segment. A handle is one
+ * holder: its holds are its own, shared holds nest, and it must not be
  * used by two threads at once; a thread that needs holds of its own takes
  * its own handle (shmring_rwlock_dup). Writers are preferred: once a writer
  * waits, new shared acquires wait behind it, except by a handle that already
@@ -409,8 +421,9 @@ int shmring_remove_stale(const char *name);
 #define SHMRING_REPLACE_STALE 0x10000u
 int shmring_rwlock_create(const char *name, uint32_t max_holders,
                           uint32_t mode, shmring_rwlock_t **lock_out);
-/* Attach to a named lock. Waits up to timeout_ns for one still being
- * created. A segment that is not a lock: SHMRING_ECORRUPT / EVERSION. */
+/* Attach to a named lock. Waits up to timeout_ns for one that does not
+ * exist yet or is still being created (as shmring_open). A segment that is
+ * not a lock: SHMRING_ECORRUPT / EVERSION. */
 int shmring_rwlock_open(const char *name, int64_t timeout_ns,
                         shmring_rwlock_t **lock_out);
 /* A new handle (a new holder) on the same lock, for another thread, or in a
@@ -433,16 +446,15 @@ int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock);
 int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock);
 int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock, int64_t timeout_ns);
 int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock);
-/* The seed's wait_for_write(): lend this handle's shared hold (all its
- * nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
+/* Lend this handle's shared hold (all its nesting) to a writer. Lets go of it, waits until a writer's exclusive hold
  * has ended (one that began before the call counts), and takes the shared
  * hold back (waiting for it as long as it takes) before returning. OK, or
  * SHMRING_ETIMEOUT / EINTERRUPTED if no writer had its turn in time: the
  * hold is back either way. SHMRING_EINVALID without a shared hold. */
 int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
                                       int64_t timeout_ns);
-/* A snapshot: the shared holds (nested holds each count, as the seed's
- * readers.value), and 1 if it is held exclusively (a writer still waiting
+/* A snapshot: the shared holds (nested holds each count), and 1 if it is
+ * held exclusively (a writer still waiting
  * for readers to leave does not count). Either pointer may be NULL. */
 int shmring_rwlock_state(const shmring_rwlock_t *lock,
                          uint32_t *shared_holds_out,
@@ -547,6 +559,95 @@ int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
                           const void *user, uint32_t user_bytes,
                           void **data_out, uint64_t *message_bytes_out,
                           int64_t timeout_ns);
+
+/* ---- Deadlines and interrupts ------------------------------------------- */
+
+/* A deadline is an int64_t CLOCK_MONOTONIC time in nanoseconds (the
+ * clock of shmring_monotonic_ns(), the same in every process); negative
+ * (SHMRING_FOREVER) = no deadline; 0 (SHMRING_TRY_ONCE) = one attempt with
+ * the answer of a timeout of 0 (SHMRING_EFULL, SHMRING_EEMPTY, ...). Any
+ * other deadline already past gets one attempt too, then SHMRING_ETIMEOUT.
+ * After SHMRING_EINTERRUPTED, calling again with the same deadline waits
+ * only for the time that is left. */
+#define SHMRING_FOREVER (-1)
+#define SHMRING_TRY_ONCE 0
+int64_t shmring_monotonic_ns(void);
+/* The deadline of a timeout: timeout_ns from now; SHMRING_FOREVER for a
+ * negative one, SHMRING_TRY_ONCE for 0. */
+int64_t shmring_deadline_after(int64_t timeout_ns);
+
+int shmring_write_until(shmring_writer_t *writer, const void *data,
+                        uint64_t length, int64_t deadline_ns);
+int shmring_write_batch_until(shmring_writer_t *writer,
+                              const void *const *datas,
+                              const uint64_t *lengths, uint32_t count,
+                              uint32_t *written_out, int64_t deadline_ns);
+int shmring_reserve_until(shmring_writer_t *writer, void **slot_out,
+                          int64_t deadline_ns);
+int shmring_array_reserve_until(shmring_writer_t *writer, uint32_t dtype,
+                                uint32_t flags, uint32_t ndim,
+                                const uint64_t *shape, const void *user,
+                                uint32_t user_bytes, void **data_out,
+                                uint64_t *message_bytes_out,
+                                int64_t deadline_ns);
+int shmring_read_until(shmring_reader_t *reader, void *buffer,
+                       uint64_t capacity, uint64_t *length_out,
+                       int64_t deadline_ns);
+int shmring_read_batch_until(shmring_reader_t *reader, void *buffer,
+                             uint64_t capacity, uint64_t *lengths,
+                             uint32_t max_count, uint32_t *count_out,
+                             int64_t deadline_ns);
+int shmring_peek_until(shmring_reader_t *reader, const void **data_out,
+                       uint64_t *length_out, int64_t deadline_ns);
+int shmring_peek_batch_until(shmring_reader_t *reader, const void **datas,
+                             uint64_t *lengths, uint32_t max_count,
+                             uint32_t *count_out, int64_t deadline_ns);
+int shmring_rwlock_lock_shared_until(shmring_rwlock_t *lock,
+                                     int64_t deadline_ns);
+int shmring_rwlock_lock_exclusive_until(shmring_rwlock_t *lock,
+                                        int64_t deadline_ns);
+int shmring_rwlock_wait_for_exclusive_until(shmring_rwlock_t *lock,
+                                            int64_t deadline_ns);
+
+/* Interrupt the handle's wait: the one in progress returns
+ * SHMRING_EINTERRUPTED at once; with none in progress, the handle's next
+ * wait does (an interrupt stays pending until a wait takes it; a call that
+ * succeeds without waiting leaves it pending). Safe from any thread while
+ * another uses the handle (the one exception to "one thread per handle"),
+ * and async-signal-safe: only atomic stores and a FUTEX_WAKE (errno is
+ * kept). The handle must stay open until the call returns. SHMRING_OK, or
+ * SHMRING_EINVALID for NULL (no last_error detail: it is not
+ * async-signal-safe). Waking is by the ring's shared wait word, so other
+ * sleepers on it re-check and sleep again. */
+int shmring_reader_interrupt(shmring_reader_t *reader);
+int shmring_writer_interrupt(shmring_writer_t *writer);
+int shmring_rwlock_interrupt(shmring_rwlock_t *lock);
+
+/* Wait until at least `count` readers have joined the ring (of any kind;
+ * with group non-NULL: members of that group), woken by each join. OK, or
+ * SHMRING_ETIMEOUT saying how many had joined; a reader that has left no
+ * longer counts. Signals: SHMRING_EINTERRUPTED, as for every wait. */
+int shmring_wait_for_readers(shmring_ring_t *ring, uint32_t count,
+                             const char *group, int64_t timeout_ns);
+int shmring_wait_for_readers_until(shmring_ring_t *ring, uint32_t count,
+                                   const char *group, int64_t deadline_ns);
+
+/* Opens have no handle until they succeed: an opener is the handle of the
+ * waits of shmring_open_until / shmring_rwlock_open_until given it.
+ * shmring_opener_interrupt is async-signal-safe (an atomic store and a
+ * write(2) to an eventfd; errno is kept) and safe from any thread, pending
+ * until an open takes it, as for the other interrupts. One opener may serve
+ * one open at a time. */
+int shmring_opener_create(shmring_opener_t **opener_out);
+void shmring_opener_destroy(shmring_opener_t *opener);
+int shmring_opener_interrupt(shmring_opener_t *opener);
+/* shmring_open / shmring_rwlock_open until an absolute deadline; opener may
+ * be NULL. */
+int shmring_open_until(const char *name, int64_t deadline_ns,
+                       shmring_opener_t *opener, shmring_ring_t **ring_out);
+int shmring_rwlock_open_until(const char *name, int64_t deadline_ns,
+                              shmring_opener_t *opener,
+                              shmring_rwlock_t **lock_out);
 
 #ifdef __cplusplus
 }

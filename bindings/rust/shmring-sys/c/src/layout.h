@@ -110,7 +110,10 @@ struct control {
     atomic_u64 readers_reaped;        /* entries of dead readers freed */
     atomic_u64 writers_reaped;        /* entries of dead writers freed */
     atomic_u64 slots_abandoned;       /* claimed by a dead writer, skipped */
-    uint8_t reserved[2 * SHM_BLOCK - 24];
+    /* Producers sleep here for readers to join (shmring_wait_for_readers;
+     * an event count, encoded as data_wait), bumped by every join. */
+    atomic_u64 join_wait;
+    uint8_t reserved[2 * SHM_BLOCK - 32];
 };
 
 struct writer_entry {
@@ -185,6 +188,8 @@ _Static_assert(offsetof(struct segment_header, creator_start_time) == 112,
 _Static_assert(offsetof(struct segment_header, capacity) == 120, "abi");
 _Static_assert(sizeof(struct control) == 7 * SHM_BLOCK, "control blocks");
 _Static_assert(offsetof(struct control, tail) == 0, "abi");
+_Static_assert(offsetof(struct control, join_wait) == 5 * SHM_BLOCK + 24,
+               "abi");
 _Static_assert(offsetof(struct control, data_wait) == 128, "abi");
 _Static_assert(offsetof(struct control, space_wait) == 256, "abi");
 _Static_assert(offsetof(struct control, closed) == 384, "abi");

@@ -1,5 +1,6 @@
 /*
- * reader.c -- the three kinds of reader.
+ * reader.c -- readers: open and close, the read, peek and release calls,
+ * skip_to_latest and position, for the three kinds of reader.
  *
  *   broadcast  position in its entry gates writers; sees every message.
  *   member     takes the next sequences of its group with a CAS on
@@ -10,11 +11,16 @@
  * Every read first collects a batch of views of consecutive published
  * slots (collect_batch), then copies them out or hands them to the caller,
  * then advances (reader_advance / group release) and wakes writers.
+ * What a peer scribbled (a slot's length or stamp, a group's cursor) is
+ * SHMRING_ECORRUPT and passed over; a member redelivers what dead members
+ * of its group held (orphans.c); a reader that finds nothing for
+ * SHM_REAP_AFTER_NS recovers dead writers' slots (recovery.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "slots.h"
 
 #if defined(__SANITIZE_THREAD__)
 /* A lossy reader's copy may race with a writer by design; the seqlock
@@ -66,6 +72,10 @@ SHMRING_API int shmring_reader_open(shmring_ring_t *ring, const char *group,
     /* Relaxed: this process wrote it under the registry lock. */
     r->position = load_relaxed(&r->entry->position);
     spinner_init(&r->spin);
+    interrupt_init(&r->interrupt, &ring->control->data_wait, NULL);
+    /* After the entry's seq_cst ACTIVE store: a producer waiting for
+     * readers counts this one or is woken (join.c). */
+    wake_waiters(&ring->control->join_wait);
     *reader_out = r;
     return SHMRING_OK;
 }
@@ -113,9 +123,10 @@ struct batch {
     uint64_t bad_length_value;
 };
 
-/* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A lossy reader's slot can be rewritten under it, so what
- * it read from the slot header after the stamp (flags, length) is only
- * acted on once the stamp is confirmed. */
+/* 1 if the slot's stamp is no longer `stamp` (noting a lap), else 0. A
+ * lossy reader's slot can be rewritten under it, so what it read from the
+ * slot header after the stamp (flags, length) is only acted on once the
+ * stamp is confirmed. */
 static int slot_rewritten(const struct slot_header *slot, uint64_t stamp,
                           uint64_t s, struct batch *b) {
     /* SYNC(seqlock): pairs with seqlock_fence_release in begin_slot.
@@ -194,7 +205,6 @@ static int stream_ended_at(const shmring_ring_t *ring, uint64_t position) {
     return seq_diff(load_seq_cst(&ring->control->tail), position) <= 0;
 }
 
-/* Apply skip_all_to_latest to a reader's own position. */
 /* The later of position and skip_floor (skip_all_to_latest). */
 static uint64_t past_skip_floor(const shmring_reader_t *r, uint64_t position) {
     /* SYNC(skip-floor): pairs with the cas_seq_cst in
@@ -224,18 +234,11 @@ static void skip_group(shmring_reader_t *r, uint64_t next, uint64_t floor) {
  * writers' entries and recover what they left unpublished. Only this path
  * pays for the clock: a reader with messages never gets here. */
 static int watch_stuck(shmring_reader_t *r, uint64_t position) {
-    int64_t now = monotonic_ns();
-    if (r->stuck_since_ns == 0 || r->stuck_at != position) {
-        r->stuck_at = position;
-        r->stuck_since_ns = now;
-    } else if (now - r->stuck_since_ns >= SHM_REAP_AFTER_NS) {
-        r->stuck_since_ns = now;
-        recover_abandoned(r->ring, position);
-        /* An idle group may have a dead member whose messages wait. */
-        if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
-        return 1;
-    }
-    return 0;
+    if (!stuck_timer_due(&r->stuck, position)) return 0;
+    recover_abandoned(r->ring, position);
+    /* An idle group may have a dead member whose messages wait. */
+    if (r->kind == SHM_READER_GROUP_MEMBER) reap_dead_readers(r->ring);
+    return 1;
 }
 
 /* ---- advancing ----------------------------------------------------------- */
@@ -682,19 +685,18 @@ static int check_reader(const shmring_reader_t *r) {
 }
 
 static int run_read(shmring_reader_t *r, struct read_job *job,
-                    int64_t timeout_ns) {
+                    const struct deadline *deadline) {
     int rc = wait_until_ready(read_attempt, job, SHMRING_EEMPTY,
-                              &r->ring->control->data_wait, timeout_ns,
-                              &r->spin, &r->entry->waits);
-    if (rc == SHMRING_EEMPTY) set_error(rc, "no message available");
-    if (rc == SHMRING_ECLOSED) set_error(rc, "end of stream");
+                              &r->ring->control->data_wait, deadline,
+                              &r->spin, &r->entry->waits, &r->interrupt);
+    if (rc == SHMRING_EEMPTY || rc == SHMRING_ECLOSED) set_outcome(rc);
     return rc;
 }
 
-SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
-                                   uint64_t capacity, uint64_t *lengths,
-                                   uint32_t max_count, uint32_t *count_out,
-                                   int64_t timeout_ns) {
+static int read_batch_by(shmring_reader_t *r, void *buffer,
+                         uint64_t capacity, uint64_t *lengths,
+                         uint32_t max_count, uint32_t *count_out,
+                         struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!lengths || !count_out || max_count == 0 || (!buffer && capacity)) {
@@ -715,15 +717,14 @@ SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
         .buffer = buffer,
         .first_length_out = &first_length,
     };
-    rc = run_read(r, &job, timeout_ns);
+    rc = run_read(r, &job, &deadline);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
     if (rc == SHMRING_ETOO_LARGE) lengths[0] = first_length;
     return rc;
 }
 
-SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
-                             uint64_t capacity, uint64_t *length_out,
-                             int64_t timeout_ns) {
+static int read_by(shmring_reader_t *r, void *buffer, uint64_t capacity,
+                   uint64_t *length_out, struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!length_out || (!buffer && capacity)) {
@@ -742,17 +743,17 @@ SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
         .buffer = buffer,
         .first_length_out = length_out,
     };
-    return run_read(r, &job, timeout_ns);
+    return run_read(r, &job, &deadline);
 }
 
 SHMRING_API int shmring_try_read(shmring_reader_t *r, void *buffer,
                                  uint64_t capacity, uint64_t *length_out) {
-    return shmring_read(r, buffer, capacity, length_out, 0);
+    return read_by(r, buffer, capacity, length_out, deadline_in(0));
 }
 
-SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
-                                   uint64_t *lengths, uint32_t max_count,
-                                   uint32_t *count_out, int64_t timeout_ns) {
+static int peek_batch_by(shmring_reader_t *r, const void **datas,
+                         uint64_t *lengths, uint32_t max_count,
+                         uint32_t *count_out, struct deadline deadline) {
     int rc = check_reader(r);
     if (rc != SHMRING_OK) return rc;
     if (!datas || !lengths || !count_out || max_count == 0) {
@@ -773,15 +774,70 @@ SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
         .copy = 0,
         .first_length_out = &unused,
     };
-    rc = run_read(r, &job, timeout_ns);
+    rc = run_read(r, &job, &deadline);
     if (rc == SHMRING_OK) *count_out = job.batch.count;
     return rc;
+}
+
+/* Each blocking read in both forms: a relative timeout, an absolute
+ * deadline. */
+SHMRING_API int shmring_read(shmring_reader_t *r, void *buffer,
+                             uint64_t capacity, uint64_t *length_out,
+                             int64_t timeout_ns) {
+    return read_by(r, buffer, capacity, length_out, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_read_until(shmring_reader_t *r, void *buffer,
+                                   uint64_t capacity, uint64_t *length_out,
+                                   int64_t deadline_ns) {
+    return read_by(r, buffer, capacity, length_out, deadline_at(deadline_ns));
+}
+
+SHMRING_API int shmring_read_batch(shmring_reader_t *r, void *buffer,
+                                   uint64_t capacity, uint64_t *lengths,
+                                   uint32_t max_count, uint32_t *count_out,
+                                   int64_t timeout_ns) {
+    return read_batch_by(r, buffer, capacity, lengths, max_count, count_out,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_read_batch_until(shmring_reader_t *r, void *buffer,
+                                         uint64_t capacity, uint64_t *lengths,
+                                         uint32_t max_count,
+                                         uint32_t *count_out,
+                                         int64_t deadline_ns) {
+    return read_batch_by(r, buffer, capacity, lengths, max_count, count_out,
+                         deadline_at(deadline_ns));
+}
+
+SHMRING_API int shmring_peek_batch(shmring_reader_t *r, const void **datas,
+                                   uint64_t *lengths, uint32_t max_count,
+                                   uint32_t *count_out, int64_t timeout_ns) {
+    return peek_batch_by(r, datas, lengths, max_count, count_out,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_peek_batch_until(shmring_reader_t *r,
+                                         const void **datas, uint64_t *lengths,
+                                         uint32_t max_count,
+                                         uint32_t *count_out,
+                                         int64_t deadline_ns) {
+    return peek_batch_by(r, datas, lengths, max_count, count_out,
+                         deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_peek(shmring_reader_t *r, const void **data_out,
                              uint64_t *length_out, int64_t timeout_ns) {
     uint32_t count;
-    return shmring_peek_batch(r, data_out, length_out, 1, &count, timeout_ns);
+    return peek_batch_by(r, data_out, length_out, 1, &count,
+                         deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_peek_until(shmring_reader_t *r, const void **data_out,
+                                   uint64_t *length_out, int64_t deadline_ns) {
+    uint32_t count;
+    return peek_batch_by(r, data_out, length_out, 1, &count,
+                         deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_release(shmring_reader_t *r) {

@@ -1,7 +1,9 @@
 /*
  * rwlock.c -- the readers-writer lock protocol: shared and exclusive
- * acquire and release, writer preference, and freeing the holds of
- * holders whose process died (docs/algorithm.md, "Readers-writer lock").
+ * acquire and release, nested shared holds, writer preference, and the
+ * state snapshots (docs/algorithm.md, "Readers-writer lock"). A waiter
+ * stuck for SHM_REAP_AFTER_NS frees the holds of dead holders
+ * (rwlock_recovery.c); lending a shared hold to a writer is rwlock_lend.c.
  *
  * There is no shared reader count: each holder entry records its own shared
  * depth, and the one `exclusive` word names the writer that holds the lock
@@ -17,24 +19,8 @@
  */
 #include "rwlock.h"
 
-/* Internal "try again" result of an attempt (never returned to callers). */
-#define NOT_READY 1
-
 static inline uint64_t exclusive_word(const shmring_rwlock_t *lock) {
     return ((uint64_t)lock->generation << 32) | (lock->index + 1u);
-}
-static inline uint64_t shared_word(const shmring_rwlock_t *lock,
-                                   uint32_t depth) {
-    return ((uint64_t)lock->generation << 32) | depth;
-}
-/* The holder index an exclusive word names; max_holders if none/garbage. */
-static inline uint32_t exclusive_index(const shmring_rwlock_t *lock,
-                                       uint64_t word) {
-    uint64_t index_plus_one = word & RWLOCK_INDEX_MASK;
-    if (index_plus_one == 0 || index_plus_one > lock->max_holders) {
-        return lock->max_holders;
-    }
-    return (uint32_t)(index_plus_one - 1);
 }
 
 /* The holder entries that may be in use. */
@@ -45,80 +31,14 @@ static uint32_t holders_in_use(const shmring_rwlock_t *lock) {
     return n > lock->max_holders ? lock->max_holders : n;
 }
 
-int rwlock_recover_if_dead(shmring_rwlock_t *lock, uint32_t index) {
-    struct rwlock_control *c = lock->control;
-    struct rwlock_holder *h = &lock->holders[index];
-    /* D-a: the exclusive word first, then the owner: a word naming this entry
-     * that a later owner wrote is then seen with that owner's generation.
-     * SYNC(rw-word): pairs with the CAS in claim_attempt. */
-    uint64_t word = load_seq_cst(&c->exclusive);
-    /* D-a. SYNC(rw-owner): pairs with the claiming CAS in claim_holder
-     * (rwlock_segment.c). */
-    uint64_t owner = load_seq_cst(&h->owner);
-    uint32_t pid = (uint32_t)owner, generation = (uint32_t)(owner >> 32);
-    /* No shortcut for our own pid: the entry may be a dead process's whose
-     * pid this process reuses (common in pid namespaces); the start time
-     * tells them apart. */
-    if (pid == 0) return 0;
-    /* D-b. SYNC(rw-start): pairs with store_release(start_generation) in
-     * claim_holder: start_time is this generation's. Otherwise
-     * (still being claimed) only existence counts. */
-    uint64_t start = 0;
-    if (load_acquire(&h->start_generation) == generation) {
-        /* Relaxed: published by the acquire load just above. */
-        start = load_relaxed(&h->start_time);
-    }
-    if (!participant_is_dead(pid, start)) return 0; /* D-c */
-    /* Each step is a CAS on the exact value the dead owner left, so
-     * recoverers racing each other (or a later owner of the entry) undo
-     * nothing twice and nothing of anybody else. */
-    /* D-d */
-    if (exclusive_index(lock, word) == index &&
-        (uint32_t)(word >> 32) == generation) {
-        /* SYNC(rw-word): as above; the dead writer's hold ends, which
-         * counts as a writer's turn (SYNC(rw-holds)) for readers lending
-         * their hold in shmring_rwlock_wait_for_exclusive. */
-        if (cas_seq_cst(&c->exclusive, &word, 0)) {
-            fetch_add_seq_cst(&c->exclusive_holds, 1);
-        }
-    }
-    /* D-e. SYNC(rw-shared): pairs with the loads in drain_attempt. */
-    uint64_t shared = load_seq_cst(&h->shared);
-    if ((uint32_t)(shared >> 32) == generation && (uint32_t)shared != 0) {
-        /* SYNC(rw-shared): as above; the dead reader's hold ends. */
-        cas_seq_cst(&h->shared, &shared, (uint64_t)generation << 32);
-    }
-    /* D-f, last: a recoverer that dies before it is redone by the next.
-     * SYNC(rw-owner): as above; the entry is free for a new holder. */
-    int freed = cas_seq_cst(&h->owner, &owner, (uint64_t)generation << 32);
-    if (freed) {
-        /* Relaxed: a statistic, read by observers only. */
-        fetch_add_relaxed(&c->recovered, 1);
-    }
-    wake_all(&c->free_wait);
-    wake_all(&c->drain_wait);
-    return freed;
-}
-
 /* ---- waiting ------------------------------------------------------------ */
 
+/* A waiter looks for dead holders once it has waited SHM_REAP_AFTER_NS,
+ * and again after each further such period (the fast path never looks). */
 struct waiting {
     shmring_rwlock_t *lock;
-    int64_t next_check_ns;            /* 0 until the first failed attempt */
+    struct stuck_timer stuck;         /* no hold yet */
 };
-
-/* 1 when this waiter should look for dead holders now: only after it has
- * waited RWLOCK_RECOVER_AFTER_NS, then once per such period. */
-static int recovery_due(struct waiting *w) {
-    int64_t now = monotonic_ns();
-    if (w->next_check_ns == 0) {
-        w->next_check_ns = now + RWLOCK_RECOVER_AFTER_NS;
-        return 0;
-    }
-    if (now < w->next_check_ns) return 0;
-    w->next_check_ns = now + RWLOCK_RECOVER_AFTER_NS;
-    return 1;
-}
 
 /* The lock is held (or claimed) by the writer that `word` names: not ready,
  * and after a while, a check that the writer still lives. */
@@ -130,7 +50,7 @@ static int writer_holds(struct waiting *w, uint64_t word) {
                          "the exclusive word %#llx names no holder entry",
                          (unsigned long long)word);
     }
-    if (recovery_due(w)) rwlock_recover_if_dead(lock, writer);
+    if (stuck_timer_due(&w->stuck, 0)) rwlock_recover_if_dead(lock, writer);
     return NOT_READY;
 }
 
@@ -142,7 +62,7 @@ static int shared_attempt(void *context) {
     atomic_u64 *mine = &lock->holders[lock->index].shared;
     /* RS-a: a writer holds it or waits for it (writer preference).
      * SYNC(rw-word): pairs with the CAS in claim_attempt and the stores in
-     * shmring_rwlock_lock_exclusive and shmring_rwlock_unlock_exclusive. */
+     * lock_exclusive_by and shmring_rwlock_unlock_exclusive. */
     uint64_t word = load_seq_cst(&c->exclusive);
     if (word == 0) {
         /* RS-b. SYNC(rw-shared): pairs with load_seq_cst(shared) in
@@ -184,7 +104,7 @@ static int drain_attempt(void *context) {
          * shared_attempt (RS-b) and shmring_rwlock_unlock_shared. */
         uint64_t shared = load_seq_cst(&lock->holders[i].shared);
         if ((uint32_t)shared == 0) continue;
-        if (due < 0) due = recovery_due(w);
+        if (due < 0) due = stuck_timer_due(&w->stuck, 0);
         if (!due) return NOT_READY;
         /* Free every dead reader in one pass, not one per period. */
         if (!rwlock_recover_if_dead(lock, i)) busy = 1;
@@ -194,8 +114,7 @@ static int drain_attempt(void *context) {
 
 /* ---- the calls ---------------------------------------------------------- */
 
-/* The handle may act for this process; else a status with the reason. */
-static int check_handle(const shmring_rwlock_t *lock) {
+int rwlock_check_handle(const shmring_rwlock_t *lock) {
     if (!lock) return set_error(SHMRING_EINVALID, "lock is NULL");
     if (lock->pid != rwlock_current_pid()) {
         return set_error(SHMRING_EINVALID,
@@ -204,12 +123,6 @@ static int check_handle(const shmring_rwlock_t *lock) {
                          lock->pid);
     }
     return SHMRING_OK;
-}
-
-static int64_t time_left(const struct deadline *d, int64_t timeout_ns) {
-    if (timeout_ns < 0) return -1;
-    int64_t left = d->at_ns - monotonic_ns();
-    return left > 0 ? left : 0;
 }
 
 /* A wait that ended without the lock: ETIMEOUT with who holds it. */
@@ -224,9 +137,9 @@ static int busy_error(shmring_rwlock_t *lock, int rc, const char *wanted) {
                      exclusive ? "held exclusively" : "a writer first in line");
 }
 
-SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
-                                           int64_t timeout_ns) {
-    int rc = check_handle(lock);
+static int lock_shared_by(shmring_rwlock_t *lock,
+                          const struct deadline *deadline) {
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive) {
         return set_error(SHMRING_EINVALID,
@@ -245,13 +158,25 @@ SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
                       shared_word(lock, lock->shared_depth));
         return SHMRING_OK;
     }
-    struct waiting w = {lock, 0};
+    struct waiting w = {.lock = lock};
     rc = wait_until_ready(shared_attempt, &w, NOT_READY,
-                          &lock->control->free_wait, timeout_ns, &lock->spin,
-                          &lock->control->waits);
+                          &lock->control->free_wait, deadline, &lock->spin,
+                          &lock->control->waits, &lock->interrupt);
     if (rc != SHMRING_OK) return busy_error(lock, rc, "shared");
     lock->shared_depth = 1;
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_rwlock_lock_shared(shmring_rwlock_t *lock,
+                                           int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return lock_shared_by(lock, &deadline);
+}
+
+SHMRING_API int shmring_rwlock_lock_shared_until(shmring_rwlock_t *lock,
+                                                 int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return lock_shared_by(lock, &deadline);
 }
 
 SHMRING_API int shmring_rwlock_try_lock_shared(shmring_rwlock_t *lock) {
@@ -259,7 +184,7 @@ SHMRING_API int shmring_rwlock_try_lock_shared(shmring_rwlock_t *lock) {
 }
 
 SHMRING_API int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->shared_depth == 0) {
         return set_error(SHMRING_EINVALID, "this handle holds no shared hold");
@@ -278,9 +203,8 @@ SHMRING_API int shmring_rwlock_unlock_shared(shmring_rwlock_t *lock) {
     return SHMRING_OK;
 }
 
-SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
-                                              int64_t timeout_ns) {
-    int rc = check_handle(lock);
+static int lock_exclusive_by(shmring_rwlock_t *lock, struct deadline deadline) {
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (lock->exclusive || lock->shared_depth > 0) {
         return set_error(SHMRING_EINVALID,
@@ -289,14 +213,14 @@ SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
                          lock->exclusive ? "exclusively" : "shared");
     }
     struct rwlock_control *c = lock->control;
-    struct deadline deadline = deadline_after(timeout_ns);
-    struct waiting w = {lock, 0};
+    /* Both waits end at the same time: count it from now. */
+    deadline_resolve(&deadline);
+    struct waiting w = {.lock = lock};
     rc = wait_until_ready(claim_attempt, &w, NOT_READY, &c->free_wait,
-                          timeout_ns, &lock->spin, &c->waits);
+                          &deadline, &lock->spin, &c->waits, &lock->interrupt);
     if (rc != SHMRING_OK) return busy_error(lock, rc, "exclusive");
     rc = wait_until_ready(drain_attempt, &w, NOT_READY, &c->drain_wait,
-                          time_left(&deadline, timeout_ns), &lock->spin,
-                          &c->waits);
+                          &deadline, &lock->spin, &c->waits, &lock->interrupt);
     if (rc != SHMRING_OK) {
         /* X-e: give up the claim; readers and writers waiting may go.
          * SYNC(rw-word): pairs with load_seq_cst(exclusive) in
@@ -312,12 +236,22 @@ SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
     return SHMRING_OK;
 }
 
+SHMRING_API int shmring_rwlock_lock_exclusive(shmring_rwlock_t *lock,
+                                              int64_t timeout_ns) {
+    return lock_exclusive_by(lock, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_rwlock_lock_exclusive_until(shmring_rwlock_t *lock,
+                                                    int64_t deadline_ns) {
+    return lock_exclusive_by(lock, deadline_at(deadline_ns));
+}
+
 SHMRING_API int shmring_rwlock_try_lock_exclusive(shmring_rwlock_t *lock) {
     return shmring_rwlock_lock_exclusive(lock, 0);
 }
 
 SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
-    int rc = check_handle(lock);
+    int rc = rwlock_check_handle(lock);
     if (rc != SHMRING_OK) return rc;
     if (!lock->exclusive) {
         return set_error(SHMRING_EINVALID,
@@ -325,7 +259,7 @@ SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
     }
     lock->exclusive = 0;
     /* X-d. SYNC(rw-holds): pairs with the loads in
-     * shmring_rwlock_wait_for_exclusive: a reader waiting for a writer's
+     * wait_for_exclusive_by: a reader waiting for a writer's
      * turn sees this one ended. */
     fetch_add_seq_cst(&lock->control->exclusive_holds, 1);
     /* SYNC(rw-word): pairs with load_seq_cst(exclusive) in shared_attempt
@@ -334,54 +268,6 @@ SHMRING_API int shmring_rwlock_unlock_exclusive(shmring_rwlock_t *lock) {
     store_seq_cst(&lock->control->exclusive, 0);
     wake_waiters(&lock->control->free_wait);
     return SHMRING_OK;
-}
-
-/* W: one look whether a writer's hold ended since `before`. */
-struct turn {
-    shmring_rwlock_t *lock;
-    uint64_t before;
-};
-static int writer_turn_attempt(void *context) {
-    struct turn *t = context;
-    /* SYNC(rw-holds): pairs with the fetch_add in
-     * shmring_rwlock_unlock_exclusive. */
-    uint64_t now = load_seq_cst(&t->lock->control->exclusive_holds);
-    return now != t->before ? SHMRING_OK : NOT_READY;
-}
-
-SHMRING_API int shmring_rwlock_wait_for_exclusive(shmring_rwlock_t *lock,
-                                                  int64_t timeout_ns) {
-    int rc = check_handle(lock);
-    if (rc != SHMRING_OK) return rc;
-    if (lock->shared_depth == 0) {
-        return set_error(SHMRING_EINVALID,
-                         "wait_for_exclusive needs a shared hold to lend");
-    }
-    uint32_t depth = lock->shared_depth;
-    /* W-a: count before letting go, so that a writer that goes in at once
-     * is not missed. SYNC(rw-holds): as above. */
-    struct turn turn = {lock, load_seq_cst(&lock->control->exclusive_holds)};
-    /* W-b: let go of every nested hold (RS-e). */
-    lock->shared_depth = 1;
-    shmring_rwlock_unlock_shared(lock);
-    /* W-c: wait until a writer's hold has ended. */
-    int waited = wait_until_ready(writer_turn_attempt, &turn, NOT_READY,
-                                  &lock->control->free_wait, timeout_ns,
-                                  &lock->spin, &lock->control->waits);
-    /* W-d: take the shared hold back, whatever happened meanwhile (a
-     * signal does not leave the caller without its hold). */
-    do {
-        rc = shmring_rwlock_lock_shared(lock, -1);
-    } while (rc == SHMRING_EINTERRUPTED);
-    if (rc != SHMRING_OK) return rc; /* the hold is lost: said in the header */
-    lock->shared_depth = depth;
-    /* Relaxed: non-zero as before, as in shmring_rwlock_lock_shared. */
-    store_relaxed(&lock->holders[lock->index].shared, shared_word(lock, depth));
-    if (waited == NOT_READY || waited == SHMRING_ETIMEOUT) {
-        return set_error(SHMRING_ETIMEOUT,
-                         "no writer had its turn before the deadline");
-    }
-    return waited;
 }
 
 void rwlock_release_holds(shmring_rwlock_t *lock) {

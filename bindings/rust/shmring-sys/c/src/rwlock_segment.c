@@ -1,6 +1,7 @@
 /*
  * rwlock_segment.c -- creating, opening, duplicating and closing
- * readers-writer lock segments, and the holder table (one entry per handle).
+ * readers-writer lock segments (rwlock_check_segment), the holder
+ * table (one entry per handle), and this process's pid, kept across fork.
  *
  * As for rings (segment.c): the creator reserves every byte, fills the
  * header, and release-stores layout_version last; an opener acquire-loads
@@ -134,7 +135,7 @@ static int validate_header(const struct rwlock_header *h, uint32_t version,
 }
 
 /* Map fd's header, copy and validate it; SHMRING_EEMPTY while not ready. */
-static int check_segment(int fd, const char *name, uint64_t *bytes_out,
+int rwlock_check_segment(int fd, const char *name, uint64_t *bytes_out,
                          void *header) {
     struct rwlock_header *copy = header;
     uint32_t version;
@@ -188,6 +189,8 @@ static int attach(int fd, uint64_t bytes, uint32_t max_holders,
     lock->holders =
         (struct rwlock_holder *)(lock->base + RWLOCK_HOLDERS_OFFSET);
     spinner_init(&lock->spin);
+    interrupt_init(&lock->interrupt, &lock->control->free_wait,
+                   &lock->control->drain_wait);
     /* Relaxed: a plausibility check of the one counter we index with. */
     if (load_relaxed(&lock->control->holders_high_water) > max_holders) {
         int rc = set_error(SHMRING_ECORRUPT,
@@ -263,44 +266,8 @@ SHMRING_API int shmring_rwlock_create(const char *name, uint32_t max_holders,
     return rc;
 }
 
-int rwlock_inspect_fd(int fd, const char *name, shmring_inspection_t *in) {
-    struct rwlock_header header;
-    uint64_t bytes = 0;
-    int rc = check_segment(fd, name, &bytes, &header);
-    if (rc != SHMRING_OK) return rc;
-    void *base = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) return shm_os_error(errno, "cannot map", name);
-    const struct rwlock_holder *holders =
-        (const struct rwlock_holder *)((uint8_t *)base + RWLOCK_HOLDERS_OFFSET);
-    uint64_t *f = in->fields;
-    f[SHMRING_INSPECT_LAYOUT_VERSION] = RWLOCK_LAYOUT_VERSION;
-    f[SHMRING_INSPECT_MAX_HOLDERS] = header.max_holders;
-    f[SHMRING_INSPECT_CREATOR_PID] = header.creator_pid;
-    f[SHMRING_INSPECT_CREATOR_ALIVE] =
-        inspection_note(in, header.creator_pid, header.creator_start_time,
-                        SHMRING_ROLE_CREATOR);
-    for (uint32_t i = 0; i < header.max_holders; i++) {
-        const struct rwlock_holder *h = &holders[i];
-        /* SYNC(rw-owner): pairs with the claiming CAS in claim_holder. */
-        uint64_t owner = load_seq_cst(&h->owner);
-        uint32_t pid = (uint32_t)owner, generation = (uint32_t)(owner >> 32);
-        if (pid == 0) continue;
-        /* SYNC(rw-start): pairs with store_release(start_generation) in
-         * claim_holder, as in rwlock_recover_if_dead. */
-        uint64_t start = 0;
-        if (load_acquire(&h->start_generation) == generation) {
-            /* Relaxed: published by the acquire load just above. */
-            start = load_relaxed(&h->start_time);
-        }
-        f[SHMRING_INSPECT_LIVE_HOLDERS] +=
-            inspection_note(in, pid, start, SHMRING_ROLE_HOLDER);
-    }
-    munmap(base, bytes);
-    return SHMRING_OK;
-}
-
-SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
-                                    shmring_rwlock_t **lock_out) {
+static int open_by(const char *name, const struct deadline *deadline,
+                   shmring_opener_t *opener, shmring_rwlock_t **lock_out) {
     if (!lock_out) return set_error(SHMRING_EINVALID, "lock_out is NULL");
     *lock_out = NULL;
     char *normalized = NULL;
@@ -309,13 +276,26 @@ SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
     int fd;
     uint64_t bytes = 0;
     struct rwlock_header header;
-    rc = shm_open_when_ready(normalized, timeout_ns, check_segment, &header,
-                             &bytes, &fd);
+    rc = shm_open_when_ready(normalized, deadline, opener, rwlock_check_segment,
+                             &header, &bytes, &fd);
     if (rc != SHMRING_OK) {
         free(normalized);
         return rc;
     }
     return attach(fd, bytes, header.max_holders, normalized, lock_out);
+}
+
+SHMRING_API int shmring_rwlock_open(const char *name, int64_t timeout_ns,
+                                    shmring_rwlock_t **lock_out) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return open_by(name, &deadline, NULL, lock_out);
+}
+
+SHMRING_API int shmring_rwlock_open_until(const char *name, int64_t deadline_ns,
+                                          shmring_opener_t *opener,
+                                          shmring_rwlock_t **lock_out) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return open_by(name, &deadline, opener, lock_out);
 }
 
 SHMRING_API int shmring_rwlock_dup(shmring_rwlock_t *lock,

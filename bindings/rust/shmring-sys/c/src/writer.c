@@ -1,16 +1,21 @@
 /*
- * writer.c -- claiming, filling and publishing slots.
+ * writer.c -- writers: open and close, write and write_batch, and
+ * reserve, commit and abort: claiming, filling and publishing slots.
  *
  * A writer claims k sequences with one CAS on tail, after checking against
  * its cached reader gate that they are free (the Disruptor's tryNext: a
  * claim is never made that would have to wait). It marks each slot
- * "writing", fills it, and publishes it with a seq_cst store of its stamp.
- * Writers never wait for each other: each publishes only its own slots.
+ * "writing" (begin_slot), fills it, and publishes it with a seq_cst store
+ * of its stamp (publish_slot). Writers never wait for each other: each
+ * publishes only its own slots. A writer records each claim in its entry
+ * before making it, for recovery.c; one held back for SHM_REAP_AFTER_NS
+ * looks for dead readers, or for dead writers of the slot it would lap.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "slots.h"
 
 SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
                                     shmring_writer_t **writer_out) {
@@ -30,30 +35,9 @@ SHMRING_API int shmring_writer_open(shmring_ring_t *ring,
      * cache no newer than tail is a valid lower bound of every gate. */
     w->gate_cache = min_reader_gate(ring, load_seq_cst(&ring->control->tail));
     spinner_init(&w->spin);
+    interrupt_init(&w->interrupt, &ring->control->space_wait, NULL);
     *writer_out = w;
     return SHMRING_OK;
-}
-
-/* Mark a claimed slot as being written (the seqlock's odd state: a lossy
- * reader that copied any byte written after this sees the stamp change). */
-void begin_slot(shmring_ring_t *ring, uint64_t sequence) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed plus the release fence: the stamp change is ordered before
-     * the payload writes. SYNC(seqlock): pairs with seqlock_fence_acquire
-     * in lossy_validate. */
-    store_relaxed(&slot->stamp, stamp_writing(sequence));
-    seqlock_fence_release();
-}
-
-void publish_slot(shmring_ring_t *ring, uint64_t sequence, uint64_t length,
-                  uint32_t flags) {
-    struct slot_header *slot = slot_at(ring, sequence);
-    /* Relaxed: published by the stamp store below. */
-    store_relaxed(&slot->length, (uint32_t)length);
-    store_relaxed(&slot->flags, flags);
-    /* SYNC(slot-published): pairs with load_seq_cst(stamp) in
-     * collect_batch; seq_cst for the store-load pair with data_wait. */
-    store_seq_cst(&slot->stamp, stamp_published(sequence));
 }
 
 /* How many of the k slots from sequence `first` on hold a published
@@ -80,23 +64,10 @@ static uint32_t reusable_prefix(const shmring_ring_t *ring, uint64_t first,
     return k;
 }
 
-/* 1 once the writer has been stuck for SHM_REAP_AFTER_NS (and restarts
- * the period): time to look for dead participants. */
-static int stuck_long(shmring_writer_t *w) {
-    int64_t now = monotonic_ns();
-    if (w->stuck_since_ns == 0) {
-        w->stuck_since_ns = now;
-        return 0;
-    }
-    if (now - w->stuck_since_ns < SHM_REAP_AFTER_NS) return 0;
-    w->stuck_since_ns = now;
-    return 1;
-}
-
 /* The ring is full: free the entries of readers whose processes are gone
  * (they can hold writers back forever). */
 static void reap_if_stuck(shmring_writer_t *w) {
-    if (stuck_long(w) && reap_dead_readers(w->ring) > 0) {
+    if (stuck_timer_due(&w->stuck, 0) && reap_dead_readers(w->ring) > 0) {
         /* SYNC(tail-claim): pairs with the cas_seq_cst in claim_slots. */
         w->gate_cache = min_reader_gate(w->ring,
                                         load_seq_cst(&w->ring->control->tail));
@@ -122,8 +93,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
     struct control *c = ring->control;
     /* Relaxed: an early exit only; the check after the claim decides. */
     if (load_relaxed(&c->closed)) {
-        return claim_failed(w, set_error(SHMRING_ECLOSED,
-                                         "the stream has ended"));
+        return claim_failed(w, set_outcome(SHMRING_ECLOSED));
     }
     /* SYNC(tail-claim): seq_cst, not relaxed, although the CAS below
      * validates the value: the gate scan that follows must not see a tail
@@ -147,7 +117,9 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
             /* Lapping a slot nobody publishes: its writer may be dead.
              * Our own stale record must not hold the recovery back. */
             clear_claim(w);
-            if (stuck_long(w)) recover_abandoned(ring, tail - ring->array_slots);
+            if (stuck_timer_due(&w->stuck, 0)) {
+                recover_abandoned(ring, tail - ring->array_slots);
+            }
             return SHMRING_EFULL;
         }
         /* Record the claim before making it. SYNC(claim-record): the CAS
@@ -160,7 +132,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         if (cas_seq_cst(&c->tail, &tail, tail + k)) {
             *first = tail;
             *got = k;
-            w->stuck_since_ns = 0;
+            stuck_timer_reset(&w->stuck);
             break;
         }
     }
@@ -173,7 +145,7 @@ static int claim_slots(shmring_writer_t *w, uint32_t want, uint64_t *first,
         }
         clear_claim(w);
         wake_waiters(&c->data_wait);
-        return set_error(SHMRING_ECLOSED, "the stream has ended");
+        return set_outcome(SHMRING_ECLOSED);
     }
     return SHMRING_OK;
 }
@@ -236,10 +208,9 @@ static int check_message(const shmring_writer_t *w, const void *data,
     return SHMRING_OK;
 }
 
-SHMRING_API int shmring_write_batch(shmring_writer_t *w,
-                                    const void *const *datas,
-                                    const uint64_t *lengths, uint32_t count,
-                                    uint32_t *written_out, int64_t timeout_ns) {
+static int write_batch_by(shmring_writer_t *w, const void *const *datas,
+                          const uint64_t *lengths, uint32_t count,
+                          uint32_t *written_out, struct deadline deadline) {
     int rc = check_writer(w);
     if (rc != SHMRING_OK) return rc;
     if (written_out) *written_out = 0;
@@ -254,21 +225,46 @@ SHMRING_API int shmring_write_batch(shmring_writer_t *w,
     }
     struct batch_job job = {w, datas, lengths, count, 0};
     rc = wait_until_ready(write_attempt, &job, SHMRING_EFULL,
-                          &w->ring->control->space_wait, timeout_ns,
-                          &w->spin, &w->entry->waits);
+                          &w->ring->control->space_wait, &deadline,
+                          &w->spin, &w->entry->waits, &w->interrupt);
     if (written_out) *written_out = job.written;
-    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+    if (rc == SHMRING_EFULL) set_outcome(rc);
     return rc;
+}
+
+/* Each blocking write in both forms: a relative timeout, an absolute
+ * deadline. */
+SHMRING_API int shmring_write_batch(shmring_writer_t *w,
+                                    const void *const *datas,
+                                    const uint64_t *lengths, uint32_t count,
+                                    uint32_t *written_out, int64_t timeout_ns) {
+    return write_batch_by(w, datas, lengths, count, written_out,
+                          deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_write_batch_until(shmring_writer_t *w,
+                                          const void *const *datas,
+                                          const uint64_t *lengths,
+                                          uint32_t count, uint32_t *written_out,
+                                          int64_t deadline_ns) {
+    return write_batch_by(w, datas, lengths, count, written_out,
+                          deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_write(shmring_writer_t *w, const void *data,
                               uint64_t length, int64_t timeout_ns) {
-    return shmring_write_batch(w, &data, &length, 1, NULL, timeout_ns);
+    return write_batch_by(w, &data, &length, 1, NULL, deadline_in(timeout_ns));
+}
+
+SHMRING_API int shmring_write_until(shmring_writer_t *w, const void *data,
+                                    uint64_t length, int64_t deadline_ns) {
+    return write_batch_by(w, &data, &length, 1, NULL,
+                          deadline_at(deadline_ns));
 }
 
 SHMRING_API int shmring_try_write(shmring_writer_t *w, const void *data,
                                   uint64_t length) {
-    return shmring_write_batch(w, &data, &length, 1, NULL, 0);
+    return write_batch_by(w, &data, &length, 1, NULL, deadline_in(0));
 }
 
 static int reserve_attempt(void *context) {
@@ -277,19 +273,31 @@ static int reserve_attempt(void *context) {
     return claim_slots(w, 1, &w->reserved_sequence, &got);
 }
 
-SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
-                                int64_t timeout_ns) {
+int reserve_by(shmring_writer_t *w, void **slot_out,
+               const struct deadline *deadline) {
     int rc = check_writer(w);
     if (rc != SHMRING_OK) return rc;
     if (!slot_out) return set_error(SHMRING_EINVALID, "slot_out is NULL");
     rc = wait_until_ready(reserve_attempt, w, SHMRING_EFULL,
-                          &w->ring->control->space_wait, timeout_ns,
-                          &w->spin, &w->entry->waits);
-    if (rc == SHMRING_EFULL) set_error(rc, "every slot is in use");
+                          &w->ring->control->space_wait, deadline,
+                          &w->spin, &w->entry->waits, &w->interrupt);
+    if (rc == SHMRING_EFULL) set_outcome(rc);
     if (rc != SHMRING_OK) return rc;
     w->reserved = 1;
     *slot_out = slot_payload(slot_at(w->ring, w->reserved_sequence));
     return SHMRING_OK;
+}
+
+SHMRING_API int shmring_reserve(shmring_writer_t *w, void **slot_out,
+                                int64_t timeout_ns) {
+    struct deadline deadline = deadline_in(timeout_ns);
+    return reserve_by(w, slot_out, &deadline);
+}
+
+SHMRING_API int shmring_reserve_until(shmring_writer_t *w, void **slot_out,
+                                      int64_t deadline_ns) {
+    struct deadline deadline = deadline_at(deadline_ns);
+    return reserve_by(w, slot_out, &deadline);
 }
 
 static int finish_reservation(shmring_writer_t *w, uint64_t length,

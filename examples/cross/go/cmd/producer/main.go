@@ -14,6 +14,10 @@ import (
 const wait = 30 * time.Second
 
 func waitForParticipants(ring *shmring.Ring, readers, writers uint64) error {
+	// Woken by the readers' joins, whatever their language.
+	if err := ring.WaitForReaders(uint32(readers), "", wait); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		stats, err := ring.Stats()

@@ -10,6 +10,9 @@ const USAGE: &str = "usage: cross-producer NAME --id W --count N [--create SLOT_
 const WAIT: Option<Duration> = Some(Duration::from_secs(30));
 
 fn wait_for_participants(ring: &Ring, readers: u64, writers: u64) -> Result<(), String> {
+    // Woken by the readers' joins, whatever their language.
+    let n = u32::try_from(readers).map_err(|e| e.to_string())?;
+    ring.wait_for_readers(n, None, Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let stats = ring.stats().map_err(|e| e.to_string())?;

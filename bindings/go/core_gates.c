@@ -1,0 +1,5 @@
+//go:build !shmring_system
+
+// Compiles c/src/gates.c into this package (see build_bundled.go);
+// written by scripts/sync-vendored.sh.
+#include "c/src/gates.c"
