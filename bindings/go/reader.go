@@ -14,7 +14,7 @@ import (
 	"unsafe"
 )
 
-// ContextPollInterval is the longest a ReadContext or ViewContext call
+// ContextPollInterval is the longest a ReadContext or PeekContext call
 // blocks in C before it looks at its context again: a cancelled context
 // ends the call within about this long.
 const ContextPollInterval = 10 * time.Millisecond
@@ -140,12 +140,14 @@ func pollContext(ctx context.Context, wait func(time.Duration) error) error {
 	}
 }
 
-// View calls fn with a zero-copy view of the next message (waiting up to
-// timeout for one), in its slot, and then releases the slot. The slice is
-// valid only inside fn: copy what must outlive it. View returns fn's error;
+// Peek calls fn with a zero-copy view of the next message (waiting up to
+// timeout for one), in its slot, and then releases the slot (C's
+// shmring_peek and shmring_release in one call: Go has no destructor to
+// release with). The slice is valid only inside fn: copy what must outlive
+// it. Peek returns fn's error;
 // otherwise the release's (ErrLapped: a lossy reader's view was
 // overwritten while fn ran, so discard what it read).
-func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+func (rd *Reader) Peek(timeout time.Duration, fn func(message []byte) error) error {
 	if rd.raw == nil {
 		return rd.closedError()
 	}
@@ -175,10 +177,24 @@ func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) err
 	return releaseErr
 }
 
-// ViewContext is View with no timeout that a cancelled context interrupts
+// PeekContext is Peek with no timeout that a cancelled context interrupts
 // within ContextPollInterval while waiting for a message.
+func (rd *Reader) PeekContext(ctx context.Context, fn func(message []byte) error) error {
+	return pollContext(ctx, func(slice time.Duration) error { return rd.Peek(slice, fn) })
+}
+
+// View is Peek under its old name.
+//
+// Deprecated: use Peek (docs/api-map.md); removed in 0.2.
+func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+	return rd.Peek(timeout, fn)
+}
+
+// ViewContext is PeekContext under its old name.
+//
+// Deprecated: use PeekContext (docs/api-map.md); removed in 0.2.
 func (rd *Reader) ViewContext(ctx context.Context, fn func(message []byte) error) error {
-	return pollContext(ctx, func(slice time.Duration) error { return rd.View(slice, fn) })
+	return rd.PeekContext(ctx, fn)
 }
 
 // SkipToLatest jumps to the newest message and returns how many were
