@@ -30,6 +30,10 @@
 
 #include "shmring.h"
 
+/* The deprecated spellings (docs/api-map.md) are the same codes. */
+_Static_assert(SHMRING_ETOO_LARGE == SHMRING_ETOOLARGE, "old spelling of ETOOLARGE");
+_Static_assert(SHMRING_ENOT_FOUND == SHMRING_ENOTFOUND, "old spelling of ENOTFOUND");
+
 /* ---- local helpers ------------------------------------------------------ */
 
 static int segment_exists(const char *name) {
