@@ -15,8 +15,6 @@ import (
 	shmring "github.com/shmring/shmring/bindings/go"
 )
 
-const hangGuard = 30 * time.Second
-
 // untilTrue polls cond (a state another goroutine reaches) with a generous
 // hang guard.
 func untilTrue(t testing.TB, what string, cond func() bool) {

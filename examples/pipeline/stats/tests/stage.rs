@@ -185,7 +185,9 @@ fn sigterm_exits_130_promptly_writing_nothing() {
     assert_eq!(unsafe { libc::kill(stage.child.id() as libc::pid_t, libc::SIGTERM) }, 0);
     let status = stage.child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    assert!(sent.elapsed() < Duration::from_secs(1), "took {:?}", sent.elapsed());
+    // A hang guard, not a measurement: SIGTERM must end the stage, however
+    // slow the machine (docs/testing.md).
+    assert!(sent.elapsed() < Duration::from_secs(30), "took {:?}", sent.elapsed());
     assert!(!fixture.out.join("stats.jsonl").exists());
     assert!(stage.lines.iter().all(|line| line.contains(r#""event":"progress""#)));
 }
