@@ -52,7 +52,7 @@ func TestReadContextIsInterruptedByCancel(t *testing.T) {
 	go func() {
 		// Cancel once the read is blocked (observed: it waits for data).
 		for giveUp := time.Now().Add(hangGuard); time.Now().Before(giveUp); runtime.Gosched() {
-			if s, err := ring.Stats(); err == nil && len(s.Readers) == 1 && s.Readers[0].Waits > 0 {
+			if s, err := ring.Stats(); err == nil && len(s.ReaderStats) == 1 && s.ReaderStats[0].Waits > 0 {
 				break
 			}
 		}
