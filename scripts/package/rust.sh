@@ -22,6 +22,9 @@ cargo_home="${CARGO_HOME:-${HOME:-/root}/.cargo}"
 for crate in shmring-sys shmring; do
   rm -rf "$cargo_home"/registry/src/-*/"$crate-$version" "$cargo_home"/registry/cache/-*/"$crate-$version.crate"
 done
+# ... and its own package directory, whose tmp-registry may still hold the
+# same-version crate of another checkout that shares this target directory.
+rm -rf "$CARGO_TARGET_DIR/package"
 # --allow-dirty: the sync check, not git, says whether the vendored core is current.
 cargo package --locked --allow-dirty -p shmring-sys -p shmring >"$PKG_CACHE/cargo-package.log" 2>&1 ||
   { cat "$PKG_CACHE/cargo-package.log" >&2; exit 1; }
