@@ -113,7 +113,7 @@ func reader(ringName string, w workload, ready func()) (string, error) {
 		got := 1
 		switch w.kind {
 		case frame:
-			err = rd.View(ioTimeout, check)
+			err = rd.Peek(ioTimeout, check)
 		case batch:
 			got, err = rd.ReadBatch(buf, lengths, ioTimeout)
 			for i, offset := 0, uint64(0); i < got; i++ {

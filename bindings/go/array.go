@@ -165,17 +165,24 @@ func Elements[T Element](a *ArrayView) ([]T, error) {
 	return unsafe.Slice((*T)(unsafe.Pointer(&a.Data[0])), len(a.Data)/int(unsafe.Sizeof(zero))), nil
 }
 
-// ViewArray is View for an array message: fn gets the checked message,
+// PeekArray is Peek for an array message: fn gets the checked message,
 // zero-copy in its slot, valid only inside fn. A message that is no array
 // message is consumed and its error returned.
-func (rd *Reader) ViewArray(timeout time.Duration, fn func(a *ArrayView) error) error {
-	return rd.View(timeout, func(message []byte) error {
+func (rd *Reader) PeekArray(timeout time.Duration, fn func(a *ArrayView) error) error {
+	return rd.Peek(timeout, func(message []byte) error {
 		a, err := DecodeArray(message)
 		if err != nil {
 			return err
 		}
 		return fn(a)
 	})
+}
+
+// ViewArray is PeekArray under its old name.
+//
+// Deprecated: use PeekArray (docs/api-map.md); removed in 0.2.
+func (rd *Reader) ViewArray(timeout time.Duration, fn func(a *ArrayView) error) error {
+	return rd.PeekArray(timeout, fn)
 }
 
 // elementCount is the product of shape, or false if it overflows an int.

@@ -38,7 +38,7 @@ func roundTrip[T shmring.Element](t *testing.T, sample func(i int) T) {
 			t.Fatal(err)
 		}
 		for _, user := range []string{"user", ""} {
-			err := rd.ViewArray(0, func(a *shmring.ArrayView) error {
+			err := rd.PeekArray(0, func(a *shmring.ArrayView) error {
 				got, err := shmring.Elements[T](a)
 				if err != nil {
 					return err
@@ -81,7 +81,7 @@ func TestArrayElementTypeIsChecked(t *testing.T) {
 	if err := shmring.WriteArray(w, []uint64{3}, []float32{1, 2, 3}, nil, 0); err != nil {
 		t.Fatal(err)
 	}
-	err := rd.ViewArray(0, func(a *shmring.ArrayView) error {
+	err := rd.PeekArray(0, func(a *shmring.ArrayView) error {
 		_, err := shmring.Elements[uint32](a)
 		return err
 	})
@@ -145,7 +145,7 @@ func TestCorruptArrayHeadersAreRefusedFieldByField(t *testing.T) {
 		if err := w.Write(bad, 0); err != nil {
 			t.Fatal(err)
 		}
-		err := rd.ViewArray(0, func(*shmring.ArrayView) error { return nil })
+		err := rd.PeekArray(0, func(*shmring.ArrayView) error { return nil })
 		if !errors.Is(err, shmring.ErrCorrupt) || !strings.Contains(err.Error(), d.reason) {
 			t.Errorf("byte %d: %v, want ErrCorrupt %q", d.at, err, d.reason)
 		}
@@ -153,7 +153,7 @@ func TestCorruptArrayHeadersAreRefusedFieldByField(t *testing.T) {
 	if err := w.Write(good[:len(good)-1], 0); err != nil {
 		t.Fatal(err)
 	}
-	err = rd.ViewArray(0, func(*shmring.ArrayView) error { return nil })
+	err = rd.PeekArray(0, func(*shmring.ArrayView) error { return nil })
 	if !errors.Is(err, shmring.ErrCorrupt) || !strings.Contains(err.Error(), "run past its end") {
 		t.Errorf("truncated: %v", err)
 	}

@@ -106,7 +106,7 @@ func TestDataPathDoesNotAllocate(t *testing.T) {
 		w.TryWrite(msg)
 		r.TryRead(buf)
 		w.Write(msg, time.Second)
-		r.View(shmring.Forever, view)
+		r.Peek(shmring.Forever, view)
 		w.WriteBatch(buf, lengths, time.Second)
 		r.ReadBatch(buf, lengths, shmring.Forever)
 	})

@@ -52,7 +52,7 @@ func TestReadContextIsInterruptedByCancel(t *testing.T) {
 	go func() {
 		// Cancel once the read is blocked (observed: it waits for data).
 		for giveUp := time.Now().Add(hangGuard); time.Now().Before(giveUp); runtime.Gosched() {
-			if s, err := ring.Stats(); err == nil && len(s.Readers) == 1 && s.Readers[0].Waits > 0 {
+			if s, err := ring.Stats(); err == nil && len(s.ReaderStats) == 1 && s.ReaderStats[0].Waits > 0 {
 				break
 			}
 		}
@@ -63,8 +63,8 @@ func TestReadContextIsInterruptedByCancel(t *testing.T) {
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := r.ViewContext(ctx, func([]byte) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("ViewContext past its deadline: %v", err)
+	if err := r.PeekContext(ctx, func([]byte) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("PeekContext past its deadline: %v", err)
 	}
 }
 
@@ -115,7 +115,7 @@ func TestReserveCommitsOrAborts(t *testing.T) {
 		t.Fatalf("aborted slots must be skipped: %q, %v", m, err)
 	}
 	stats, err := ring.Stats()
-	if err != nil || stats.Writers[0].Aborted != 3 { // fill error, panic, failed commit
+	if err != nil || stats.WriterStats[0].Aborted != 3 { // fill error, panic, failed commit
 		t.Fatalf("stats %+v, %v", stats, err)
 	}
 }
@@ -128,7 +128,7 @@ func TestViewSeesMessagesInPlace(t *testing.T) {
 		if err := w.Write([]byte(m), shmring.Forever); err != nil {
 			t.Fatal(err)
 		}
-		err := r.View(0, func(view []byte) error {
+		err := r.Peek(0, func(view []byte) error {
 			if !bytes.Equal(view, []byte(m)) {
 				t.Errorf("view %q, want %q", view, m)
 			}
@@ -138,7 +138,7 @@ func TestViewSeesMessagesInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.View(time.Millisecond, func([]byte) error { return nil }); !errors.Is(err, shmring.ErrTimeout) {
+	if err := r.Peek(time.Millisecond, func([]byte) error { return nil }); !errors.Is(err, shmring.ErrTimeout) {
 		t.Fatalf("every view was released, the ring is empty: %v", err)
 	}
 }

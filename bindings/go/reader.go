@@ -127,12 +127,14 @@ func (rd *Reader) ReadContext(ctx context.Context, buf []byte) (int, error) {
 // interrupt ends the reader's wait in progress (from another goroutine).
 func (rd *Reader) interrupt() { C.shmring_reader_interrupt(rd.raw) }
 
-// View calls fn with a zero-copy view of the next message (waiting up to
-// timeout for one), in its slot, and then releases the slot. The slice is
-// valid only inside fn: copy what must outlive it. View returns fn's error;
+// Peek calls fn with a zero-copy view of the next message (waiting up to
+// timeout for one), in its slot, and then releases the slot (C's
+// shmring_peek and shmring_release in one call: Go has no destructor to
+// release with). The slice is valid only inside fn: copy what must outlive
+// it. Peek returns fn's error;
 // otherwise the release's (ErrLapped: a lossy reader's view was
 // overwritten while fn ran, so discard what it read).
-func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+func (rd *Reader) Peek(timeout time.Duration, fn func(message []byte) error) error {
 	return rd.viewUntil(deadline(timeout), retrySignals, fn)
 }
 
@@ -166,16 +168,31 @@ func (rd *Reader) viewUntil(until C.int64_t, retry bool, fn func(message []byte)
 	return releaseErr
 }
 
-// ViewContext is View until ctx's deadline (or with none): cancelling ctx
+// PeekContext is Peek until ctx's deadline (or with none): cancelling ctx
 // while it waits for a message interrupts the wait at once, and it returns
 // ctx.Err().
-func (rd *Reader) ViewContext(ctx context.Context, fn func(message []byte) error) error {
+func (rd *Reader) PeekContext(ctx context.Context, fn func(message []byte) error) error {
 	if rd.raw == nil {
 		return rd.closedError()
 	}
 	return withContext(ctx, rd.interrupt, func(until C.int64_t) error {
 		return rd.viewUntil(until, callOnce, fn)
 	})
+
+}
+
+// View is Peek under its old name.
+//
+// Deprecated: use Peek (docs/api-map.md); removed in 0.2.
+func (rd *Reader) View(timeout time.Duration, fn func(message []byte) error) error {
+	return rd.Peek(timeout, fn)
+}
+
+// ViewContext is PeekContext under its old name.
+//
+// Deprecated: use PeekContext (docs/api-map.md); removed in 0.2.
+func (rd *Reader) ViewContext(ctx context.Context, fn func(message []byte) error) error {
+	return rd.PeekContext(ctx, fn)
 }
 
 // SkipToLatest jumps to the newest message and returns how many were

@@ -84,7 +84,7 @@ func TestLossyReaderNeverHoldsWritersBack(t *testing.T) {
 		}
 	}
 	var first byte
-	if err := lossy.View(0, func(m []byte) error { first = m[0]; return nil }); err != nil {
+	if err := lossy.Peek(0, func(m []byte) error { first = m[0]; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if first < 6 || lossy.Missed() != uint64(first) {
@@ -111,14 +111,14 @@ func TestSkipToLatestAndStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.NextSequence != 5 || stats.WritersActive != 1 || stats.ReadersActive != 3 || stats.WritersJoined != 1 {
+	if stats.NextSequence != 5 || stats.Writers != 1 || stats.Readers != 3 || stats.WritersJoined != 1 {
 		t.Fatalf("ring stats %+v", stats)
 	}
-	if ws := stats.Writers[0]; ws.PID != uint64(os.Getpid()) || !ws.Alive || ws.Messages != 5 || ws.Bytes != 10 {
+	if ws := stats.WriterStats[0]; ws.PID != uint64(os.Getpid()) || !ws.Alive || ws.Messages != 5 || ws.Bytes != 10 {
 		t.Fatalf("writer stats %+v", ws)
 	}
 	kinds := map[shmring.ReaderKind]string{}
-	for _, rs := range stats.Readers {
+	for _, rs := range stats.ReaderStats {
 		kinds[rs.Kind] = rs.Group
 	}
 	if len(kinds) != 3 || kinds[shmring.KindGroupMember] != "grp" {

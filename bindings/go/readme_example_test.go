@@ -33,7 +33,7 @@ func frames(name, lockName string) error { // "/frames", "/config-lock"
 	w.Reserve(shmring.Forever, func(slot []byte) (int, error) { return copy(slot, "abc"), nil })
 	w.Close() // the last writer ends the stream
 	for {
-		err := r.View(shmring.Forever, func(m []byte) error { fmt.Printf("%q\n", m); return nil })
+		err := r.Peek(shmring.Forever, func(m []byte) error { fmt.Printf("%q\n", m); return nil })
 		if errors.Is(err, shmring.ErrClosed) { // end of stream
 			break
 		}

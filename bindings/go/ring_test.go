@@ -143,7 +143,7 @@ func TestPositionsShowSkipAllToLatestAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range stats.Readers {
+	for _, s := range stats.ReaderStats {
 		if s.Position != 3 || s.Lag != 0 {
 			t.Fatalf("stats position %d lag %d, want 3 and 0", s.Position, s.Lag)
 		}

@@ -42,14 +42,19 @@ type ReaderStats struct {
 type Stats struct {
 	NextSequence   uint64
 	Closed         bool
-	WritersActive  uint64 // writer entries in use
-	ReadersActive  uint64 // reader entries in use
+	Writers        uint64 // writer entries in use (a count in every binding: docs/api-map.md)
+	Readers        uint64 // reader entries in use
 	WritersJoined  uint64
 	WritersReaped  uint64
 	ReadersReaped  uint64
 	SlotsAbandoned uint64
-	Writers        []WriterStats
-	Readers        []ReaderStats
+	WriterStats    []WriterStats // every writer's entry
+	ReaderStats    []ReaderStats // every reader's entry
+
+	// Deprecated: use Writers (docs/api-map.md); removed in 0.2.
+	WritersActive uint64
+	// Deprecated: use Readers (docs/api-map.md); removed in 0.2.
+	ReadersActive uint64
 }
 
 // Stats takes a snapshot of every counter of the ring, its writers and
@@ -64,15 +69,16 @@ func (r *Ring) Stats() (*Stats, error) {
 	s := &Stats{
 		NextSequence:   g.ring(C.SHMRING_STAT_NEXT_SEQUENCE),
 		Closed:         g.ring(C.SHMRING_STAT_CLOSED) != 0,
-		WritersActive:  g.ring(C.SHMRING_STAT_WRITERS),
-		ReadersActive:  g.ring(C.SHMRING_STAT_READERS),
+		Writers:        g.ring(C.SHMRING_STAT_WRITERS),
+		Readers:        g.ring(C.SHMRING_STAT_READERS),
 		WritersJoined:  g.ring(C.SHMRING_STAT_WRITERS_JOINED),
 		WritersReaped:  g.ring(C.SHMRING_STAT_WRITERS_REAPED),
 		ReadersReaped:  g.ring(C.SHMRING_STAT_READERS_REAPED),
 		SlotsAbandoned: g.ring(C.SHMRING_STAT_SLOTS_ABANDONED),
 	}
+	s.WritersActive, s.ReadersActive = s.Writers, s.Readers
 	for i := C.uint32_t(0); i < C.shmring_stats_writer_count(snap); i++ {
-		s.Writers = append(s.Writers, WriterStats{
+		s.WriterStats = append(s.WriterStats, WriterStats{
 			PID:      g.writer(i, C.SHMRING_STAT_PID),
 			Alive:    g.writer(i, C.SHMRING_STAT_ALIVE) != 0,
 			Messages: g.writer(i, C.SHMRING_STAT_MESSAGES),
@@ -96,7 +102,7 @@ func (r *Ring) Stats() (*Stats, error) {
 		if group := C.shmring_stats_reader_group(snap, i); group != nil {
 			rs.Group = C.GoString(group)
 		}
-		s.Readers = append(s.Readers, rs)
+		s.ReaderStats = append(s.ReaderStats, rs)
 	}
 	if g.err != nil {
 		return nil, g.err

@@ -31,10 +31,10 @@ func untilTrue(t testing.TB, what string, cond func() bool) {
 // readerWaits is the futex sleeps of the ring's only reader.
 func readerWaits(t testing.TB, ring *shmring.Ring) uint64 {
 	s, err := ring.Stats()
-	if err != nil || len(s.Readers) != 1 {
+	if err != nil || len(s.ReaderStats) != 1 {
 		t.Fatalf("stats: %v", err)
 	}
-	return s.Readers[0].Waits
+	return s.ReaderStats[0].Waits
 }
 
 // someThreadIn reports whether a thread of this process is in the system

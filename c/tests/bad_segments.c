@@ -591,7 +591,7 @@ static void test_no_space(void) {
     char path[128];
     struct stat st;
     CHECK(stat(shm_path(name, path, sizeof path), &st) != 0 && errno == ENOENT);
-    CHECK_RC(shmring_open(name, 0, &ring), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_open(name, 0, &ring), SHMRING_ENOTFOUND);
 
     /* The largest geometry the API accepts (2^32-1 bytes x 2^31 slots,
      * about 2^63 bytes): also "not enough shared memory". */

@@ -217,7 +217,7 @@ static void check_bad_length(enum read_path path, enum kind kind,
 }
 
 /* Lengths past the segment's end but within the buffer (once SIGBUS), and
- * past the buffer too (once ETOO_LARGE for ever: the reader stuck). */
+ * past the buffer too (once ETOOLARGE for ever: the reader stuck). */
 static void test_slot_length_every_path(void) {
     const uint32_t bad[] = {BIG_BUFFER / 2, 0xFFFFFFF0u, SLOT_BYTES + 1};
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {

@@ -157,7 +157,7 @@ struct sc_worker {
     uint64_t written;           /* writers: messages written */
     uint64_t stopped;           /* writers: cut off by the end of stream */
     uint64_t elapsed;           /* lossy: peeks that came back ELAPPED */
-    uint64_t too_large;         /* ETOO_LARGE results seen (and checked) */
+    uint64_t too_large;         /* ETOOLARGE results seen (and checked) */
     uint64_t empty_polls;
     uint64_t ended_mid_stream;  /* late joiner: stream not yet closed */
     int32_t finished;
@@ -463,7 +463,7 @@ static inline void sc_writer_run(struct sc_shared *sh, struct sc_worker *me,
             if (tu_rng_below(&st.rng, 16) == 0) {
                 /* Too long: refused, the reservation stays open. */
                 CHECK_RC(shmring_commit(st.w, c->slot_bytes + 1),
-                         SHMRING_ETOO_LARGE);
+                         SHMRING_ETOOLARGE);
             }
             CHECK_OK(shmring_commit(st.w, len));
             sc_count_published(&st, 1);
@@ -588,13 +588,13 @@ static inline void sc_check_capacity(const struct sc_rstate *st) {
 static inline void sc_check_too_large(struct sc_rstate *st, uint64_t needed,
                                       uint64_t capacity) {
     CHECK_MSG(needed > capacity && needed <= st->sh->cfg.slot_bytes,
-              "%s: ETOO_LARGE reports %llu bytes needed for capacity %llu",
+              "%s: ETOOLARGE reports %llu bytes needed for capacity %llu",
               st->me->label, (unsigned long long)needed,
               (unsigned long long)capacity);
     st->me->too_large++;
 }
 
-/* One call. Returns its status (OK, EEMPTY from try_read, ETOO_LARGE,
+/* One call. Returns its status (OK, EEMPTY from try_read, ETOOLARGE,
  * ELAPPED from a lossy release, ECLOSED); fails on anything else. */
 static inline int sc_reader_step(struct sc_rstate *st) {
     const struct sc_config *c = &st->sh->cfg;
@@ -633,7 +633,7 @@ static inline int sc_reader_step(struct sc_rstate *st) {
             int ok = sc_token_of(st->buf, len, &t);
             if (single) t.ring_seq = sc_position(st) - 1;
             sc_accept(st, &t, ok);
-        } else if (rc == SHMRING_ETOO_LARGE) {
+        } else if (rc == SHMRING_ETOOLARGE) {
             sc_check_too_large(st, len, cap);
         }
     } else if (pick < 60) { /* read_batch */
@@ -658,7 +658,7 @@ static inline int sc_reader_step(struct sc_rstate *st) {
                 sc_accept(st, &t, ok);
                 at += lengths[i];
             }
-        } else if (rc == SHMRING_ETOO_LARGE) {
+        } else if (rc == SHMRING_ETOOLARGE) {
             sc_check_too_large(st, lengths[0], cap);
         }
     } else { /* peek / peek_batch, then release */
@@ -702,7 +702,7 @@ static inline int sc_reader_step(struct sc_rstate *st) {
             }
         }
     }
-    if (rc == SHMRING_OK || rc == SHMRING_ECLOSED || rc == SHMRING_ETOO_LARGE ||
+    if (rc == SHMRING_OK || rc == SHMRING_ECLOSED || rc == SHMRING_ETOOLARGE ||
         rc == SHMRING_ELAPPED) {
         return rc;
     }

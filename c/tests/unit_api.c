@@ -30,6 +30,10 @@
 
 #include "shmring.h"
 
+/* The deprecated spellings (docs/api-map.md) are the same codes. */
+_Static_assert(SHMRING_ETOO_LARGE == SHMRING_ETOOLARGE, "old spelling of ETOOLARGE");
+_Static_assert(SHMRING_ENOT_FOUND == SHMRING_ENOTFOUND, "old spelling of ENOTFOUND");
+
 /* ---- local helpers ------------------------------------------------------ */
 
 static int segment_exists(const char *name) {
@@ -138,7 +142,7 @@ static void test_last_error(void) {
     CHECK(strstr(e, "slot_bytes") != NULL);
     printf("  after create(slot_bytes 0): %s\n", e);
     CHECK_RC(shmring_open("/shmring_ua_surely_not_there", 0, &ring),
-             SHMRING_ENOT_FOUND);
+             SHMRING_ENOTFOUND);
     e = shmring_last_error();
     CHECK(strstr(e, "shmring_ua_surely_not_there") != NULL);
     printf("  after open(missing): %s\n", e);
@@ -349,10 +353,10 @@ static void test_create_open_unlink(void) {
     CHECK_OK(shmring_unlink(name + 1));
     CHECK(!segment_exists(name));
     shmring_ring_t *c = (shmring_ring_t *)1;
-    CHECK_RC(shmring_open(name, 0, &c), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_open(name, 0, &c), SHMRING_ENOTFOUND);
     CHECK(c == NULL);
     printf("  open after unlink: %s\n", shmring_last_error());
-    CHECK_RC(shmring_unlink(name), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_unlink(name), SHMRING_ENOTFOUND);
     CHECK_EQ_U64(shmring_slot_count(a), 16);
     CHECK_OK(shmring_close(a));
     CHECK_OK(shmring_close(b));
@@ -377,10 +381,10 @@ static void test_create_open_unlink(void) {
 static void test_bad_names_and_arguments(void) {
     shmring_ring_t *ring = (shmring_ring_t *)1;
     CHECK_RC(shmring_open("/shmring_ua_never_created_xyz", 0, &ring),
-             SHMRING_ENOT_FOUND);
+             SHMRING_ENOTFOUND);
     CHECK(ring == NULL);
     CHECK_RC(shmring_open("shmring_ua_never_created_xyz", 10000000, &ring),
-             SHMRING_ENOT_FOUND);
+             SHMRING_ENOTFOUND);
     char long_name[300];
     memset(long_name, 'x', sizeof long_name - 1);
     long_name[0] = '/';
@@ -573,9 +577,9 @@ static void test_write_and_read_sizes(void) {
 
     /* Too large: refused, nothing claimed, the ring still works. */
     fill(msg, SLOT + 1, 9);
-    CHECK_RC(shmring_try_write(w, msg, SLOT + 1), SHMRING_ETOO_LARGE);
+    CHECK_RC(shmring_try_write(w, msg, SLOT + 1), SHMRING_ETOOLARGE);
     printf("  too large: %s\n", shmring_last_error());
-    CHECK_RC(shmring_write(w, msg, UINT64_MAX, -1), SHMRING_ETOO_LARGE);
+    CHECK_RC(shmring_write(w, msg, UINT64_MAX, -1), SHMRING_ETOOLARGE);
     CHECK_EQ_U64(shmring_next_sequence(ring), 0);
     CHECK_RC(shmring_try_read(r, got, sizeof got, &len), SHMRING_EEMPTY);
 
@@ -599,21 +603,21 @@ static void test_write_and_read_sizes(void) {
     CHECK(matches(got, SLOT, 2));
     CHECK_RC(shmring_try_read(r, got, sizeof got, &len), SHMRING_EEMPTY);
 
-    /* Buffer too small: ETOO_LARGE with the length needed; the message
+    /* Buffer too small: ETOOLARGE with the length needed; the message
      * stays for a retry with a larger buffer. */
     fill(msg, 500, 3);
     CHECK_OK(shmring_try_write(w, msg, 500));
     len = 0;
-    CHECK_RC(shmring_try_read(r, got, 499, &len), SHMRING_ETOO_LARGE);
+    CHECK_RC(shmring_try_read(r, got, 499, &len), SHMRING_ETOOLARGE);
     CHECK_EQ_U64(len, 500);
     printf("  small buffer: %s\n", shmring_last_error());
     len = 0;
-    CHECK_RC(shmring_read(r, NULL, 0, &len, 1000000), SHMRING_ETOO_LARGE);
+    CHECK_RC(shmring_read(r, NULL, 0, &len, 1000000), SHMRING_ETOOLARGE);
     CHECK_EQ_U64(len, 500);
     uint64_t lengths[4] = {0};
     uint32_t count = 7;
     CHECK_RC(shmring_read_batch(r, got, 10, lengths, 4, &count, 0),
-             SHMRING_ETOO_LARGE);
+             SHMRING_ETOOLARGE);
     CHECK_EQ_U64(lengths[0], 500);
     const void *view;
     CHECK_OK(shmring_peek(r, &view, &len, 0)); /* a view needs no buffer */
@@ -629,10 +633,10 @@ static void test_write_and_read_sizes(void) {
     CHECK_OK(shmring_try_write(w, msg, 500));
     len = 0;
     int rc = shmring_try_read(r, got, 10, &len);
-    if (rc != SHMRING_ETOO_LARGE || len != 500) {
+    if (rc != SHMRING_ETOOLARGE || len != 500) {
         /* Not fatal to the rest of the test (which then still cleans up). */
         FAILF("try_read(capacity 10) after an aborted slot = %s, length %llu; "
-              "want ETOO_LARGE, 500",
+              "want ETOOLARGE, 500",
               rc_name(rc), (unsigned long long)len);
     }
     CHECK_OK(shmring_try_read(r, got, sizeof got, &len));
@@ -669,7 +673,7 @@ static void test_write_batch(void) {
     /* One oversized message refuses the whole batch. */
     lengths[1] = 65;
     CHECK_RC(shmring_write_batch(w, datas, lengths, 3, &written, 0),
-             SHMRING_ETOO_LARGE);
+             SHMRING_ETOOLARGE);
     CHECK_EQ_U64(written, 0);
     CHECK_EQ_U64(shmring_next_sequence(ring), 6);
     lengths[1] = 5;
@@ -723,7 +727,7 @@ static void test_reserve_commit_abort(void) {
     CHECK_RC(shmring_write_batch(w, NULL, NULL, 0, NULL, 0), SHMRING_EINVALID);
     fill(slot, SLOT, 7);
     /* Too large a commit: refused, and the reservation stays open. */
-    CHECK_RC(shmring_commit(w, SLOT + 1), SHMRING_ETOO_LARGE);
+    CHECK_RC(shmring_commit(w, SLOT + 1), SHMRING_ETOOLARGE);
     printf("  commit too large: %s\n", shmring_last_error());
     CHECK_RC(shmring_try_read(r, got, sizeof got, &len), SHMRING_EEMPTY);
     CHECK_RC(shmring_try_write(w, "x", 1), SHMRING_EINVALID);

@@ -186,7 +186,7 @@ static void test_encode_refuses_bad_arguments(void) {
     uint64_t offset, bytes;
     CHECK_RC(shmring_array_encode_header(out, 48 + 99, SHMRING_DTYPE_INT8, 0, 1,
                                          fits, NULL, 0, &offset, &bytes),
-             SHMRING_ETOO_LARGE);
+             SHMRING_ETOOLARGE);
     CHECK(strstr(shmring_last_error(), "does not fit") != NULL);
     CHECK_OK(shmring_array_encode_header(out, sizeof out, SHMRING_DTYPE_INT8, 0, 1, fits,
                                          NULL, 0, &offset, &bytes));
@@ -370,7 +370,7 @@ static void test_reserve_writes_the_header_into_a_slot(void) {
     const uint64_t too_big[2] = {100, 2};
     CHECK_RC(shmring_array_reserve(w, SHMRING_DTYPE_FLOAT32, 0, 2, too_big, NULL, 0, &data,
                                    &message_bytes, 0),
-             SHMRING_ETOO_LARGE);
+             SHMRING_ETOOLARGE);
     CHECK(strstr(shmring_last_error(), "slot of 512") != NULL);
     CHECK_RC(shmring_array_reserve(w, 12345, 0, 0, NULL, NULL, 0, &data, &message_bytes, 0),
              SHMRING_EINVALID);

@@ -111,13 +111,13 @@ static inline const char *rc_name(int rc) {
     case SHMRING_EEMPTY: return "EEMPTY";
     case SHMRING_ETIMEOUT: return "ETIMEOUT";
     case SHMRING_ECLOSED: return "ECLOSED";
-    case SHMRING_ETOO_LARGE: return "ETOO_LARGE";
+    case SHMRING_ETOOLARGE: return "ETOOLARGE";
     case SHMRING_EINTERRUPTED: return "EINTERRUPTED";
     case SHMRING_ECORRUPT: return "ECORRUPT";
     case SHMRING_EVERSION: return "EVERSION";
     case SHMRING_ENOSPACE: return "ENOSPACE";
     case SHMRING_EEXISTS: return "EEXISTS";
-    case SHMRING_ENOT_FOUND: return "ENOT_FOUND";
+    case SHMRING_ENOTFOUND: return "ENOTFOUND";
     case SHMRING_EPERMISSION: return "EPERMISSION";
     case SHMRING_EINVALID: return "EINVALID";
     case SHMRING_ELIMIT: return "ELIMIT";

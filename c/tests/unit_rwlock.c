@@ -82,7 +82,7 @@ static void test_create_open_close(void) {
     CHECK_OK(shmring_rwlock_close(a)); /* releases its hold */
     CHECK_EQ_U64(shared_holds(b), 0);
     CHECK_OK(shmring_unlink(name));
-    CHECK_RC(shmring_rwlock_open(name, 0, &a), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_rwlock_open(name, 0, &a), SHMRING_ENOTFOUND);
     /* b still works on the unlinked segment, and can be duplicated. */
     shmring_rwlock_t *c;
     CHECK_OK(shmring_rwlock_dup(b, &c));
@@ -116,7 +116,7 @@ static void test_bad_arguments(void) {
     CHECK_RC(shmring_rwlock_create("/a/b", 0, 0, &lock), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_open(NULL, 0, &lock), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_open(unique_name(), 0, NULL), SHMRING_EINVALID);
-    CHECK_RC(shmring_rwlock_open(unique_name(), 0, &lock), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_rwlock_open(unique_name(), 0, &lock), SHMRING_ENOTFOUND);
     CHECK_RC(shmring_rwlock_dup(NULL, &lock), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_close(NULL), SHMRING_EINVALID);
     CHECK_RC(shmring_rwlock_lock_shared(NULL, 0), SHMRING_EINVALID);

@@ -266,8 +266,8 @@ static void test_creator_still_initialising(void) {
     CHECK_EQ_U64(field(in, SHMRING_INSPECT_CREATOR_PID), dead);
     shmring_inspection_free(in);
     CHECK_OK(shmring_remove_stale(name));
-    CHECK_RC(shmring_inspect(name, &in), SHMRING_ENOT_FOUND);
-    CHECK_RC(shmring_remove_stale(name), SHMRING_ENOT_FOUND);
+    CHECK_RC(shmring_inspect(name, &in), SHMRING_ENOTFOUND);
+    CHECK_RC(shmring_remove_stale(name), SHMRING_ENOTFOUND);
 }
 
 /* Not shmring's, or damaged: never removed, and said so. */

@@ -20,7 +20,7 @@ def main():
     parser.add_argument("resume")
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
-    with shmring.Ring.attach(args.ring, timeout=10) as ring, ring.reader() as reader:
+    with shmring.Ring.open(args.ring, timeout=10) as ring, ring.reader() as reader:
         deadline = time.monotonic() + args.timeout
         while not os.path.exists(args.resume):
             if time.monotonic() > deadline:

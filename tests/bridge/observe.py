@@ -36,7 +36,7 @@ def log_has(path, text):
 def ring_stats(name):
     import shmring  # only the ring commands need the binding (the cross venv)
     try:
-        with shmring.Ring.attach(name, timeout=0) as ring:
+        with shmring.Ring.open(name, timeout=0) as ring:
             return ring.slot_count, ring.stats()
     except shmring.Error:
         return None, None

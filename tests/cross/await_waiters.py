@@ -14,7 +14,7 @@ HANG_GUARD_S = 30.0
 
 def main() -> int:
     name, wanted = sys.argv[1], int(sys.argv[2])
-    lock = shmring.RWLock.attach(name, timeout=HANG_GUARD_S)
+    lock = shmring.RWLock.open(name, timeout=HANG_GUARD_S)
     give_up = time.monotonic() + HANG_GUARD_S
     try:
         while lock.waiters < wanted:

@@ -175,8 +175,8 @@ class ShmringCopy(Channel):
 
 
 class ShmringZeroCopy(ShmringCopy):
-    """The writer fills a reserve()d slot, the reader checks a view() of it;
-    batches: write_batch() / view_batch(); in place: the stamp fills a
+    """The writer fills a reserve()d slot, the reader checks a peek() of it;
+    batches: write_batch() / peek_batch(); in place: the stamp fills a
     reserve()d slot."""
 
     in_place = True
@@ -194,27 +194,27 @@ class ShmringZeroCopy(ShmringCopy):
 
     def take(self, fn: Check) -> bool:
         try:
-            with self._reader.view() as message:
+            with self._reader.peek() as message:
                 fn(message)
         except Closed:
             return False
         return True
 
     def drain(self, fn: Check) -> int:
-        n, view = 0, self._reader.view
+        n, peek = 0, self._reader.peek
         try:
             while True:
-                with view() as message:
+                with peek() as message:
                     fn(message)
                 n += 1
         except Closed:
             return n
 
     def drain_batch(self, fn: Check) -> int:
-        n, view_batch = 0, self._reader.view_batch
+        n, peek_batch = 0, self._reader.peek_batch
         try:
             while True:
-                with view_batch(BATCH) as messages:
+                with peek_batch(BATCH) as messages:
                     for message in messages:
                         fn(message)
                         n += 1

@@ -1,11 +1,11 @@
 /* blocks.c -- the zero-copy blocks as C context managers: SlotView (the
- * block of Reader.view(), and of view_batch() through the Python subclass
+ * block of Reader.peek(), and of peek_batch() through the Python subclass
  * SlotViewBatch) and Reservation (Writer.reserve()).
  *
  * As Python classes they cost six Python frames and a handful of objects
  * per message, 15 times the C core's peek and release (docs/benchmarks.md,
  * "Python binding cost"). Here __enter__ and __exit__ are C methods and
- * Reader.view() makes the block without a Python call. The NumPy blocks of
+ * Reader.peek() makes the block without a Python call. The NumPy blocks of
  * shmring/_arrays.py subclass these in Python and override
  * _exports_allowed(), which the base types do not need to call.
  */
@@ -15,7 +15,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *owner;    /* the Reader or Writer */
     int64_t timeout_ns;
-    uint32_t max_count; /* SlotView: 0 for one view, else view_batch's count */
+    uint32_t max_count; /* SlotView: 0 for one view, else peek_batch's count */
     uint64_t nbytes;    /* Reservation: the message's length */
     PyObject *views;    /* in the block: the memoryview, or the list of them */
 } Block;
@@ -293,7 +293,7 @@ int shmring_py_add_block_types(PyObject *module) {
     if (!exports_allowed_name) return -1;
     slot_view_type = add_block_type(
         module, "shmring._core.SlotView",
-        "SlotView(reader, timeout=None, max_count=0): the block of Reader.view()\n"
+        "SlotView(reader, timeout=None, max_count=0): the block of Reader.peek()\n"
         "(one read-only memoryview; max_count > 0: a list of up to that many).",
         slot_view_init, slot_view_methods);
     reservation_type = add_block_type(

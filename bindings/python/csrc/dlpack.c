@@ -1,5 +1,5 @@
 /* dlpack.c -- DLPack capsules over memory a Python object owns (the arrays
- * of view_array and reserve_array, over a slot): the protocol's C structs
+ * of peek_array and reserve_array, over a slot): the protocol's C structs
  * (DLPack 1.0, dmlc/dlpack include/dlpack/dlpack.h; a stable ABI) and the
  * capsule rules of the Python array API's __dlpack__. The capsule holds a
  * reference to the owner until the consumer's deleter runs, so a consumer's

@@ -4,7 +4,7 @@
  * A Python method that calls a SWIG wrapper costs two calls per message: the
  * method's frame, then the wrapper's argument tuple and pointer conversion
  * (docs/benchmarks.md, "Python binding cost"). Here writer.write(data),
- * reader.read(), reader.view() and writer.reserve() (which make csrc/blocks.c
+ * reader.read(), reader.peek() and writer.reserve() (which make csrc/blocks.c
  * blocks) are C methods (METH_FASTCALL) of the handle object itself,
  * which keeps the C pointer, so the call the user makes is the only one.
  * The Python classes (shmring/_writer.py, _reader.py) derive from these and
@@ -203,7 +203,7 @@ static PyObject *writer_reserve(PyObject *self, PyObject *const *args, Py_ssize_
     if (nbytes == -1 && PyErr_Occurred()) return NULL;
     unsigned long long slot_bytes = ((HandleBase *)self)->slot_bytes;
     if (overflow || nbytes < 0 || (unsigned long long)nbytes > slot_bytes) {
-        PyErr_Format(shmring_py_error_class(SHMRING_ETOO_LARGE),
+        PyErr_Format(shmring_py_error_class(SHMRING_ETOOLARGE),
                      "cannot reserve %S bytes: slots hold 0..%llu", a[0], slot_bytes);
         return NULL;
     }
@@ -271,12 +271,12 @@ static PyObject *reader_try_read_into(PyObject *self, PyObject *const *args,
     return read_message_into(self, buffer, 0);
 }
 
-static PyObject *reader_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+static PyObject *reader_peek(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames) {
     static const char *const names[] = {"timeout"};
     PyObject *timeout;
     int64_t timeout_ns;
-    if (unpack_args("view", names, 1, 0, args, nargs, kwnames, &timeout) < 0 ||
+    if (unpack_args("peek", names, 1, 0, args, nargs, kwnames, &timeout) < 0 ||
         timeout_arg(timeout, &timeout_ns) < 0 || !shmring_py_open_handle(self, "reader")) {
         return NULL;
     }
@@ -321,9 +321,9 @@ static PyMethodDef reader_methods[] = {
     {"try_read_into", (PyCFunction)(void (*)(void))reader_try_read_into, FASTCALL_KW,
      "try_read_into(buffer)\n--\n\n"
      "read_into() if a message is ready now, else raise Empty."},
-    {"view", (PyCFunction)(void (*)(void))reader_view, FASTCALL_KW,
-     "view(timeout=None)\n--\n\n"
-     "Zero-copy read: `with reader.view() as message:` gives a read-only\n"
+    {"peek", (PyCFunction)(void (*)(void))reader_peek, FASTCALL_KW,
+     "peek(timeout=None)\n--\n\n"
+     "Zero-copy read: `with reader.peek() as message:` gives a read-only\n"
      "memoryview of the next message in its slot, which writers leave\n"
      "alone until the block ends. The view is released on exit: using it,\n"
      "or a memoryview made from it, afterwards raises ValueError. For a\n"

@@ -5,7 +5,7 @@
         with ring.writer() as w:
             w.write(b"hello")
 
-    ring = shmring.Ring.attach("/frames")            # in another process
+    ring = shmring.Ring.open("/frames")            # in another process
     for message in ring.reader():                      # until end of stream
         ...
 

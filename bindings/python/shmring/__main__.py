@@ -50,7 +50,7 @@ def stat_command(args: argparse.Namespace) -> int:
     if args.interval <= 0 or (args.count is not None and args.count < 1):
         parser().error("--interval must be positive and --count at least 1")
     try:
-        ring = Ring.attach(args.name, timeout=0)
+        ring = Ring.open(args.name, timeout=0)
     except Error as e:
         print(f"python -m shmring stat: {e}", file=sys.stderr)
         return 1

@@ -52,7 +52,7 @@ def _numpy() -> Any:
     try:
         import numpy
     except ImportError:
-        raise ImportError("shmring's array helpers (write_array, read_array, view_array) "
+        raise ImportError("shmring's array helpers (write_array, read_array, peek_array) "
                           "need NumPy: pip install numpy") from None
     return numpy
 
@@ -151,7 +151,7 @@ def slot_array_type() -> "Type[Any]":
 
 def _make_slot_array(np: Any) -> "Type[Any]":
     class SlotArray(np.ndarray):  # type: ignore[misc]
-        """An array over a slot (view_array, reserve_array): a numpy.ndarray
+        """An array over a slot (peek_array, reserve_array): a numpy.ndarray
         with the message's user header (`user`) and a DLPack export of its
         own, which works for read-only arrays too (NumPy's refuses them
         before 2.1) and gives bfloat16 messages DLPack's bfloat16 type."""
@@ -211,7 +211,7 @@ def write_array(writer: "Writer", array: "ArrayLike", timeout: Optional[float],
 def read_array(reader: Reader, timeout: Optional[float]) -> "Tuple[NDArray[Any], bytes]":
     """The next message as a new array (one copy, from the slot) and its user header."""
     np = _numpy()
-    with reader.view(timeout) as message:
+    with reader.peek(timeout) as message:
         d = ArrayInfo(message)
         flat = np.frombuffer(message, d.dtype, count=d.count, offset=d.offset)
         copy: "NDArray[Any]" = flat.reshape(d.shape).copy()
@@ -231,7 +231,7 @@ def _slot_array_over(slot: memoryview, d: ArrayInfo) -> "NDArray[Any]":
 
 
 class ArrayView(SlotView):
-    """The context manager of Reader.view_array(): a read-only array over the
+    """The context manager of Reader.peek_array(): a read-only array over the
     message in its slot (a SlotArray: its `user` is the user header, and it
     exports itself through DLPack), valid inside the block."""
 

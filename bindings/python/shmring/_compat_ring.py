@@ -157,7 +157,7 @@ class Pointer:
         deadline = time.monotonic() + SKIP_TIMEOUT
         while member.position < counter:
             try:
-                with member.view(0.05):
+                with member.peek(0.05):
                     pass  # skipped
             except Closed:
                 return
@@ -303,7 +303,7 @@ class RingBuffer:
             if self.active.value > 0:
                 self.active.value -= 1
             if self.active.value == 0:
-                self._ring.end_stream()
+                self._ring.close_stream()
 
     def new_reader(self) -> Pointer:
         """A reader pointer that will see every message; only before the
@@ -374,7 +374,7 @@ class RingBuffer:
 
     def _read(self, reader: Pointer, timeout: Optional[float]) -> bytearray:
         try:
-            with reader._member().view(timeout) as message:
+            with reader._member().peek(timeout) as message:
                 return bytearray(message)
         except Closed:
             raise WriterFinishedError("every writer called writer_done()") from None

@@ -12,13 +12,13 @@ SHMRING_EFULL: int
 SHMRING_EEMPTY: int
 SHMRING_ETIMEOUT: int
 SHMRING_ECLOSED: int
-SHMRING_ETOO_LARGE: int
+SHMRING_ETOOLARGE: int
 SHMRING_EINTERRUPTED: int
 SHMRING_ECORRUPT: int
 SHMRING_EVERSION: int
 SHMRING_ENOSPACE: int
 SHMRING_EEXISTS: int
-SHMRING_ENOT_FOUND: int
+SHMRING_ENOTFOUND: int
 SHMRING_EPERMISSION: int
 SHMRING_EINVALID: int
 SHMRING_ELIMIT: int
@@ -122,7 +122,7 @@ def commit(writer: Handle, length: int) -> None: ...
 def abort(writer: Handle) -> None: ...
 
 class SlotView:
-    """The block of Reader.view() (csrc/blocks.c); max_count > 0: a list."""
+    """The block of Reader.peek() (csrc/blocks.c); max_count > 0: a list."""
     def __init__(self, reader: "ReaderBase", timeout: Optional[float] = None,
                  max_count: int = 0) -> None: ...
     def __enter__(self) -> memoryview: ...
@@ -153,7 +153,7 @@ class ReaderBase:
     _h: Optional[Handle]
     _active: Optional[Any]  # the SlotView in progress
     _slot_bytes: int
-    def view(self, timeout: Optional[float] = None) -> SlotView: ...
+    def peek(self, timeout: Optional[float] = None) -> SlotView: ...
     def read(self, timeout: Optional[float] = None) -> bytes: ...
     def try_read(self) -> bytes: ...
     def read_into(self, buffer: Buffer, timeout: Optional[float] = None) -> int: ...

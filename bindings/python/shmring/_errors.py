@@ -38,7 +38,7 @@ class Timeout(Error, TimeoutError):
 
 
 class Closed(Error):
-    """End of stream (every writer left, or end_stream()), or a closed handle."""
+    """End of stream (every writer left, or close_stream()), or a closed handle."""
 
     code = _core.SHMRING_ECLOSED
 
@@ -46,7 +46,7 @@ class Closed(Error):
 class TooLarge(Error, ValueError):
     """A message larger than the slot, or than the buffer given to read into."""
 
-    code = _core.SHMRING_ETOO_LARGE
+    code = _core.SHMRING_ETOOLARGE
 
 
 class Interrupted(Error, InterruptedError):
@@ -83,7 +83,7 @@ class Exists(Error, FileExistsError):
 class NotFound(Error, FileNotFoundError):
     """No segment of that name."""
 
-    code = _core.SHMRING_ENOT_FOUND
+    code = _core.SHMRING_ENOTFOUND
 
 
 class PermissionDenied(Error, PermissionError):

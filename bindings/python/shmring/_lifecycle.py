@@ -42,8 +42,8 @@ class NamedSegment(ClosesOnExit):
 
     @classmethod
     @abstractmethod
-    def attach(cls, name: str) -> "NamedSegment":
-        """Attach to the named segment (what unpickling does)."""
+    def open(cls, name: str) -> "NamedSegment":
+        """Open the named segment (what unpickling does)."""
 
     def unlink(self) -> None:
         """Remove the name (once, by one process); processes attached keep
@@ -59,4 +59,4 @@ class NamedSegment(ClosesOnExit):
                 "is shared only with children started by fork() (multiprocessing "
                 "start method 'fork'); create it with a name to pass it to spawn "
                 f"or forkserver children{self._pickling_note}")
-        return (type(self).attach, (self._name,))
+        return (type(self).open, (self._name,))

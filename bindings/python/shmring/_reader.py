@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 from . import _core
+from . import _deprecated
 from ._errors import Closed
 from ._handle import Handle, ZeroCopy
 from ._stats import ReaderStats, own_entry
@@ -25,9 +26,9 @@ class Reader(Handle, _core.ReaderBase):
     stops. Not to be shared between threads.
 
     read(timeout=None), try_read(), read_into(buffer, timeout=None),
-    try_read_into(buffer) and view(timeout=None) are C methods of
+    try_read_into(buffer) and peek(timeout=None) are C methods of
     _core.ReaderBase (csrc/handles.c), which also holds the handle (_h) and
-    the view block in progress (_active): a message costs one call from
+    the peek block in progress (_active): a message costs one call from
     Python, no Python frame."""
 
     _close_handle = staticmethod(_core.reader_close)
@@ -69,9 +70,9 @@ class Reader(Handle, _core.ReaderBase):
 
     # ---- zero copy ----------------------------------------------------------
 
-    def view_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViewBatch":
+    def peek_batch(self, max_count: int, timeout: Optional[float] = None) -> "SlotViewBatch":
         """view() for up to max_count consecutive ready messages at once:
-        `with reader.view_batch(16) as messages:` (a list of memoryviews)."""
+        `with reader.peek_batch(16) as messages:` (a list of memoryviews)."""
         if self._h is None:
             raise self._closed_error()
         if max_count < 1:
@@ -96,8 +97,8 @@ class Reader(Handle, _core.ReaderBase):
             raise self._closed_error()
         return read_array(self, timeout)
 
-    def view_array(self, timeout: Optional[float] = None) -> "ArrayView":
-        """Zero-copy read_array(): `with reader.view_array() as a:` gives a
+    def peek_array(self, timeout: Optional[float] = None) -> "ArrayView":
+        """Zero-copy read_array(): `with reader.peek_array() as a:` gives a
         read-only array over the message in its slot (its `user` attribute
         is the user header; numpy.from_dlpack(a) and other DLPack consumers
         take it without a copy), valid inside the block
@@ -149,6 +150,12 @@ class Reader(Handle, _core.ReaderBase):
     def lossy(self) -> bool:
         return self._lossy
 
+    # ---- deprecated names (docs/api-map.md), removed in 0.2 ----------------
+
+    view = _deprecated.method("view", "peek")
+    view_batch = _deprecated.method("view_batch", "peek_batch")
+    view_array = _deprecated.method("view_array", "peek_array")
+
     def __repr__(self) -> str:
         kind = (f"group={self._group!r}" if self._group is not None
                 else "lossy" if self._lossy else "broadcast")
@@ -156,14 +163,14 @@ class Reader(Handle, _core.ReaderBase):
         return f"<shmring.Reader {kind} of {self._ring!r} {state}>"
 
 
-#: The context manager of Reader.view(): one read-only memoryview
+#: The context manager of Reader.peek(): one read-only memoryview
 #: (__enter__ and __exit__ are C methods, csrc/blocks.c).
 SlotView = _core.SlotView
 ZeroCopy.register(SlotView)
 
 
 class SlotViewBatch(SlotView):
-    """The context manager of Reader.view_batch(): a list of them."""
+    """The context manager of Reader.peek_batch(): a list of them."""
 
     __slots__ = ()
 

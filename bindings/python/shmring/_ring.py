@@ -6,6 +6,7 @@ import weakref
 from typing import TYPE_CHECKING, Optional, TypeVar
 
 from . import _core
+from . import _deprecated
 from ._errors import Invalid
 from ._lifecycle import NamedSegment
 
@@ -21,7 +22,7 @@ _H = TypeVar("_H", bound="Handle")
 class Ring(NamedSegment):
     """A ring of `slot_count` slots of `slot_bytes` bytes in shared memory.
 
-    Make one with `Ring.create(...)` or `Ring.attach(name)`. Like
+    Make one with `Ring.create(...)` or `Ring.open(name)`. Like
     `multiprocessing.shared_memory.SharedMemory`, `close()` detaches this
     process (and closes the writers and readers it opened here) while
     `unlink()` removes the name; the `with` block closes, it never unlinks.
@@ -49,7 +50,7 @@ class Ring(NamedSegment):
     _closing: bool
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("make a ring with shmring.Ring.create(...) or shmring.Ring.attach(name)")
+        raise TypeError("make a ring with shmring.Ring.create(...) or shmring.Ring.open(name)")
 
     @classmethod
     def _wrap(cls, handle: object) -> "Ring":
@@ -86,7 +87,7 @@ class Ring(NamedSegment):
         messages at which writers find the ring full. Defaults of the C core: 64
         writers, 128 readers, 32 groups, mode 0o600, the stream ends when the
         last writer that joined closes (close_on_last_writer=False: only at
-        end_stream()), first sequence 0. Raises Exists if the name is taken.
+        close_stream()), first sequence 0. Raises Exists if the name is taken.
         replace_stale=True: a stale segment of that name (every process
         recorded in it is dead, e.g. a crashed run's) is removed and the
         ring made in its place; a live one is not, and Exists names its
@@ -112,8 +113,8 @@ class Ring(NamedSegment):
         return cls._wrap(handle)
 
     @classmethod
-    def attach(cls, name: str, *, timeout: Optional[float] = 1.0) -> "Ring":
-        """Attach to the named ring made by any process, in any language,
+    def open(cls, name: str, *, timeout: Optional[float] = 1.0) -> "Ring":
+        """Open (attach to) the named ring made by any process, in any language,
         waiting up to `timeout` seconds (None: forever) for one that does
         not exist yet (woken by its creation) or is still being created.
         Raises NotFound (after the timeout, saying how long it waited;
@@ -137,7 +138,7 @@ class Ring(NamedSegment):
         name = "anonymous" if self._name is None else repr(self._name)
         if self.closed:
             return f"<shmring.Ring {name} closed>"
-        state = " stream ended" if self.stream_ended else ""
+        state = " stream ended" if self.stream_closed else ""
         return (f"<shmring.Ring {name} slot_bytes={self._slot_bytes} "
                 f"slot_count={self._slot_count} next_sequence={self.next_sequence}{state}>")
 
@@ -161,7 +162,7 @@ class Ring(NamedSegment):
         return self._track(Reader(self, _core.reader_open(self._handle(), group, flags),
                                   group, lossy))
 
-    def end_stream(self) -> None:
+    def close_stream(self) -> None:
         """End the stream now: writers get Closed, readers drain what was
         written and then get Closed (iteration ends)."""
         _core.close_stream(self._handle())
@@ -232,7 +233,7 @@ class Ring(NamedSegment):
         return _core.next_sequence(self._handle())
 
     @property
-    def stream_ended(self) -> bool:
+    def stream_closed(self) -> bool:
         """True once the stream has ended (readers drain, then get Closed)."""
         return _core.is_closed(self._handle())
 
@@ -263,6 +264,12 @@ class Ring(NamedSegment):
         ring_handle, self._h = self._h, None
         if ring_handle is not None:
             _core.close(ring_handle)
+
+    # ---- deprecated names (docs/api-map.md), removed in 0.2 ----------------
+
+    attach = _deprecated.classmethod_("Ring", "attach", "open")
+    end_stream = _deprecated.method("end_stream", "close_stream")
+    stream_ended = _deprecated.property_("stream_ended", "stream_closed")
 
 
 def unlink(name: str) -> None:

@@ -7,6 +7,7 @@ import os
 from typing import Callable, Iterator, Optional
 
 from . import _core
+from . import _deprecated
 from ._errors import Invalid, Timeout
 from ._lifecycle import NamedSegment
 
@@ -14,7 +15,7 @@ from ._lifecycle import NamedSegment
 class RWLock(NamedSegment):
     """A readers-writer lock shared by processes (shmring_rwlock_*).
 
-    Make one with `RWLock.create(name=None)` or `RWLock.attach(name)`. Each
+    Make one with `RWLock.create(name=None)` or `RWLock.open(name)`. Each
     RWLock object is one *holder*: its holds are its own, shared holds nest
     (`for_read()` inside `for_read()`), and it must not be used by two
     threads at once: give each thread its own with `dup()`. Writers are
@@ -37,7 +38,7 @@ class RWLock(NamedSegment):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("make a lock with shmring.RWLock.create(...) or "
-                        "shmring.RWLock.attach(name)")
+                        "shmring.RWLock.open(name)")
 
     @classmethod
     def _wrap(cls, handle: object, name: Optional[str]) -> "RWLock":
@@ -62,10 +63,13 @@ class RWLock(NamedSegment):
         return cls._wrap(handle, name)
 
     @classmethod
-    def attach(cls, name: str, *, timeout: Optional[float] = 1.0) -> "RWLock":
-        """Attach to a named lock as a new holder, waiting up to `timeout`
+    def open(cls, name: str, *, timeout: Optional[float] = 1.0) -> "RWLock":
+        """Open a named lock as a new holder, waiting up to `timeout`
         seconds for one still being created. Raises NotFound."""
         return cls._wrap(_core.rwlock_open(name, timeout), name)
+
+    #: Deprecated alias of open() (docs/api-map.md), removed in 0.2.
+    attach = _deprecated.classmethod_("RWLock", "attach", "open")
 
     def dup(self) -> "RWLock":
         """A new holder on the same lock, for another thread."""

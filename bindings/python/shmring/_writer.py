@@ -42,7 +42,7 @@ class Writer(Handle, _core.WriterBase):
     def write_array(self, array: "ArrayLike", timeout: Optional[float] = None, *,
                     user: bytes = b"", bfloat16: bool = False) -> None:
         """Write a NumPy array (or anything numpy.asarray takes) as one array
-        message (docs/messages.md) that Reader.read_array() and view_array(),
+        message (docs/messages.md) that Reader.read_array() and peek_array(),
         and the Rust, Go and C readers, turn back into an array of the same
         element type and shape: a header, then the data in C order, copied
         once, straight into the slot (a strided or Fortran-order source is

@@ -56,7 +56,7 @@ def read_all(ring: shmring.Ring, group, ready, results) -> None:
             seen = []
             while True:
                 try:
-                    with reader.view(timeout=30) as data:
+                    with reader.peek(timeout=30) as data:
                         seen.append(check(data, ring.slot_bytes))
                 except shmring.Closed:
                     break

@@ -18,7 +18,7 @@ elif role == "made":       # creates the ring and exits, leaving it behind
     print("ready", flush=True)
     sys.exit(0)
 elif role == "reader":     # attaches to a ring made by someone else
-    ring = shmring.Ring.attach(name, timeout=10)
+    ring = shmring.Ring.open(name, timeout=10)
     kept = ring.reader()
 elif role == "lock":       # creates a lock and holds it exclusively
     lock = shmring.RWLock.create(name, max_holders=4)

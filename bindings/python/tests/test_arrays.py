@@ -1,5 +1,5 @@
 """NumPy arrays through the ring: write_array, read_array (a copy) and
-view_array (zero copy, valid inside its block); none of it needs NumPy
+peek_array (zero copy, valid inside its block); none of it needs NumPy
 until called."""
 
 import subprocess
@@ -42,7 +42,7 @@ def test_arrays_come_back_with_their_dtype_and_shape(pair, make):
     copy = reader.read_array(timeout=1)
     assert (copy.dtype, copy.shape) == (array.dtype, array.shape)
     assert np.array_equal(copy, array) and copy.flags.writeable and copy.flags.owndata
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         assert (view.dtype, view.shape) == (array.dtype, array.shape)
         assert np.array_equal(view, array) and not view.flags.writeable
 
@@ -50,7 +50,7 @@ def test_arrays_come_back_with_their_dtype_and_shape(pair, make):
 def test_a_view_is_the_slot_itself(pair):
     writer, reader = pair
     writer.write_array(np.arange(4, dtype=np.uint8))
-    with reader.view_array() as view:
+    with reader.peek_array() as view:
         assert view.base.base.base.obj.__class__.__name__ == "SlotBuffer"
         kept = view.copy()
     assert kept.tolist() == [0, 1, 2, 3]
@@ -62,7 +62,7 @@ def test_arrays_made_from_a_view_must_not_outlive_the_block(pair, escape):
     writer.write_array(np.ones((2, 2)))
     writer.write(b"next")
     with pytest.raises(BufferError, match="outlived the with block"):
-        with reader.view_array() as view:
+        with reader.peek_array() as view:
             kept = eval(escape)
     assert kept is not None
     assert reader.read() == b"next"  # the slot was released all the same
@@ -85,7 +85,7 @@ def test_too_large_object_and_foreign_messages_are_refused(pair):
         reader.read_array(timeout=1)
     writer.write(b"")
     with pytest.raises(shmring.Corrupt, match="shorter than the 32-byte header"):
-        with reader.view_array(timeout=1):
+        with reader.peek_array(timeout=1):
             pass
     with pytest.raises(shmring.Timeout):
         reader.read_array(timeout=0.01)
@@ -120,7 +120,7 @@ def test_reserve_array_fills_the_slot_in_place(pair):
     with writer.reserve_array(4, "<u2") as row:
         row[:] = [1, 2, 3, 4]
     assert reader.read_array().tolist() == [[7.0, 7.0, 7.0], [7.0, 7.0, -1.0]]
-    with reader.view_array() as view:
+    with reader.peek_array() as view:
         assert (view.dtype, view.tolist()) == (np.dtype("<u2"), [1, 2, 3, 4])
 
 
@@ -179,7 +179,7 @@ def test_elements_start_on_a_64_byte_boundary(pair):
     writer, reader = pair
     for ndim in range(5):
         writer.write_array(np.ones((1,) * ndim, dtype=np.complex128), user=b"u" * ndim * 5)
-        with reader.view_array(timeout=1) as view:
+        with reader.peek_array(timeout=1) as view:
             assert view.ctypes.data % 64 == 0
             assert view.user == b"u" * ndim * 5
             assert view.shape == (1,) * ndim
@@ -192,7 +192,7 @@ def test_user_header_round_trips_and_is_bounded(pair):
     assert copy.tolist() == [0, 1, 2] and user == b"frame 17"
     with writer.reserve_array(2, "u1", user=b"\x01\x02") as frame:
         frame[:] = [5, 6]
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         assert view.user == b"\x01\x02" and view.tolist() == [5, 6]
     with pytest.raises(shmring.Invalid, match="user header has at most 4096"):
         writer.write_array(np.arange(3), user=bytes(4097))
@@ -207,7 +207,7 @@ def test_bfloat16_bits_keep_their_type(pair):
     message = reader.read()
     assert message[8:10] == bytes([4, 16])  # kDLBfloat, 16 bits
     writer.write(message)
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         assert view.dtype.itemsize == 2 and view.view(np.uint16).tolist() == bits.tolist()
     with pytest.raises(TypeError, match="bfloat16=True takes uint16"):
         writer.write_array(np.zeros(2, np.int16), bfloat16=True)
@@ -233,7 +233,7 @@ def test_corrupt_headers_are_refused_field_by_field(pair):
             reader.read_array(timeout=1)
         writer.write(bytes(bad))
         with pytest.raises(shmring.Corrupt, match=reason):
-            with reader.view_array(timeout=1):
+            with reader.peek_array(timeout=1):
                 pass
     writer.write(bytes(good[:-1]))
     with pytest.raises(shmring.Corrupt, match="run past its end"):
@@ -245,7 +245,7 @@ def test_corrupt_headers_are_refused_field_by_field(pair):
 def test_from_dlpack_is_zero_copy_and_read_only(pair):
     writer, reader = pair
     writer.write_array(np.arange(12, dtype=np.float32).reshape(3, 4))
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         assert view.__dlpack_device__() == (1, 0)
         consumer = np.from_dlpack(view)
         same = consumer.ctypes.data == view.ctypes.data
@@ -259,7 +259,7 @@ def test_dlpack_carries_every_numpy_type(pair, code):
     writer, reader = pair
     array = (np.arange(6) % 3).astype(code).reshape(2, 3)
     writer.write_array(array)
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         try:
             consumer = np.from_dlpack(view)
         except (BufferError, TypeError, RuntimeError) as error:  # a NumPy without that type
@@ -273,7 +273,7 @@ def test_dlpack_carries_every_numpy_type(pair, code):
 def test_dlpack_capsules_follow_the_protocol(pair):
     writer, reader = pair
     writer.write_array(np.arange(4, dtype=np.int64))
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         legacy = view.__dlpack__()
         versioned = view.__dlpack__(max_version=(1, 0))
         kinds = (type(legacy).__name__, repr(legacy), repr(versioned))
@@ -286,7 +286,7 @@ def test_dlpack_capsules_follow_the_protocol(pair):
     assert kinds[0] == "PyCapsule"
     assert '"dltensor"' in kinds[1] and '"dltensor_versioned"' in kinds[2]
     writer.write_array(np.arange(3, dtype=">i4"))
-    with reader.view_array(timeout=1) as view:
+    with reader.peek_array(timeout=1) as view:
         with pytest.raises(BufferError, match="big-endian"):
             view.__dlpack__()
 
@@ -296,7 +296,7 @@ def test_a_dlpack_consumer_that_outlives_the_block_is_an_escape(pair):
     writer.write_array(np.arange(4, dtype=np.uint8))
     writer.write(b"next")
     with pytest.raises(BufferError, match="outlived the with block"):
-        with reader.view_array() as view:
+        with reader.peek_array() as view:
             kept = np.from_dlpack(view)
     assert kept is not None
     assert reader.read() == b"next"

@@ -231,14 +231,14 @@ def test_the_generated_names_go_with_the_objects_that_made_them():
         finally:
             os._exit(0)
     assert os.waitpid(pid, 0)[1] == 0
-    shmring.Ring.attach(names[0], timeout=0).close()
-    shmring.RWLock.attach(names[1], timeout=0).close()
+    shmring.Ring.open(names[0], timeout=0).close()
+    shmring.RWLock.open(names[1], timeout=0).close()
     del ring, lock
     gc.collect()
     with pytest.raises(shmring.NotFound):
-        shmring.Ring.attach(names[0], timeout=0)
+        shmring.Ring.open(names[0], timeout=0)
     with pytest.raises(shmring.NotFound):
-        shmring.RWLock.attach(names[1], timeout=0)
+        shmring.RWLock.open(names[1], timeout=0)
 
 
 @pytest.mark.parametrize("method", START_METHODS)

@@ -59,7 +59,7 @@ def scribbled_ring(name: str):
     return ring, reader, writer
 
 
-@pytest.mark.parametrize("how", ["read", "read_into", "view", "view_batch", "read_batch"])
+@pytest.mark.parametrize("how", ["read", "read_into", "peek", "peek_batch", "read_batch"])
 def test_a_slot_length_over_slot_bytes_is_corrupt_not_a_crash(name, how):
     ring, reader, writer = scribbled_ring(name)
     with ring, reader, writer:
@@ -71,10 +71,10 @@ def test_a_slot_length_over_slot_bytes_is_corrupt_not_a_crash(name, how):
                 return bytes(buffer[:reader.read_into(buffer, timeout=HANG_GUARD)])
             if how == "read_batch":
                 return reader.read_batch(1, timeout=HANG_GUARD)[0]
-            if how == "view":
-                with reader.view(timeout=HANG_GUARD) as message:
+            if how == "peek":
+                with reader.peek(timeout=HANG_GUARD) as message:
                     return message.tobytes()
-            with reader.view_batch(1, timeout=HANG_GUARD) as messages:
+            with reader.peek_batch(1, timeout=HANG_GUARD) as messages:
                 return messages[0].tobytes()
 
         with pytest.raises(shmring.Corrupt, match="slot_bytes"):
@@ -140,7 +140,7 @@ def test_names_a_c_string_would_cut_or_that_name_directories_are_refused(name, t
     bad = template.format(n=name)  # a cut name of our own: nobody else makes it
     with shmring.Ring.create(name, slot_bytes=SLOT_BYTES, slot_count=SLOT_COUNT):
         for call in (lambda: shmring.Ring.create(bad, slot_bytes=64, slot_count=8),
-                     lambda: shmring.Ring.attach(bad, timeout=0),
+                     lambda: shmring.Ring.open(bad, timeout=0),
                      lambda: shmring.unlink(bad),
                      lambda: shmring.RWLock.create(bad)):
             with pytest.raises(shmring.Invalid, match="not a valid ring name") as caught:
@@ -156,7 +156,7 @@ def test_a_name_cut_at_nul_cannot_reach_another_ring(name):
     with shmring.Ring.create(name, slot_bytes=SLOT_BYTES, slot_count=SLOT_COUNT):
         with pytest.raises(shmring.Invalid, match="NUL"):
             shmring.unlink(name + "\0other")
-        with shmring.Ring.attach(name, timeout=0) as again:  # still there
+        with shmring.Ring.open(name, timeout=0) as again:  # still there
             assert again.slot_bytes == SLOT_BYTES
 
 

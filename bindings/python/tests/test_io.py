@@ -138,7 +138,7 @@ def test_iteration_drains_and_stops_at_end_of_stream(pair, ring):
 def test_end_stream_closes_writers_too(pair, ring):
     writer, reader = pair
     writer.write(b"last")
-    ring.end_stream()
+    ring.close_stream()
     with pytest.raises(shmring.Closed):
         writer.write(b"late")
     assert reader.read() == b"last"

@@ -86,4 +86,4 @@ def test_pool_workers_attach_by_pickle_and_leave_the_ring_in_place(method, name)
         assert names == [name] * 4
         assert sorted(reader.read(timeout=5) for _ in range(4)) == [b"0", b"1", b"2", b"3"]
     # No resource tracker unlinked it when the workers exited.
-    shmring.Ring.attach(name).close()
+    shmring.Ring.open(name).close()

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 
 SLOT_BYTES = 1000
 WRITE_PATHS = ["write", "try_write", "write_batch", "reserve"]
-READ_PATHS = ["read", "try_read", "read_into", "read_batch", "read_batch_into", "view"]
+READ_PATHS = ["read", "try_read", "read_into", "read_batch", "read_batch_into", "peek"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def get(reader, how):
     if how == "read_batch":
         [data] = reader.read_batch(1, timeout=1)
         return data
-    with reader.view(timeout=1) as view:
+    with reader.peek(timeout=1) as view:
         return bytes(view)
 
 

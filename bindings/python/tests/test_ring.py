@@ -17,14 +17,14 @@ def test_create_named_ring_has_its_geometry_and_name(name):
         assert ring.layout_version == shmring.LAYOUT_VERSION
         assert ring.segment_bytes > 100 * 16
         assert ring.next_sequence == 0
-        assert not ring.stream_ended and not ring.closed
+        assert not ring.stream_closed and not ring.closed
 
 
 @pytest.mark.parametrize("count", [1, 3, 10, 16])
 def test_any_slot_count_is_exactly_the_unread_messages_that_fit(name, count):
     with shmring.Ring.create(name, slot_bytes=8, slot_count=count) as ring:
         assert ring.slot_count == count
-        with shmring.Ring.attach(name) as other:
+        with shmring.Ring.open(name) as other:
             assert other.slot_count == count
         reader, writer = ring.reader(), ring.writer()
         for i in range(count):
@@ -49,12 +49,12 @@ def test_close_on_last_writer_false_keeps_the_stream_open(ring, name):
     with shmring.Ring.create(name + "x", slot_bytes=8, slot_count=4,
                              close_on_last_writer=False) as keep_open:
         keep_open.writer().close()
-        assert not keep_open.stream_ended
-        keep_open.end_stream()
-        assert keep_open.stream_ended
+        assert not keep_open.stream_closed
+        keep_open.close_stream()
+        assert keep_open.stream_closed
         keep_open.unlink()
     ring.writer().close()
-    assert ring.stream_ended
+    assert ring.stream_closed
 
 
 def test_anonymous_ring_has_no_name_and_cannot_be_unlinked():
@@ -66,7 +66,7 @@ def test_anonymous_ring_has_no_name_and_cannot_be_unlinked():
 
 
 def test_attach_sees_the_creators_messages(ring):
-    with shmring.Ring.attach(ring.name) as other:
+    with shmring.Ring.open(ring.name) as other:
         assert (other.slot_bytes, other.slot_count) == (64, 8)
         reader = other.reader()
         ring.writer().write(b"across handles")
@@ -78,10 +78,10 @@ def test_close_detaches_but_unlink_removes_the_name(name):
     ring.close()
     assert ring.closed and "closed" in repr(ring)
     ring.close()  # idempotent
-    shmring.Ring.attach(name).close()  # the name is still there
+    shmring.Ring.open(name).close()  # the name is still there
     ring.unlink()
     with pytest.raises(shmring.NotFound):
-        shmring.Ring.attach(name, timeout=0)
+        shmring.Ring.open(name, timeout=0)
     with pytest.raises(shmring.NotFound):
         ring.unlink()
 
@@ -99,7 +99,7 @@ def test_close_closes_the_handles_opened_through_the_ring(ring):
 def test_repr_names_the_geometry_and_stream_state(ring):
     assert repr(ring) == (f"<shmring.Ring {ring.name!r} slot_bytes=64 slot_count=8 "
                           "next_sequence=0>")
-    ring.end_stream()
+    ring.close_stream()
     assert repr(ring).endswith("stream ended>")
 
 
@@ -137,7 +137,7 @@ def test_create_errors_map_to_exception_classes(name, ring):
         assert isinstance(exc.value, ValueError)
         assert "slot_count must be 1..2147483648" in str(exc.value)
     with pytest.raises(shmring.NotFound) as exc:
-        shmring.Ring.attach(name + "-missing", timeout=0)
+        shmring.Ring.open(name + "-missing", timeout=0)
     assert isinstance(exc.value, FileNotFoundError)
 
 
@@ -145,7 +145,7 @@ def test_a_non_segment_is_corrupt(name):
     with open("/dev/shm" + name, "wb") as f:
         f.write(b"not a ring" * 100)
     with pytest.raises(shmring.Corrupt):
-        shmring.Ring.attach(name, timeout=0)
+        shmring.Ring.open(name, timeout=0)
 
 
 def test_exception_classes_keep_their_standard_meanings():

@@ -283,12 +283,12 @@ def test_lifecycle_and_errors(name):
     with pytest.raises(TypeError, match="RWLock.create"):
         shmring.RWLock()
     with pytest.raises(shmring.NotFound):
-        shmring.RWLock.attach(name, timeout=0)
+        shmring.RWLock.open(name, timeout=0)
     lock = shmring.RWLock.create(name, max_holders=2)
     assert repr(lock) == f"<shmring.RWLock {name!r} readers=0 writer=False>"
     with pytest.raises(shmring.Exists):
         shmring.RWLock.create(name)
-    second = shmring.RWLock.attach(name)
+    second = shmring.RWLock.open(name)
     with pytest.raises(shmring.LimitReached):
         second.dup()  # max_holders=2
     lock.unlink()

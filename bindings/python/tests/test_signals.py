@@ -68,7 +68,7 @@ def test_sigint_interrupts_a_blocked_read_with_keyboard_interrupt(ring):
         signal.signal(signal.SIGINT, previous)
 
 
-@pytest.mark.parametrize("blocking_call", ["read", "read_into", "view", "read_batch",
+@pytest.mark.parametrize("blocking_call", ["read", "read_into", "peek", "read_batch",
                                            "write", "reserve"])
 def test_a_handler_exception_interrupts_every_kind_of_wait(ring, blocking_call):
     writer, reader = ring.writer(), ring.reader()
@@ -78,7 +78,7 @@ def test_a_handler_exception_interrupts_every_kind_of_wait(ring, blocking_call):
     calls = {
         "read": lambda: reader.read(),
         "read_into": lambda: reader.read_into(bytearray(64)),
-        "view": lambda: reader.view().__enter__(),
+        "peek": lambda: reader.peek().__enter__(),
         "read_batch": lambda: reader.read_batch(4),
         "write": lambda: writer.write(b"blocked"),
         "reserve": lambda: writer.reserve(4).__enter__(),

@@ -63,7 +63,7 @@ def test_aborted_reservations_and_the_end_of_the_stream(ring):
         with writer.reserve(4):
             raise RuntimeError("abort")
     assert writer.stats().aborted == 1
-    ring.end_stream()
+    ring.close_stream()
     assert ring.stats().closed
 
 

@@ -22,9 +22,9 @@ USER_PROGRAM = textwrap.dedent("""
                 slot[:] = b"abcd"
             data: bytes = reader.read(timeout=None)
             size: int = reader.read_into(bytearray(64))
-            with reader.view() as view:
+            with reader.peek() as view:
                 first: int = view[0]
-            with reader.view_batch(4) as views:
+            with reader.peek_batch(4) as views:
                 sizes = [len(v) for v in views]
             for message in reader:
                 print(message.hex(), n, data, size, first, sizes)
@@ -37,7 +37,7 @@ USER_PROGRAM = textwrap.dedent("""
             with writer.reserve_array((2, 2), "f8") as frame:
                 frame[:] = 1.0
             total = float(reader.read_array().sum())
-            with reader.view_array() as array:
+            with reader.peek_array() as array:
                 total += float(array.sum())
             print(ring_stats.next_sequence, lag, sent, total)
 

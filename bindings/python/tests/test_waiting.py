@@ -30,7 +30,7 @@ def test_attach_waits_for_the_ring_to_be_created(name):
 
     def consumer():
         result["id"] = threading.get_native_id()
-        with shmring.Ring.attach(name, timeout=60) as ring:
+        with shmring.Ring.open(name, timeout=60) as ring:
             result["slot_count"] = ring.slot_count
 
     t = threading.Thread(target=consumer)
@@ -48,15 +48,15 @@ def test_attach_waits_for_the_ring_to_be_created(name):
 
 def test_not_found_after_the_timeout_says_how_long_it_waited(name):
     with pytest.raises(shmring.NotFound) as exc:
-        shmring.Ring.attach(name, timeout=0)
+        shmring.Ring.open(name, timeout=0)
     assert "waited" not in str(exc.value)
     start = time.monotonic()
     with pytest.raises(shmring.NotFound) as exc:
-        shmring.Ring.attach(name, timeout=0.02)
+        shmring.Ring.open(name, timeout=0.02)
     assert time.monotonic() - start >= 0.02
     assert "did not appear (waited 0.0" in str(exc.value)
     with pytest.raises(shmring.NotFound) as exc:
-        shmring.RWLock.attach(name, timeout=0.01)
+        shmring.RWLock.open(name, timeout=0.01)
     assert "waited" in str(exc.value)
 
 

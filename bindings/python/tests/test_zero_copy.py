@@ -71,7 +71,7 @@ def test_an_array_kept_past_reserve_aborts_with_buffer_error(pair):
 def test_view_is_a_read_only_memoryview_of_the_slot(pair):
     writer, reader = pair
     writer.write(b"in place")
-    with reader.view(timeout=1) as message:
+    with reader.peek(timeout=1) as message:
         assert message.readonly
         assert message == b"in place"
         with pytest.raises(TypeError):
@@ -83,7 +83,7 @@ def test_view_is_a_read_only_memoryview_of_the_slot(pair):
 def test_a_released_view_raises_instead_of_reading_the_slot(pair):
     writer, reader = pair
     writer.write(b"secret")
-    with reader.view() as message:
+    with reader.peek() as message:
         pass
     for use in (lambda: message[0], lambda: bytes(message), lambda: len(message),
                 lambda: message.tobytes(), lambda: memoryview(message)):
@@ -94,7 +94,7 @@ def test_a_released_view_raises_instead_of_reading_the_slot(pair):
 def test_view_holds_writers_back_until_released(ring):
     writer, reader = ring.writer(), ring.reader()
     writer.write(b"first")
-    with reader.view() as message:
+    with reader.peek() as message:
         for i in range(7):
             writer.write(b"%d" % i)
         with pytest.raises(shmring.Full):
@@ -106,7 +106,7 @@ def test_view_holds_writers_back_until_released(ring):
 def test_view_batch_gives_consecutive_messages(pair):
     writer, reader = pair
     writer.write_batch([b"a", b"bb", b"ccc"])
-    with reader.view_batch(8) as messages:
+    with reader.peek_batch(8) as messages:
         assert [bytes(m) for m in messages] == [b"a", b"bb", b"ccc"]
     with pytest.raises(ValueError, match="released"):
         bytes(messages[0])
@@ -117,7 +117,7 @@ def test_an_array_kept_past_a_view_is_reported(pair):
     writer, reader = pair
     writer.write(b"\x01\x02")
     with pytest.raises(BufferError, match="outlived"):
-        with reader.view() as message:
+        with reader.peek() as message:
             kept = np.frombuffer(message, dtype=np.uint8)
     del kept
     writer.write(b"next")
@@ -128,7 +128,7 @@ def test_a_lapped_lossy_view_raises_lapped(ring):
     writer, lossy = ring.writer(), ring.reader(lossy=True)
     writer.write(b"old")
     with pytest.raises(shmring.Lapped):
-        with lossy.view() as message:
+        with lossy.peek() as message:
             assert message == b"old"
             for _ in range(ring.slot_count):
                 writer.write(b"new")  # lossy readers hold nobody back
@@ -137,11 +137,11 @@ def test_a_lapped_lossy_view_raises_lapped(ring):
 def test_view_timeouts_and_end_of_stream(pair, ring):
     writer, reader = pair
     with pytest.raises(shmring.Timeout):
-        with reader.view(timeout=0.05):
+        with reader.peek(timeout=0.05):
             pass
     writer.close()
     with pytest.raises(shmring.Closed):
-        with reader.view():
+        with reader.peek():
             pass
 
 
@@ -149,7 +149,7 @@ def test_a_slice_kept_past_a_view_is_reported(pair):
     writer, reader = pair
     writer.write(b"slice me")
     with pytest.raises(BufferError, match="outlived"):
-        with reader.view() as message:
+        with reader.peek() as message:
             part = message[1:]
     del part
     writer.write(b"after")
@@ -159,7 +159,7 @@ def test_a_slice_kept_past_a_view_is_reported(pair):
 def test_closing_the_ring_inside_a_view_invalidates_the_view(ring):
     writer, reader = ring.writer(), ring.reader()
     writer.write(b"going away")
-    with reader.view() as message:
+    with reader.peek() as message:
         ring.close()  # unmaps the slot: the view must not reach it any more
         with pytest.raises(ValueError, match="released"):
             bytes(message)
@@ -185,8 +185,8 @@ def test_one_zero_copy_block_at_a_time(pair):
         with pytest.raises(shmring.Invalid, match="one reservation"):
             with writer.reserve(1):
                 pass
-    with reader.view():
+    with reader.peek():
         with pytest.raises(shmring.Invalid, match="one view"):
-            with reader.view():
+            with reader.peek():
                 pass
     assert reader.read() == b"y"

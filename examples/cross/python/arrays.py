@@ -2,7 +2,7 @@
 (tests/cross/README.md, "Arrays"): every element type in every shape,
 written with write_array (the strided one from a non-contiguous NumPy view,
 which write_array copies into C order), read with read_array or zero-copy
-with view_array and numpy.from_dlpack, checked bit for bit.
+with peek_array and numpy.from_dlpack, checked bit for bit.
 
 arrays NAME --write|--read
 """
@@ -51,7 +51,7 @@ def write_suite(writer: shmring.Writer) -> None:
 
 
 def read_suite(reader: shmring.Reader) -> None:
-    """Even shapes by copy (read_array), odd ones zero-copy (view_array and
+    """Even shapes by copy (read_array), odd ones zero-copy (peek_array and
     numpy.from_dlpack of the view), so every type goes both ways."""
     for t in range(len(TYPES)):
         for s, shape in enumerate(SHAPES):
@@ -61,7 +61,7 @@ def read_suite(reader: shmring.Reader) -> None:
                 copy, user = reader.read_array_with_user(timeout=WAIT)
                 got = (copy.dtype, copy.shape, user, copy.tobytes())
             else:
-                with reader.view_array(timeout=WAIT) as view:
+                with reader.peek_array(timeout=WAIT) as view:
                     got = (view.dtype, view.shape, view.user, view.tobytes())
                     try:
                         consumer = np.from_dlpack(view)
@@ -101,7 +101,7 @@ def main() -> int:
                 wait_for_readers(ring, 1)
                 write_suite(writer)
     else:
-        with shmring.Ring.attach(name, timeout=10) as ring:
+        with shmring.Ring.open(name, timeout=10) as ring:
             with ring.reader() as reader:
                 read_suite(reader)
     print(f"arrays python: {mode[2:]} {len(TYPES) * len(SHAPES)} arrays")

@@ -30,7 +30,7 @@ def consume(reader: shmring.Reader, checker: message.Checker) -> None:
             if n % 2 == 0:
                 checker.check(reader.read(timeout=WAIT))
             else:
-                with reader.view(timeout=WAIT) as m:
+                with reader.peek(timeout=WAIT) as m:
                     checker.check(m)
         except shmring.Closed:
             break
@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--report")
     args = parser.parse_args()
 
-    with shmring.Ring.attach(args.name, timeout=10) as ring:
+    with shmring.Ring.open(args.name, timeout=10) as ring:
         if args.info:
             print_info(ring)
             return 0

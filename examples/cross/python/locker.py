@@ -36,7 +36,7 @@ def main() -> int:
     args = parser.parse_args()
     kind = "exclusive" if args.exclusive else "shared"
     lock = (shmring.RWLock.create(args.name) if args.create
-            else shmring.RWLock.attach(args.name, timeout=10.0))
+            else shmring.RWLock.open(args.name, timeout=10.0))
     acquire = lock.acquire_write if args.exclusive else lock.acquire_read
     start = time.monotonic()
     try:

@@ -42,7 +42,7 @@ def main() -> int:
         ring = shmring.Ring.create(args.name, slot_bytes=args.create[0],
                                    slot_count=args.create[1])
     else:
-        ring = shmring.Ring.attach(args.name, timeout=10)
+        ring = shmring.Ring.open(args.name, timeout=10)
     with ring:
         with ring.writer() as writer:
             wait_for_participants(ring, args.readers, args.writers)

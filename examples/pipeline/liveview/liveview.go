@@ -142,7 +142,7 @@ func (v *viewer) next(reader *shmring.Reader, wait time.Duration) error {
 	var headerErr error
 	var thumb *image.RGBA
 	due := v.thumbs.due(time.Now())
-	err := reader.View(wait, func(message []byte) error {
+	err := reader.Peek(wait, func(message []byte) error {
 		header, pixels, headerErr = parseHeader(message)
 		if headerErr == nil && due {
 			thumb = scaleDown(header, pixels, v.thumbs.width)

@@ -43,7 +43,7 @@ class _RingFrameInput:
     def each(self, handle: FrameHandler) -> None:
         while True:
             try:
-                with self._reader.view(timeout=POLL_S) as message:
+                with self._reader.peek(timeout=POLL_S) as message:
                     handle(message)
             except shmring.Timeout:
                 check_parent(self._parent)
@@ -89,17 +89,17 @@ class RingChannels:
     results_ring: str
 
     def frame_output(self) -> FrameOutput:
-        return _RingFrameOutput(shmring.Ring.attach(self.frames_ring))
+        return _RingFrameOutput(shmring.Ring.open(self.frames_ring))
 
     def frame_input(self, stage: str) -> FrameInput:
         group = "detectors" if stage == "detector" else None
-        return _RingFrameInput(shmring.Ring.attach(self.frames_ring), group)
+        return _RingFrameInput(shmring.Ring.open(self.frames_ring), group)
 
     def result_output(self) -> ResultOutput:
-        return _RingResultOutput(shmring.Ring.attach(self.results_ring))
+        return _RingResultOutput(shmring.Ring.open(self.results_ring))
 
     def result_input(self) -> ResultInput:
-        return _RingResultInput(shmring.Ring.attach(self.results_ring))
+        return _RingResultInput(shmring.Ring.open(self.results_ring))
 
 
 def create_rings(nonce: str, frame_bytes: int, frame_slots: int,

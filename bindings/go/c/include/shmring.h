@@ -48,19 +48,22 @@ extern "C" {
 #define SHMRING_EEMPTY (-2)        /* no message (non-blocking read)       */
 #define SHMRING_ETIMEOUT (-3)      /* the wait's deadline passed           */
 #define SHMRING_ECLOSED (-4)       /* end of stream, or the handle is shut */
-#define SHMRING_ETOO_LARGE (-5)    /* message larger than slot or buffer   */
+#define SHMRING_ETOOLARGE (-5)     /* message larger than slot or buffer   */
 #define SHMRING_EINTERRUPTED (-6)  /* a signal handler ran during a wait   */
 #define SHMRING_ECORRUPT (-7)      /* not a valid segment or array message */
 #define SHMRING_EVERSION (-8)      /* layout version or ABI mismatch       */
 #define SHMRING_ENOSPACE (-9)      /* shared memory exhausted at create    */
 #define SHMRING_EEXISTS (-10)      /* a segment of that name exists        */
-#define SHMRING_ENOT_FOUND (-11)   /* no segment of that name              */
+#define SHMRING_ENOTFOUND (-11)    /* no segment of that name              */
 #define SHMRING_EPERMISSION (-12)  /* the OS refused access                */
 #define SHMRING_EINVALID (-13)     /* bad argument or call out of order    */
 #define SHMRING_ELIMIT (-14)       /* participant or group table is full   */
 #define SHMRING_ELAPPED (-15)      /* a lossy reader's view was overwritten*/
 #define SHMRING_ENOMEM (-16)       /* process-local allocation failed      */
 #define SHMRING_ESYSTEM (-17)      /* unexpected OS error; see last_error  */
+/* Deprecated spellings (until 0.2), same values: */
+#define SHMRING_ETOO_LARGE SHMRING_ETOOLARGE
+#define SHMRING_ENOT_FOUND SHMRING_ENOTFOUND
 
 /* Reader flags for shmring_reader_open(). */
 #define SHMRING_READER_LOSSY 1u /* never holds writers back; may skip */
@@ -285,7 +288,7 @@ int shmring_reader_open(shmring_ring_t *ring, const char *group,
 int shmring_reader_close(shmring_reader_t *reader);
 
 /* Copy the next message into buffer. *length_out gets its length. If the
- * buffer is too small: SHMRING_ETOO_LARGE, *length_out = length needed, the
+ * buffer is too small: SHMRING_ETOOLARGE, *length_out = length needed, the
  * message stays. try_read never blocks (SHMRING_EEMPTY); read waits up to
  * timeout_ns. At end of stream (all drained): SHMRING_ECLOSED. */
 int shmring_try_read(shmring_reader_t *reader, void *buffer, uint64_t capacity,
@@ -376,7 +379,7 @@ typedef struct shmring_inspection shmring_inspection_t;
 
 /* Inspect the named segment (any kind: a file that is not a shmring
  * segment is SHMRING_SEGMENT_FOREIGN, not an error). Errors: no such name
- * (SHMRING_ENOT_FOUND), no permission to read it. Free the result with
+ * (SHMRING_ENOTFOUND), no permission to read it. Free the result with
  * shmring_inspection_free. */
 int shmring_inspect(const char *name, shmring_inspection_t **inspection_out);
 void shmring_inspection_free(shmring_inspection_t *inspection);
@@ -396,7 +399,7 @@ const char *shmring_inspection_summary(const shmring_inspection_t *inspection);
  * judges, in a way that two removers, or a remover and a creator, racing
  * for the same name never remove a live segment). SHMRING_EEXISTS if it is
  * not stale (the detail names the live pids, or says what it is);
- * SHMRING_ENOT_FOUND if there is no such name. */
+ * SHMRING_ENOTFOUND if there is no such name. */
 int shmring_remove_stale(const char *name);
 
 /* ---- Readers-writer lock ------------------------------------------------ */
@@ -526,7 +529,7 @@ uint32_t shmring_array_itemsize(uint32_t dtype);
  * then aligned as docs/messages.md says). *data_offset_out: where the
  * elements start (the header's size); *data_bytes_out: their size; the
  * message is data_offset + data_bytes long, and must fit in capacity
- * (SHMRING_ETOO_LARGE). buffer NULL: only compute the two sizes. A bad
+ * (SHMRING_ETOOLARGE). buffer NULL: only compute the two sizes. A bad
  * type, flag, ndim, user size or a shape whose size overflows:
  * SHMRING_EINVALID. Either output may be NULL. */
 int shmring_array_encode_header(void *buffer, uint64_t capacity,
@@ -553,7 +556,7 @@ int shmring_array_decode(const void *message, uint64_t length,
  * an array message and write its header: *data_out is where the caller
  * fills the elements, then shmring_commit(writer, *message_bytes_out) (or
  * shmring_abort). An array that cannot fit in a slot fails before
- * reserving (SHMRING_ETOO_LARGE); arguments as for encode_header. */
+ * reserving (SHMRING_ETOOLARGE); arguments as for encode_header. */
 int shmring_array_reserve(shmring_writer_t *writer, uint32_t dtype,
                           uint32_t flags, uint32_t ndim, const uint64_t *shape,
                           const void *user, uint32_t user_bytes,

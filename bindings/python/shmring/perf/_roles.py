@@ -117,7 +117,7 @@ def _read(role: Role, ring: Ring, flags: argparse.Namespace, start: Any) -> Resu
     while True:
         try:
             if flags.zero_copy:
-                with reader.view() as message:
+                with reader.peek() as message:
                     verdict = checker.inspect(message) if checker else None
             else:
                 copy = reader.read()

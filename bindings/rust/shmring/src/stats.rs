@@ -55,16 +55,24 @@ pub struct ReaderStats {
 pub struct Stats {
     pub next_sequence: u64,
     pub closed: bool,
-    /// Writer entries in use.
-    pub writers_active: u64,
+    /// Writer entries in use (a count, as in every binding: docs/api-map.md).
+    pub writers: u64,
     /// Reader entries in use.
-    pub readers_active: u64,
+    pub readers: u64,
     pub writers_joined: u64,
     pub writers_reaped: u64,
     pub readers_reaped: u64,
     pub slots_abandoned: u64,
-    pub writers: Vec<WriterStats>,
-    pub readers: Vec<ReaderStats>,
+    /// Every writer's entry.
+    pub writer_stats: Vec<WriterStats>,
+    /// Every reader's entry.
+    pub reader_stats: Vec<ReaderStats>,
+    /// The count `writers` under its old name.
+    #[deprecated(since = "0.1.1", note = "use `writers` (docs/api-map.md); removed in 0.2")]
+    pub writers_active: u64,
+    /// The count `readers` under its old name.
+    #[deprecated(since = "0.1.1", note = "use `readers` (docs/api-map.md); removed in 0.2")]
+    pub readers_active: u64,
 }
 
 /// A C snapshot, freed on drop.
@@ -143,17 +151,21 @@ impl Stats {
         // SAFETY: the snapshot is live.
         let (writer_count, reader_count) =
             unsafe { (sys::shmring_stats_writer_count(snap.0), sys::shmring_stats_reader_count(snap.0)) };
+        let (writers, readers) = (snap.ring(sys::SHMRING_STAT_WRITERS)?, snap.ring(sys::SHMRING_STAT_READERS)?);
+        #[allow(deprecated)] // fills the old names too, for one release
         Ok(Stats {
             next_sequence: snap.ring(sys::SHMRING_STAT_NEXT_SEQUENCE)?,
             closed: snap.ring(sys::SHMRING_STAT_CLOSED)? != 0,
-            writers_active: snap.ring(sys::SHMRING_STAT_WRITERS)?,
-            readers_active: snap.ring(sys::SHMRING_STAT_READERS)?,
+            writers,
+            readers,
             writers_joined: snap.ring(sys::SHMRING_STAT_WRITERS_JOINED)?,
             writers_reaped: snap.ring(sys::SHMRING_STAT_WRITERS_REAPED)?,
             readers_reaped: snap.ring(sys::SHMRING_STAT_READERS_REAPED)?,
             slots_abandoned: snap.ring(sys::SHMRING_STAT_SLOTS_ABANDONED)?,
-            writers: (0..writer_count).map(|i| snap.writer_stats(i)).collect::<Result<_>>()?,
-            readers: (0..reader_count).map(|i| snap.reader_stats(i)).collect::<Result<_>>()?,
+            writer_stats: (0..writer_count).map(|i| snap.writer_stats(i)).collect::<Result<_>>()?,
+            reader_stats: (0..reader_count).map(|i| snap.reader_stats(i)).collect::<Result<_>>()?,
+            writers_active: writers,
+            readers_active: readers,
         })
     }
 }

@@ -95,7 +95,7 @@ fn reservations_commit_abort_and_abort_on_drop() {
     slot.commit(2).unwrap();
     assert_eq!(reader.read_vec(Some(Duration::ZERO)).unwrap(), b"ok", "aborted slots are skipped");
     assert!(matches!(reader.read_vec(Some(Duration::ZERO)), Err(Error::Empty(_) | Error::Timeout(_))));
-    assert_eq!(ring.stats().unwrap().writers[0].aborted, 3, "abort, drop, failed commit");
+    assert_eq!(ring.stats().unwrap().writer_stats[0].aborted, 3, "abort, drop, failed commit");
 }
 
 #[test]

@@ -80,15 +80,18 @@ fn stats_describe_every_participant() {
     broadcast.read_vec(None).unwrap();
     let stats = ring.stats().unwrap();
     assert_eq!((stats.next_sequence, stats.closed), (2, false));
-    assert_eq!((stats.writers_active, stats.readers_active, stats.writers_joined), (1, 3, 1));
-    assert_eq!(stats.writers.len(), 1);
-    let w = &stats.writers[0];
+    assert_eq!((stats.writers, stats.readers, stats.writers_joined), (1, 3, 1));
+    #[allow(deprecated)] // the old names of the counts still read the same values
+    let old_names = (stats.writers_active, stats.readers_active);
+    assert_eq!(old_names, (1, 3));
+    assert_eq!(stats.writer_stats.len(), 1);
+    let w = &stats.writer_stats[0];
     assert_eq!((w.pid, w.alive, w.messages, w.bytes), (u64::from(std::process::id()), true, 2, 5));
-    let kinds: Vec<_> = stats.readers.iter().map(|r| (r.kind, r.group.clone())).collect();
+    let kinds: Vec<_> = stats.reader_stats.iter().map(|r| (r.kind, r.group.clone())).collect();
     assert!(kinds.contains(&(ReaderKind::Broadcast, None)));
     assert!(kinds.contains(&(ReaderKind::GroupMember, Some("grp".to_string()))));
     assert!(kinds.contains(&(ReaderKind::Lossy, None)));
-    let b = stats.readers.iter().find(|r| r.kind == ReaderKind::Broadcast).unwrap();
+    let b = stats.reader_stats.iter().find(|r| r.kind == ReaderKind::Broadcast).unwrap();
     assert_eq!((b.messages, b.position, b.lag), (1, 1, 1));
 }
 

@@ -58,7 +58,7 @@ fn positions_show_skip_all_to_latest_at_once() {
     for reader in &readers {
         assert_eq!(reader.position(), 3);
     }
-    for stats in ring.stats().unwrap().readers {
+    for stats in ring.stats().unwrap().reader_stats {
         assert_eq!((stats.position, stats.lag), (3, 0));
     }
 }

@@ -1,7 +1,7 @@
 // arrays: the Go writer and reader of the cross-language array suite
 // (tests/cross/README.md, "Arrays"): every element type in every shape,
 // written with shmring.ReserveArray (the strided one gathered from a
-// non-contiguous source), read zero-copy with ViewArray and the typed
+// non-contiguous source), read zero-copy with PeekArray and the typed
 // shmring.Elements[T], checked bit for bit.
 package main
 
@@ -133,7 +133,7 @@ func run(name, mode string) error {
 			if err != nil {
 				return err
 			}
-			if stats.ReadersActive >= 1 {
+			if stats.Readers >= 1 {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -162,12 +162,12 @@ func run(name, mode string) error {
 	defer rd.Close()
 	for t := 0; t < typeCount; t++ {
 		for s := range shapes {
-			if err := rd.ViewArray(wait, func(a *shmring.ArrayView) error { return dispatch(t, nil, a, s) }); err != nil {
+			if err := rd.PeekArray(wait, func(a *shmring.ArrayView) error { return dispatch(t, nil, a, s) }); err != nil {
 				return err
 			}
 		}
 	}
-	if err := rd.View(wait, func([]byte) error { return nil }); !errors.Is(err, shmring.ErrClosed) {
+	if err := rd.Peek(wait, func([]byte) error { return nil }); !errors.Is(err, shmring.ErrClosed) {
 		return fmt.Errorf("expected the end of stream after %d arrays, got %v", typeCount*len(shapes), err)
 	}
 	return nil

@@ -36,7 +36,7 @@ func consume(r *shmring.Reader, c *message.Checker) error {
 				checkErr = c.Check(buffer[:length])
 			}
 		} else {
-			err = r.View(wait, func(m []byte) error { checkErr = c.Check(m); return nil })
+			err = r.Peek(wait, func(m []byte) error { checkErr = c.Check(m); return nil })
 		}
 		if errors.Is(err, shmring.ErrClosed) {
 			break

@@ -24,12 +24,12 @@ func waitForParticipants(ring *shmring.Ring, readers, writers uint64) error {
 		if err != nil {
 			return err
 		}
-		if stats.ReadersActive >= readers && stats.WritersJoined >= writers {
+		if stats.Readers >= readers && stats.WritersJoined >= writers {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d readers and %d writers after 30 s, want %d and %d",
-				stats.ReadersActive, stats.WritersJoined, readers, writers)
+				stats.Readers, stats.WritersJoined, readers, writers)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

@@ -108,7 +108,7 @@ fn read_suite(reader: &mut Reader) -> Result<(), String> {
 
 fn wait_for_readers(ring: &Ring, readers: u64) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while ring.stats().map_err(|e| e.to_string())?.readers_active < readers {
+    while ring.stats().map_err(|e| e.to_string())?.readers < readers {
         if Instant::now() > deadline {
             return Err(format!("fewer than {readers} readers after 30 s"));
         }

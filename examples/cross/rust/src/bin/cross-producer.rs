@@ -16,13 +16,13 @@ fn wait_for_participants(ring: &Ring, readers: u64, writers: u64) -> Result<(), 
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let stats = ring.stats().map_err(|e| e.to_string())?;
-        if stats.readers_active >= readers && stats.writers_joined >= writers {
+        if stats.readers >= readers && stats.writers_joined >= writers {
             return Ok(());
         }
         if Instant::now() > deadline {
             return Err(format!(
                 "{} readers and {} writers after 30 s, want {readers} and {writers}",
-                stats.readers_active, stats.writers_joined
+                stats.readers, stats.writers_joined
             ));
         }
         sleep(Duration::from_millis(2));

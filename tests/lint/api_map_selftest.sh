@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Bazel entry point for api_map_selftest.py (system python3).
+exec python3 tests/lint/api_map_selftest.py .
