@@ -8,12 +8,12 @@ import pathlib
 import platform
 import subprocess
 import sys
-import time
 
 import pytest
 
 import shmring
 from conftest import unique_name
+from observe import await_true
 
 HERE = pathlib.Path(__file__).absolute().parents[1]
 EXAMPLES = HERE.parents[1] / "examples"
@@ -92,11 +92,10 @@ def test_readme_example_consumer_first_gets_every_message(tmp_path):
     consumer = subprocess.Popen([sys.executable, str(program), "consume"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        give_up = time.monotonic() + 60
-        while not in_ppoll(consumer.pid):  # started first, it waits for the ring
-            assert consumer.poll() is None, consumer.communicate()[0]
-            assert time.monotonic() < give_up, "the consumer never waited"
-            time.sleep(0.001)
+        # Started first, it waits for the ring (observed, not slept for).
+        await_true(lambda: consumer.poll() is not None or in_ppoll(consumer.pid),
+                   "the consumer waited")
+        assert consumer.poll() is None, consumer.communicate()[0]
         produced = run_example(program, "produce")
         assert produced.returncode == 0, produced.stdout + produced.stderr
         output = consumer.communicate(timeout=240)[0]

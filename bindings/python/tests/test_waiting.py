@@ -10,10 +10,10 @@ import time
 import pytest
 
 import shmring
+from observe import HANG_GUARD, await_true
 
 # ppoll's number: an attach waiting for its name to appear sleeps in it.
 PPOLL = {"x86_64": "271", "aarch64": "73"}.get(platform.machine())
-HANG_GUARD = 30.0
 
 
 def thread_in_ppoll(native_id):
@@ -35,11 +35,8 @@ def test_attach_waits_for_the_ring_to_be_created(name):
 
     t = threading.Thread(target=consumer)
     t.start()
-    give_up = time.monotonic() + HANG_GUARD
     # The consumer is first: order by its observed state.
-    while "id" not in result or not thread_in_ppoll(result["id"]):
-        assert time.monotonic() < give_up, "the attach never waited"
-        time.sleep(0.0001)
+    await_true(lambda: "id" in result and thread_in_ppoll(result["id"]), "the attach waited")
     with shmring.Ring.create(name, slot_bytes=64, slot_count=4):
         t.join(HANG_GUARD)
     assert not t.is_alive()
@@ -85,10 +82,7 @@ def test_wait_for_readers_is_woken_by_the_joins(ring):
 
     t = threading.Thread(target=producer)
     t.start()
-    give_up = time.monotonic() + HANG_GUARD
-    while "id" not in state or not thread_in(state["id"], FUTEX):
-        assert time.monotonic() < give_up, "the producer never slept"
-        time.sleep(0.0001)
+    await_true(lambda: "id" in state and thread_in(state["id"], FUTEX), "the producer slept")
     first = ring.reader()
     second = ring.reader(group="g")
     t.join(HANG_GUARD)
